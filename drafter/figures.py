@@ -1,0 +1,350 @@
+"""Find every quantitative statement in a summary and describe it as a Figure.
+
+A figure is a number with a unit (家, 项, 万元, %, 位次 …). Dates, document numbers, editions,
+ordinals, quoted policy names and thresholds (10万元以上项目) are not figures. Values are kept
+as written; implausible ones (a year glued into a count by a scraper) are marked suspect.
+"""
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from drafter.models import DocMeta, Figure, Kind, Scope, Section
+
+UNITS = sorted(
+    "万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 人次 家次 场次 件次 户次 万亩 公里 "
+    "家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 批 户 亩 吨 天 位 倍 支 元 款 处 % 万 亿".split(),
+    key=len, reverse=True,
+)
+COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "批", "户", "支", "款", "处", "人次", "家次", "场次"}
+CN_NUM = "零〇一二两三四五六七八九十百千"
+_AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUM = rf"{_AR}|[{CN_NUM}]+"
+QUANTITY = re.compile(
+    rf"(?P<num>{_NUM})(?:\s*(?:-|~|～|—|至|到)\s*(?P<high>{_NUM}))?(?P<q>余|多)?(?P<unit>{'|'.join(map(re.escape, UNITS))})"
+)
+RANK = re.compile(r"(位居|位列|居于|排名|排在|保持|居)([^,，。;；、第]{0,8}?)第([一二三四五六七八九十\d]{1,3})(?:位|名)?(?![届批次期轮号])")
+RANK_MORE = re.compile(r"[,，、]([^,，。;；第]{1,6}?)第([一二三四五六七八九十\d]{1,3})(?:位|名)?(?![届批次期轮号])")
+FRACTION = re.compile(r"(?<![\d/.])(\d{1,3})/(\d{1,3})(?![\d/])|([一二三四五六七八九十]+)分之([一二三四五六七八九十]+)")
+QUOTED = re.compile(r"“[^”]{0,40}”|《[^》]{0,80}》|\"[^\"]{0,40}\"|〔[^〕]{0,20}〕|【[^】]{0,40}】")
+SENTENCE = re.compile(r"[^。！？!?;；\n]+[。！？!?;；]?")
+CLAUSE_BREAK = ",，;；:：(（"
+PREFIX_QUALIFIERS = ("力争超过", "力争达到", "力争突破", "力争", "不少于", "不低于", "不超过", "超过", "突破", "逾", "将近", "接近", "近", "约")
+GROWTH_WORDS = re.compile(r"增长|增幅|增速|提高|提升|下降|减少|上升|增加|同比|环比|降低")
+TARGET_WORDS = re.compile(r"拟|力争|预计|确保|目标|计划(?=新增|实施|培育|完成|申报|引进|组织|建设|开展|推荐|争取)")
+CONTEXT_REGION = re.compile(r"^(全省|全国|省内|国内|全市|全区|全县|[\u4e00-\u9fff]{2,4}?)(共有|共|仅有|仅|只有|总共)$")
+LOCAL_WORDS = {"全县", "全区", "我县", "我市", "我区", "本县", "本市", "本区", "县内", "区内", "市内"}
+TIME_WORDS = {"全年", "今年", "年内", "当年", "上半年", "下半年", "目前", "累计", "其中", "全年度", "本年度", "截至目前"}
+FILLER = re.compile(
+    r"全年度?|本年度|今年以来|今年|年内|上半年|下半年|截至目前|截止目前|目前|累计|全社会|全县|全市|全区|我县|我市|我区|"
+    r"共计|共有|合计|总计|其中|同比|达到|实现|完成|已|共|达|为|到|有|的"
+)
+MONEY_WORDS = re.compile(r"资金|投入|经费|额|产值|收入|投资|贷款|金额|营收|销售|奖补|补助|增加值")
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    unit: str
+    topic: str
+    aliases: tuple[re.Pattern, ...]
+
+
+@cache
+def catalog() -> tuple[Indicator, ...]:
+    """The indicator catalog (drafter/data/indicators.yaml)."""
+    rows = yaml.safe_load(resources.files("drafter").joinpath("data/indicators.yaml").read_text("utf-8"))
+    return tuple(
+        Indicator(r["name"], r["unit"], r["topic"], tuple(re.compile(a) for a in r["aliases"])) for r in rows
+    )
+
+
+def canonical(phrase: str) -> Indicator | None:
+    """The catalog indicator a phrase names, when the phrase is an alias plus filler words only."""
+    best: tuple[int, Indicator] | None = None
+    for indicator in catalog():
+        for alias in indicator.aliases:
+            for m in alias.finditer(phrase):
+                rest = FILLER.sub("", phrase[: m.start()] + phrase[m.end():])
+                if not rest.strip() and (best is None or len(m.group(0)) > best[0]):
+                    best = (len(m.group(0)), indicator)
+    return best[1] if best else None
+
+
+def cn_number(text: str) -> float:
+    """Chinese or Arabic numeral text to a number: 两 -> 2, 二十三 -> 23, 1,200 -> 1200."""
+    if re.fullmatch(_AR, text):
+        return float(text.replace(",", ""))
+    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    units = {"十": 10, "百": 100, "千": 1000}
+    total, current = 0, 0
+    for ch in text:
+        if ch in digits:
+            current = digits[ch]
+        else:
+            total += (current or 1) * units[ch]
+            current = 0
+    return float(total + current)
+
+
+@dataclass
+class _Context:
+    meta: DocMeta
+    section: Section
+    plan_year: str | None
+    place: str | None
+
+
+def extract_figures(text: str, sections: list[Section], meta: DocMeta) -> list[Figure]:
+    """All figures of a parsed document, in reading order."""
+    from drafter.meta import ORG
+
+    place_match = ORG.match(meta.org or "")
+    place = place_match.group(1) if place_match else None
+    figures: list[Figure] = []
+    for section in sections:
+        ctx = _Context(meta, section, _plan_year(section, sections, meta), place)
+        span = text[section.start:section.end]
+        for m in SENTENCE.finditer(span):
+            figures += _sentence_figures(m.group(0), section.start + m.start(), ctx)
+    return figures
+
+
+def _plan_year(section: Section, sections: list[Section], meta: DocMeta) -> str | None:
+    if section.part != "plan":
+        return None
+    node: Section | None = section
+    while node is not None:
+        if m := re.search(r"((?:19|20)\d{2})年", node.title):
+            return m.group(1)
+        node = sections[node.parent] if node.parent is not None else None
+    if meta.year is None:
+        return None
+    return f"H2 {meta.year}" if meta.period == "H1" else str(meta.year + 1)
+
+
+def _sentence_figures(sentence: str, offset: int, ctx: _Context) -> list[Figure]:
+    blocked = [m.span() for m in QUOTED.finditer(sentence)]
+    found: list[tuple[int, Figure]] = []
+    for pos, figure in _ranks(sentence, ctx) + _fractions(sentence, ctx):
+        if not _inside(pos, blocked):
+            found.append((pos, figure))
+            blocked.append((pos, pos + len(figure.value_text)))
+    previous: Figure | None = None
+    for m in QUANTITY.finditer(sentence):
+        if _inside(m.start(), blocked) or not _is_figure(sentence, m):
+            continue
+        for figure in _quantities(sentence, m, ctx, previous):
+            found.append((m.start(), figure))
+            previous = figure
+    found.sort(key=lambda item: item[0])
+    found = _name_ranks(found)
+    return [_placed(f, sentence, offset, pos, ctx) for pos, f in found]
+
+
+def _name_ranks(found: list[tuple[int, Figure]]) -> list[tuple[int, Figure]]:
+    """位居温州第一 after 总数达132家 ranks that figure."""
+    out: list[tuple[int, Figure]] = []
+    for pos, f in found:
+        if f.unit == "位次" and f.indicator.endswith("排名") and out and len(f.indicator) <= 6:
+            f = replace(f, indicator=out[-1][1].indicator + f.indicator)
+        out.append((pos, f))
+    return out
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _is_figure(sentence: str, m: re.Match) -> bool:
+    num, unit = m.group("num"), m.group("unit")
+    before = sentence[m.start() - 1] if m.start() else ""
+    after = sentence[m.end():m.end() + 3]
+    if before and (before.isdigit() or before in ".第/-" or (before.isascii() and before.isalpha())):
+        return False
+    if not num[0].isdigit():
+        if num == "一" or not re.search("[二两三四五六七八九十]", num) or before in "第之每唯统同单":
+            return False
+    if re.match(r"以[上下][\u4e00-\u9fff]", after):  # 10万元以上项目: a threshold, not a figure
+        return False
+    if (unit == "人" and after[:1] in "民大才") or (unit == "位" and after[:1] in "居列于") or (unit == "个" and after.startswith("方面")) or (unit == "倍" and after.startswith("增")):
+        return False
+    return True
+
+
+def _quantities(sentence: str, m: re.Match, ctx: _Context, previous: Figure | None) -> list[Figure]:
+    subject = _subject(sentence, m.start())
+    unit = m.group("unit")
+    if unit in ("万", "亿"):
+        unit = _bare_unit(unit, subject)
+    qualifier = m.group("q") or _prefix_qualifier(sentence[: m.start()])
+    if sentence[m.end():].startswith(("以上", "左右")):
+        qualifier = qualifier or sentence[m.end(): m.end() + 2]
+    value = cn_number(m.group("num"))
+    high = cn_number(m.group("high")) if m.group("high") else None
+    kind = _kind(sentence, m.start(), subject, unit, ctx)
+    scope = _scope(subject, ctx)
+    if scope == "context":
+        subject = CONTEXT_REGION.match(subject.strip()).group(1) + "合计(参照)"
+    base = dict(value=value, value_high=high, unit=unit, kind=kind, scope=scope, qualifier=qualifier,
+                value_text=m.group(0), suspect=_suspect(m.group("num"), value, high, unit))
+    names = _each_items(sentence, m.start()) or [_indicator(subject, unit, kind, previous, sentence[m.end():])]
+    return [Figure(indicator=name, period=None, sentence="", **base) for name in names]
+
+
+def _subject(sentence: str, pos: int) -> str:
+    """The words of the clause before a number: what the number counts."""
+    start = max(sentence.rfind(ch, 0, pos) for ch in CLAUSE_BREAK) + 1
+    subject = sentence[start:pos]
+    for q in PREFIX_QUALIFIERS:
+        if subject.endswith(q):
+            return subject[: -len(q)]
+    return subject
+
+
+def _prefix_qualifier(before: str) -> str | None:
+    return next((q for q in PREFIX_QUALIFIERS if before.endswith(q)), None)
+
+
+def _bare_unit(unit: str, subject: str) -> str:
+    if "人次" in subject:
+        return unit + "人次"
+    if MONEY_WORDS.search(subject):
+        return unit + "元"
+    if "面积" in subject:
+        return unit + "平方米"
+    return unit
+
+
+def _kind(sentence: str, pos: int, subject: str, unit: str, ctx: _Context) -> Kind:
+    if ctx.section.part == "plan":
+        return "target"
+    if unit in ("%", "个百分点", "倍") and GROWTH_WORDS.search(subject[-12:]):
+        return "growth"
+    return "target" if TARGET_WORDS.search(sentence[:pos]) else "actual"
+
+
+def _scope(subject: str, ctx: _Context) -> Scope:
+    m = CONTEXT_REGION.match(subject.strip())
+    if not m:
+        return "local"
+    region = m.group(1)
+    if region in LOCAL_WORDS or region in TIME_WORDS or (ctx.place and ctx.place.startswith(region)):
+        return "local"
+    if region in ("全市", "市内") and (ctx.place or "").endswith("市"):
+        return "local"
+    return "context"
+
+
+def _suspect(num_text: str, value: float, high: float | None, unit: str) -> bool:
+    """A scraper's year glued into a count (2023家, 25832023万元) or a range that runs backwards."""
+    digits = num_text.replace(",", "").split(".")[0]
+    yearish = bool(re.search(r"(19|20)\d\d", digits)) and value >= 1000
+    too_big = (unit in COUNT_UNITS and value >= 1000 and yearish) or (unit == "万元" and value >= 1e6) or (
+        unit == "亿元" and value >= 1e4) or (unit == "%" and value > 1000)
+    return too_big or (high is not None and high < value)
+
+
+def _each_items(sentence: str, pos: int) -> list[str] | None:
+    """A、B各1项 states one figure per listed item."""
+    if not sentence[:pos].endswith("各"):
+        return None
+    subject = _subject(sentence, pos - 1)
+    items = [item for item in subject.split("、") if item]
+    return items if 1 < len(items) <= 10 else None
+
+
+ROLE_WORDS = {"总数", "总量", "累计", "总计", "总数达", "总量达"}
+
+
+def _following_noun(after: str) -> str:
+    """组织7家企业参加 -> 企业: the noun right after the unit when the number comes first."""
+    m = re.match(r"([^,，。;；、(（]{1,12}?)(?=参加|参与|入选|通过|获|申报|开展|进行|完成|入驻|作为|创立|[,，。;；、(（]|$)", after)
+    return m.group(1) if m else ""
+
+
+def _indicator(subject: str, unit: str, kind: Kind, previous: Figure | None, sentence_after: str) -> str:
+    """Canonical catalog name when the words allow, else the phrase as written."""
+    if found := canonical(subject):
+        return found.name
+    bare = FILLER.sub("", subject).strip()
+    if previous is not None and re.fullmatch(r"(总数|总量|累计|总计)?", bare) and ("总" in subject or "累计" in subject):
+        base = re.sub(r"^(新增|净增|新认定)|(新增|净增)$", "", previous.indicator)
+        found = canonical(base + "总数")
+        return found.name if found else base + "总数"
+    if previous is not None and unit in ("%", "个百分点") and kind == "growth" and not re.sub(GROWTH_WORDS, "", bare):
+        return previous.indicator + "增长率"
+    if len(bare) <= 3 and (following := _following_noun(sentence_after)):
+        return (bare + following)[:16]
+    if len(bare) <= 3 and previous is not None:
+        return previous.indicator + bare
+    phrase = re.sub(r"^(新增|新|其中|分别|共|累计)?", "", subject).strip(" ,，、")
+    phrase = re.sub(r"(达到|达|为|到|共|累计|实现|完成|已|有)+$", "", phrase)
+    return phrase[-16:] or "未命名指标"
+
+
+def _placed(figure: Figure, sentence: str, offset: int, pos: int, ctx: _Context) -> Figure:
+    return replace(
+        figure, sentence=_window(sentence, pos).strip(), start=offset + pos, section=ctx.section.heading or None,
+        period=period_label(figure, ctx.meta, ctx.plan_year, sentence),
+    )
+
+
+def _window(sentence: str, pos: int, limit: int = 80) -> str:
+    if len(sentence) <= limit:
+        return sentence
+    start = max(0, pos - limit // 2)
+    return sentence[start:start + limit]
+
+
+def _ranks(sentence: str, ctx: _Context) -> list[tuple[int, Figure]]:
+    out: list[tuple[int, Figure]] = []
+    for m in RANK.finditer(sentence):
+        subject = _subject(sentence, m.start())
+        regions = [(m.start(3) - 1, m.group(2), m.group(3), m.end())]
+        end = m.end()
+        while more := RANK_MORE.match(sentence, end):
+            regions.append((more.start(2) - 1, more.group(1), more.group(2), more.end()))
+            end = more.end()
+        for pos, region, number, _ in regions:
+            out.append((pos, Figure(
+                indicator=f"{FILLER.sub('', subject)}{region}排名", value=cn_number(number), unit="位次",
+                period=None, kind="target" if ctx.section.part == "plan" else "actual", scope="local",
+                sentence="", value_text=sentence[pos:pos + 1 + len(number)],
+            )))
+    return out
+
+
+def _fractions(sentence: str, ctx: _Context) -> list[tuple[int, Figure]]:
+    out: list[tuple[int, Figure]] = []
+    for m in FRACTION.finditer(sentence):
+        if "占" not in sentence[max(0, m.start() - 10):m.start()]:
+            continue
+        if m.group(1):
+            value = int(m.group(1)) / int(m.group(2)) if int(m.group(2)) else 0.0
+        else:
+            value = cn_number(m.group(4)) / cn_number(m.group(3))
+        subject = _subject(sentence, m.start())
+        out.append((m.start(), Figure(
+            indicator=f"{FILLER.sub('', subject)}比重", value=round(value, 4), unit="比例", period=None,
+            kind="target" if ctx.section.part == "plan" else "actual", scope="local", sentence="",
+            value_text=m.group(0),
+        )))
+    return out
+
+
+def period_label(figure: Figure, meta: DocMeta, plan_year: str | None, sentence: str) -> str | None:
+    """"2019", "H1 2017", "Jan-Nov 2019" for actuals; the plan's year for targets."""
+    if figure.kind == "target" and plan_year:
+        return plan_year
+    if meta.year is None:
+        return None
+    if m := re.search(r"1\s*[-—~至]\s*(\d{1,2})\s*月", sentence):
+        month = int(m.group(1))
+        if 1 <= month <= 12:
+            return f"Jan-{MONTHS[month - 1]} {meta.year}"
+    return f"H1 {meta.year}" if meta.period == "H1" else str(meta.year)

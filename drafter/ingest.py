@@ -1,0 +1,111 @@
+"""Ingest corpus files into the catalog: skip unchanged files, replace changed ones, report bad ones."""
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drafter.config import Settings
+from drafter.corpus import discover, read_bytes
+from drafter.document import parse_file
+from drafter.errors import CorpusError, DrafterError
+from drafter.ledger import Ledger
+from drafter.meta import sidecar_path
+
+# Bump when parsing changes so that re-ingest re-parses unchanged files.
+PARSER_VERSION = "1"
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    pruned: list[str] = field(default_factory=list)
+    sections: int = 0
+    figures: int = 0
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def usable(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.unchanged)
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    *,
+    overrides: dict | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    on_file: Callable[[Path, int, int], None] | None = None,
+) -> IngestReport:
+    """Ingest files and folders (default: the corpus dir) into the catalog under the index dir."""
+    overrides = overrides or {}
+    if rebuild and settings.catalog_path.exists():
+        _remove_catalog(settings.catalog_path)
+    files, missing = discover(paths or [settings.corpus_dir])
+    report = IngestReport(skipped=[(str(p), reason) for p, reason in missing])
+    ledger = Ledger(settings.catalog_path)
+    try:
+        for i, path in enumerate(files):
+            if on_file:
+                on_file(path, i, len(files))
+            _ingest_one(ledger, path, settings, overrides, report)
+        if prune:
+            for stored in ledger.paths():
+                if not Path(stored).exists():
+                    ledger.remove(stored)
+                    report.pruned.append(stored)
+    finally:
+        ledger.close()
+    return report
+
+
+def _ingest_one(ledger: Ledger, path: Path, settings: Settings, overrides: dict, report: IngestReport) -> None:
+    key = str(path.resolve())
+    try:
+        data = read_bytes(path, settings.max_file_mb)
+        fingerprint = _fingerprint(data, path, overrides)
+        previous = ledger.fingerprint(key)
+        if previous == fingerprint:
+            report.unchanged.append(key)
+            return
+        doc = parse_file(path, max_mb=settings.max_file_mb, overrides=overrides, data=data)
+        if twin := ledger.path_with_content(doc.sha256, key):
+            raise CorpusError(f"same content as {Path(twin).name}; skipped as a duplicate")
+    except DrafterError as e:
+        report.skipped.append((str(path), str(e)))
+        return
+    except OSError as e:  # e.g. an unreadable sidecar file
+        report.skipped.append((str(path), f"cannot read {e.filename or path}: {e.strerror or e}"))
+        return
+    doc.path = key
+    ledger.store(doc, fingerprint)
+    (report.updated if previous else report.added).append(key)
+    report.sections += len(doc.sections)
+    report.figures += len(doc.figures)
+    report.warnings += [(str(path), w) for w in doc.warnings]
+
+
+def _fingerprint(data: bytes, path: Path, overrides: dict) -> str:
+    """Content hash plus what else changes the parse: sidecar, CLI overrides, parser version."""
+    h = hashlib.sha256(data)
+    sidecar = sidecar_path(path)
+    if sidecar.exists():
+        h.update(sidecar.read_bytes())
+    h.update(json.dumps(overrides, sort_keys=True, ensure_ascii=False).encode())
+    h.update(PARSER_VERSION.encode())
+    return h.hexdigest()
+
+
+def _remove_catalog(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        target = path.with_name(path.name + suffix)
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
