@@ -15,7 +15,7 @@ from drafter.errors import DrafterError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Draft 工作总结 from past summaries and this year's facts.")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 OrgOpt = Annotated[Optional[str], typer.Option("--org", help="Bureau, e.g. 示例县科学技术局.")]
 YearOpt = Annotated[Optional[int], typer.Option("--year", help="Year summarised.")]

@@ -34,7 +34,7 @@ SENTENCE = re.compile(r"[^。！？!?;；\n]+[。！？!?;；]?")
 CLAUSE_BREAK = ",，;；:：(（"
 PREFIX_QUALIFIERS = ("力争超过", "力争达到", "力争突破", "力争", "不少于", "不低于", "不超过", "超过", "突破", "逾", "将近", "接近", "近", "约")
 GROWTH_WORDS = re.compile(r"增长|增幅|增速|提高|提升|下降|减少|上升|增加|同比|环比|降低")
-TARGET_WORDS = re.compile(r"拟|力争|预计|确保|目标|计划(?=新增|实施|培育|完成|申报|引进|组织|建设|开展|推荐|争取)")
+TARGET_WORDS = re.compile(r"拟|力争|预计|确保|目标(?:为|是|任务)|计划(?=新增|实施|培育|完成|申报|引进|组织|建设|开展|推荐|争取)")
 CONTEXT_REGION = re.compile(r"^(全省|全国|省内|国内|全市|全区|全县|[\u4e00-\u9fff]{2,4}?)(共有|共|仅有|仅|只有|总共)$")
 LOCAL_WORDS = {"全县", "全区", "我县", "我市", "我区", "本县", "本市", "本区", "县内", "区内", "市内"}
 TIME_WORDS = {"全年", "今年", "年内", "当年", "上半年", "下半年", "目前", "累计", "其中", "全年度", "本年度", "截至目前"}
@@ -258,7 +258,13 @@ def _each_items(sentence: str, pos: int) -> list[str] | None:
     return items if 1 < len(items) <= 10 else None
 
 
-ROLE_WORDS = {"总数", "总量", "累计", "总计", "总数达", "总量达"}
+def _role(subject: str, bare: str) -> str | None:
+    """总数达 / 累计 / 净增 / 新增 with nothing else: the number continues the previous indicator."""
+    if bare in ("新增", "净增"):
+        return bare
+    if re.fullmatch(r"(总数|总量|总计)?", bare) and ("总" in subject or "累计" in subject):
+        return "总数"
+    return None
 
 
 def _following_noun(after: str) -> str:
@@ -272,10 +278,11 @@ def _indicator(subject: str, unit: str, kind: Kind, previous: Figure | None, sen
     if found := canonical(subject):
         return found.name
     bare = FILLER.sub("", subject).strip()
-    if previous is not None and re.fullmatch(r"(总数|总量|累计|总计)?", bare) and ("总" in subject or "累计" in subject):
-        base = re.sub(r"^(新增|净增|新认定)|(新增|净增)$", "", previous.indicator)
-        found = canonical(base + "总数")
-        return found.name if found else base + "总数"
+    if previous is not None and (role := _role(subject, bare)):
+        base = re.sub(r"^(新增|净增|新认定)|(新增|净增|总数)$", "", previous.indicator)
+        name = base + "总数" if role == "总数" else role + base
+        found = canonical(name)
+        return found.name if found else name
     if previous is not None and unit in ("%", "个百分点") and kind == "growth" and not re.sub(GROWTH_WORDS, "", bare):
         return previous.indicator + "增长率"
     if len(bare) <= 3 and (following := _following_noun(sentence_after)):

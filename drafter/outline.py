@@ -18,7 +18,7 @@ _ANY_MARKER = re.compile("|".join(f"(?:{p.pattern})" for p in STYLES.values()))
 _CHILD_MARKER = re.compile(rf"\(?[{CN_DIGITS}\d]{{1,2}}[.、)](?=[\u4e00-\u9fff])")
 _SENTENCE_END = "。！？!?；;"
 _HEADING_WORDS = "总结|打算|安排|思路|计划|情况|成效|亮点|不足|问题|举措|做法|目标|任务|工作|建设|成绩|重点"
-_YEAR_SPLIT = re.compile(rf"^(.{{2,30}}?(?:{_HEADING_WORDS}))(?:\d{{4}}|[xX×*]{{2,4}}|20[xX*]{{2}}|今)年[,，]")
+_YEAR_SPLIT = re.compile(rf"^([^。！？!?;；\n ]{{2,30}}?(?:{_HEADING_WORDS}))(?:\d{{4}}|[xX×*]{{2,4}}|20[xX*]{{2}}|今)年[,，]")
 _PLAN = re.compile(r"打算|思路|安排|计划|展望|下一步|下步|下半年|明年|(\d{4}|[xX]{2,4})年(工作)?(重点|目标|任务)$")
 _REVIEW = re.compile(r"完成情况|成效|总结|做法|成绩|亮点")
 MAX_LINE_TITLE = 50
@@ -106,18 +106,17 @@ def _title(text: str, start: int, style: str, line_start: bool) -> tuple[str | N
     rest = text[start:line_end]
     if line_start and len(rest) <= MAX_LINE_TITLE and "。" not in rest.rstrip("。") and style != "shi":
         return _valid(rest.strip().rstrip("。")), line_end
+    split = _YEAR_SPLIT.match(rest) if style != "shi" else None
+    if split:  # 二、2024年工作安排2024年,我局将…: the body opens with a year right after the title
+        return _valid(split.group(1)), start + len(split.group(1))
     window = rest[:MAX_RUN_IN_TITLE + 1]
     cut = _first_stop(window, style)
-    if cut is not None:
-        title = window[:cut].strip()
-        end = start + cut + (1 if cut < len(window) and window[cut] in _SENTENCE_END else 0)
-        if style == "shi" and (cut >= len(window) or window[cut] not in "。！？!?"):
-            return None, start
-        return _valid(title), end
-    m = _YEAR_SPLIT.match(rest) if style != "shi" else None
-    if m:
-        return _valid(m.group(1)), start + len(m.group(1))
-    return None, start
+    if cut is None:
+        return None, start
+    if style == "shi" and (cut >= len(window) or window[cut] not in "。！？!?"):
+        return None, start
+    end = start + cut + (1 if cut < len(window) and window[cut] in _SENTENCE_END else 0)
+    return _valid(window[:cut].strip()), end
 
 
 def _first_stop(window: str, style: str) -> int | None:

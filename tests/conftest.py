@@ -1,0 +1,36 @@
+import socket
+from pathlib import Path
+
+import pytest
+
+from drafter.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+GOLD = ROOT.parent / "shared" / "gold"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Any connection that leaves the machine fails the test: the product must work offline."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("/"):
+            raise AssertionError(f"test tried to reach the network: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", workspace=tmp_path / "ws")
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
