@@ -66,7 +66,7 @@ def _print_ingest(report, settings: Settings) -> None:
         ledger.close()
     table = Table(title=f"Catalog: {settings.catalog_path}")
     for col in ("file", "org", "year", "period", "sections", "figures"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for d in docs:
         table.add_row(Path(d["path"]).name, d["org"] or "—", str(d["year"] or "—"), d["period"] or "—",
                       str(d["sections"]), str(d["figures"]))
