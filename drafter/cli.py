@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from drafter.config import Settings, load_settings
@@ -40,16 +40,23 @@ def ingest(
     from drafter.ingest import ingest as run_ingest
 
     settings = _settings()
-    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err, transient=True) as progress:
-        task = progress.add_task("", total=None)
+    with Progress(TextColumn("[bold]{task.fields[stage]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
+                  console=err, transient=True) as progress:
+        files = progress.add_task("", total=None, stage="parse")
+        embed = None
 
         def on_file(path: Path, i: int, total: int) -> None:
-            progress.update(task, total=total, completed=i, description=path.name)
+            progress.update(files, total=total, completed=i + 1, description=path.name)
+
+        def on_embed(done: int, total: int, rate: float) -> None:
+            nonlocal embed
+            if embed is None:
+                embed = progress.add_task("", total=total, stage="embed")
+            progress.update(embed, completed=done, description=f"{rate:.1f} passages/s")
 
         report = run_ingest(settings, paths, overrides={"org": org, "year": year, "period": period},
-                            prune=prune, rebuild=rebuild, on_file=on_file)
-        progress.update(task, completed=progress.tasks[0].total or 0)
+                            prune=prune, rebuild=rebuild, on_file=on_file, on_embed=on_embed)
     _print_ingest(report, settings)
     if report.usable == 0:
         err.print("[red]No file could be ingested.[/red] Fix the problems above, or point `drafter ingest` at a folder of .txt .md .docx .pdf .html files.")
@@ -76,6 +83,13 @@ def _print_ingest(report, settings: Settings) -> None:
         f"{len(report.skipped)} skipped, {len(report.pruned)} pruned; "
         f"this run: {report.sections} sections, {report.figures} figures"
     )
+    if report.index:
+        ix = report.index
+        if ix.rebuilt_from:
+            err.print(f"[yellow]The embedding changed ({ix.rebuilt_from} → now {settings.embedding}); "
+                      "the vector index was rebuilt.[/yellow]")
+        console.print(f"search index: {ix.passages} passages, {ix.embedded} embedded, {ix.removed} removed "
+                      f"({ix.seconds:.1f} s, embedding: {settings.embedding})")
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {path}: {reason}")
     for path, warning in report.warnings:
@@ -133,6 +147,37 @@ def _print_document(r: dict) -> None:
 
 def _fmt(v: float) -> str:
     return f"{v:g}" if abs(v) < 1e15 else str(v)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What the section is about, e.g. 高新技术企业培育 净增 总数.")],
+    k: Annotated[int, typer.Option("-k", help="Number of passages.")] = 10,
+    org: OrgOpt = None,
+    year: YearOpt = None,
+    exclude_year: Annotated[Optional[int], typer.Option("--exclude-year", help="Leave out this year.")] = None,
+    topic: Annotated[Optional[str], typer.Option("--topic", help="Outline topic, e.g. 企业培育.")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | lexical.")] = "hybrid",
+    as_json: JsonOpt = False,
+) -> None:
+    """Find past phrasing: passages of ingested summaries ranked for a query."""
+    from drafter.retrieve import Retriever
+
+    if mode not in ("hybrid", "dense", "lexical"):
+        raise DrafterError(f"--mode must be hybrid, dense or lexical, not '{mode}'")
+    hits = Retriever(_settings()).search(query, k, org=org, year_from=year, year_to=year, exclude_year=exclude_year,
+                                         topic=topic, mode=mode)
+    if as_json:
+        out = [{"doc": h.doc, "org": h.org, "year": h.year, "section": h.section, "text": h.text, "score": h.score}
+               for h in hits]
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(hits)} passages for “{query}”", show_lines=True)
+    for col in ("#", "doc", "year", "topic", "section", "text", "score"):
+        table.add_column(col, overflow="fold")
+    for i, h in enumerate(hits, 1):
+        table.add_row(str(i), h.doc, str(h.year or "—"), h.topic, h.section[-30:], h.text, f"{h.score:.4f}")
+    console.print(table)
 
 
 @app.command()

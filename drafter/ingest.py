@@ -13,6 +13,7 @@ from drafter.document import parse_file
 from drafter.errors import CorpusError, DrafterError
 from drafter.ledger import Ledger
 from drafter.meta import sidecar_path
+from drafter.retrieve import IndexReport, Progress, build_index
 
 # Bump when parsing changes so that re-ingest re-parses unchanged files.
 PARSER_VERSION = "1"
@@ -28,6 +29,7 @@ class IngestReport:
     sections: int = 0
     figures: int = 0
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    index: IndexReport | None = None
 
     @property
     def usable(self) -> int:
@@ -42,11 +44,13 @@ def ingest(
     prune: bool = False,
     rebuild: bool = False,
     on_file: Callable[[Path, int, int], None] | None = None,
+    on_embed: Progress | None = None,
+    embedder=None,
 ) -> IngestReport:
-    """Ingest files and folders (default: the corpus dir) into the catalog under the index dir."""
+    """Ingest files and folders (default: the corpus dir) into the catalog, then update the search index."""
     overrides = overrides or {}
-    if rebuild and settings.catalog_path.exists():
-        _remove_catalog(settings.catalog_path)
+    if rebuild:
+        _clear_index(settings)
     files, missing = discover(paths or [settings.corpus_dir])
     report = IngestReport(skipped=[(str(p), reason) for p, reason in missing])
     ledger = Ledger(settings.catalog_path)
@@ -62,6 +66,7 @@ def ingest(
                     report.pruned.append(stored)
     finally:
         ledger.close()
+    report.index = build_index(settings, embedder=embedder, on_progress=on_embed, reset=rebuild)
     return report
 
 
@@ -102,10 +107,12 @@ def _fingerprint(data: bytes, path: Path, overrides: dict) -> str:
     return h.hexdigest()
 
 
-def _remove_catalog(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        target = path.with_name(path.name + suffix)
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
+def _clear_index(settings: Settings) -> None:
+    """Delete what the index dir holds (all of it is generated from the corpus); drafts live elsewhere."""
+    index = Path(settings.index_dir)
+    for name in ("chroma",):
+        if (index / name).is_dir():
+            shutil.rmtree(index / name)
+    for pattern in ("catalog.sqlite*", "lexical.*"):
+        for target in index.glob(pattern):
             target.unlink()

