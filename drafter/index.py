@@ -6,6 +6,7 @@ instantiates its default one (which would try to download a model).
 """
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -68,13 +69,11 @@ class DrafterEmbedding(EmbeddingFunction[Documents]):
 class VectorStore:
     """Passage vectors with metadata, in one Chroma collection per index."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, *, reset: bool = False):
+    def __init__(self, settings: Settings, embedder: Embedder):
         self.embedder = embedder
         self.rebuilt_from: str | None = None  # set when a different embedding forced a rebuild
         try:
             self.client = _client(settings)
-            if reset and COLLECTION in [c.name for c in self.client.list_collections()]:
-                self.client.delete_collection(COLLECTION)
             self.collection = self._collection()
         except IndexStoreError:
             raise
@@ -127,6 +126,19 @@ class VectorStore:
             return []
         result = self.collection.query(query_embeddings=[vector], n_results=n, where=where or None, include=["distances"])
         return [(pid, 1.0 - dist) for pid, dist in zip(result["ids"][0], result["distances"][0])]
+
+
+def reset_store(settings: Settings) -> None:
+    """Drop all vectors: the local store folder, or the collection on a shared server."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # a cached client would keep the old (maybe corrupt) files open
+    if settings.chroma_url:
+        client = _client(settings)
+        if COLLECTION in [c.name for c in client.list_collections()]:
+            client.delete_collection(COLLECTION)
+    else:
+        shutil.rmtree(Path(settings.index_dir) / "chroma", ignore_errors=True)
 
 
 def _client(settings: Settings):

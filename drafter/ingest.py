@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +65,7 @@ def ingest(
                     report.pruned.append(stored)
     finally:
         ledger.close()
-    report.index = build_index(settings, embedder=embedder, on_progress=on_embed, reset=rebuild)
+    report.index = build_index(settings, embedder=embedder, on_progress=on_embed)
     return report
 
 
@@ -108,11 +107,11 @@ def _fingerprint(data: bytes, path: Path, overrides: dict) -> str:
 
 
 def _clear_index(settings: Settings) -> None:
-    """Delete what the index dir holds (all of it is generated from the corpus); drafts live elsewhere."""
+    """Delete what the index holds (all of it is generated from the corpus); drafts live elsewhere."""
+    from drafter.index import reset_store
+
+    reset_store(settings)
     index = Path(settings.index_dir)
-    for name in ("chroma",):
-        if (index / name).is_dir():
-            shutil.rmtree(index / name)
     for pattern in ("catalog.sqlite*", "lexical.*"):
         for target in index.glob(pattern):
             target.unlink()
