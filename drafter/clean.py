@@ -16,6 +16,7 @@ RADICALS = dict(zip(
 ))
 TERMINAL = "。！？!?；;：:"
 _CHUNK = re.compile(r"^(\d{1,3})、")
+_BULLET = re.compile(r"^[◆◇■□●○◎▲△▼►▶★☆※•·\-–—>]+\s*(?=\S)")
 
 
 @dataclass
@@ -46,7 +47,8 @@ def clean(raw: str) -> CleanText:
     before = len(text)
     for pattern in phrases:
         text = pattern.sub("", text)
-    lines, hints = _drop_metadata_lines([line.strip() for line in text.split("\n")])
+    lines = [_BULLET.sub("", line) for line in _join_hard_wraps(text.split("\n"))]
+    lines, hints = _drop_metadata_lines(lines)
     lines = _join_page_chunks(lines)
     # what is left of a removed block: separators, or a bare list number
     lines = [line for line in lines if line and not re.fullmatch(r"[\s\-|:：·.,，>]*|\d{1,2}[.、]", line)]
@@ -54,9 +56,37 @@ def clean(raw: str) -> CleanText:
     return CleanText(text=text, hints=hints, removed=max(0, before - len(text)))
 
 
+_MARKER_START = re.compile(r"(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|\d+[.、])")
+
+
+def _join_hard_wraps(raw: list[str]) -> list[str]:
+    """Text extracted from PDFs wraps at a fixed width: rejoin a full-width line that ends mid-sentence.
+
+    A following line that is indented or starts with a heading marker begins a new paragraph.
+    Returns stripped lines.
+    """
+    lines = [line.strip() for line in raw]
+    lengths = [len(line) for line in lines if len(line) >= 15]
+    if len(lengths) < 5:
+        return lines
+    width = max(set(lengths), key=lambda n: sum(1 for m in lengths if n - 2 <= m <= n))
+    if width < 15 or sum(1 for m in lengths if width - 2 <= m <= width) < 0.4 * len(lengths):
+        return lines
+    out: list[str] = []
+    for original, line in zip(raw, lines):
+        prev = out[-1] if out else ""
+        new_paragraph = original[:1].isspace() or _MARKER_START.match(line)
+        if prev and line and len(prev) >= width - 3 and prev[-1] not in TERMINAL and not new_paragraph:
+            out[-1] = prev + line
+        else:
+            out.append(line)
+    return out
+
+
 def _drop_metadata_lines(lines: list[str]) -> tuple[list[str], dict[str, str]]:
     _, keys = _rules()
-    key_re = re.compile(r"(" + "|".join(map(re.escape, keys)) + r")\s*[:：]")
+    spaced = ["\\s*".join(map(re.escape, key)) for key in keys]  # 标 题: as well as 标题:
+    key_re = re.compile(r"(" + "|".join(spaced) + r")\s*[:：]")
     kept, hints = [], {}
     for line in lines:
         found = list(key_re.finditer(line))
@@ -68,7 +98,7 @@ def _drop_metadata_lines(lines: list[str]) -> tuple[list[str], dict[str, str]]:
             end = found[i + 1].start() if i + 1 < len(found) else len(line)
             value = line[m.end():end].strip()
             if value:
-                hints.setdefault(m.group(1), value)
+                hints.setdefault(re.sub(r"\s+", "", m.group(1)), value)
     return kept, hints
 
 

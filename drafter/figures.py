@@ -16,24 +16,28 @@ from drafter.models import DocMeta, Figure, Kind, Scope, Section
 
 UNITS = sorted(
     "万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 人次 家次 场次 件次 户次 万亩 公里 "
-    "家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 批 户 亩 吨 天 位 倍 支 元 款 处 % 万 亿".split(),
+    "家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 批 户 亩 吨 天 位 倍 支 元 款 处 期 起 % 万 亿".split(),
     key=len, reverse=True,
 )
-COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "批", "户", "支", "款", "处", "人次", "家次", "场次"}
+COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "批", "户", "支", "款", "处",
+               "期", "起", "人次", "家次", "场次"}
 CN_NUM = "零〇一二两三四五六七八九十百千"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = rf"{_AR}|[{CN_NUM}]+"
 QUANTITY = re.compile(
-    rf"(?P<num>{_NUM})(?:\s*(?:-|~|～|—|至|到)\s*(?P<high>{_NUM}))?(?P<q>余|多)?(?P<unit>{'|'.join(map(re.escape, UNITS))})"
+    rf"(?P<num>{_NUM})(?:\s*(?:-|~|～|—|至|到)\s*(?P<high>{_NUM}))?(?P<mag>[万亿](?=余|多))?(?P<q>余|多)?"
+    rf"(?P<unit>{'|'.join(map(re.escape, UNITS))})"
 )
 RANK = re.compile(r"(位居|位列|居于|排名|排在|保持|居)([^,，。;；、第]{0,8}?)第([一二三四五六七八九十\d]{1,3})(?:位|名)?(?![届批次期轮号])")
 RANK_MORE = re.compile(r"[,，、]([^,，。;；第]{1,6}?)第([一二三四五六七八九十\d]{1,3})(?:位|名)?(?![届批次期轮号])")
 FRACTION = re.compile(r"(?<![\d/.])(\d{1,3})/(\d{1,3})(?![\d/])|([一二三四五六七八九十]+)分之([一二三四五六七八九十]+)")
+# 八项规定, 四项工作: a count of the text's own structure, not an indicator
+STRUCTURAL = re.compile(r"规定|工作|措施|任务|举措|原则|要求|制度|机制|行动|工程|方面|重点|目标")
 QUOTED = re.compile(r"“[^”]{0,40}”|《[^》]{0,80}》|\"[^\"]{0,40}\"|〔[^〕]{0,20}〕|【[^】]{0,40}】")
 SENTENCE = re.compile(r"[^。！？!?;；\n]+[。！？!?;；]?")
 CLAUSE_BREAK = ",，;；:：(（"
 PREFIX_QUALIFIERS = ("力争超过", "力争达到", "力争突破", "力争", "不少于", "不低于", "不超过", "超过", "突破", "逾", "将近", "接近", "近", "约")
-GROWTH_WORDS = re.compile(r"增长|增幅|增速|提高|提升|下降|减少|上升|增加|同比|环比|降低")
+GROWTH_WORDS = re.compile(r"增长|增幅|增速|提高|提升|下降|减少|上升|增加(?!值)|同比|环比|降低")
 TARGET_WORDS = re.compile(r"拟|力争|预计|确保|目标(?:为|是|任务)|计划(?=新增|实施|培育|完成|申报|引进|组织|建设|开展|推荐|争取)")
 CONTEXT_REGION = re.compile(r"^(全省|全国|省内|国内|全市|全区|全县|[\u4e00-\u9fff]{2,4}?)(共有|共|仅有|仅|只有|总共)$")
 LOCAL_WORDS = {"全县", "全区", "我县", "我市", "我区", "本县", "本市", "本区", "县内", "区内", "市内"}
@@ -167,9 +171,13 @@ def _is_figure(sentence: str, m: re.Match) -> bool:
     if before and (before.isdigit() or before in ".第/-" or (before.isascii() and before.isalpha())):
         return False
     if not num[0].isdigit():
-        if num == "一" or not re.search("[二两三四五六七八九十]", num) or before in "第之每唯统同单":
+        if (num == "一" and unit != "个百分点") or not re.search("[一二两三四五六七八九十]", num) or before in "第之每唯统同单":
             return False
-    if re.match(r"以[上下][\u4e00-\u9fff]", after):  # 10万元以上项目: a threshold, not a figure
+        if unit == "期" or (unit in ("项", "个", "条") and STRUCTURAL.match(after)):
+            return False
+    if re.match(r"以[上下][\u4e00-\u9fff]", after) or before == "前":  # 10万元以上项目, 前20名企业
+        return False
+    if after.startswith("的") and _prefix_qualifier(sentence[: m.start()]):  # 超过2000万元的企业: a threshold
         return False
     if (unit == "人" and after[:1] in "民大才") or (unit == "位" and after[:1] in "居列于") or (unit == "个" and after.startswith("方面")) or (unit == "倍" and after.startswith("增")):
         return False
@@ -178,18 +186,21 @@ def _is_figure(sentence: str, m: re.Match) -> bool:
 
 def _quantities(sentence: str, m: re.Match, ctx: _Context, previous: Figure | None) -> list[Figure]:
     subject = _subject(sentence, m.start())
-    unit = m.group("unit")
+    unit = (m.group("mag") or "") + m.group("unit")
     if unit in ("万", "亿"):
         unit = _bare_unit(unit, subject)
     qualifier = m.group("q") or _prefix_qualifier(sentence[: m.start()])
+    if "力争" in subject and not (qualifier or "").startswith("力争"):  # 力争…达到70家, 力争…超过150项
+        qualifier = "力争" + (qualifier or "")
     if sentence[m.end():].startswith(("以上", "左右")):
         qualifier = qualifier or sentence[m.end(): m.end() + 2]
     value = cn_number(m.group("num"))
     high = cn_number(m.group("high")) if m.group("high") else None
     kind = _kind(sentence, m.start(), subject, unit, ctx)
-    scope = _scope(subject, ctx)
+    scope = _scope(subject, ctx, sentence[max(0, m.start() - 14):m.start()])
     if scope == "context":
-        subject = CONTEXT_REGION.match(subject.strip()).group(1) + "合计(参照)"
+        region = CONTEXT_REGION.match(subject.strip())
+        subject = (region.group(1) + "合计" if region else subject.strip()) + "(参照)"
     base = dict(value=value, value_high=high, unit=unit, kind=kind, scope=scope, qualifier=qualifier,
                 value_text=m.group(0), suspect=_suspect(m.group("num"), value, high, unit))
     names = _each_items(sentence, m.start()) or [_indicator(subject, unit, kind, previous, sentence[m.end():])]
@@ -223,19 +234,26 @@ def _bare_unit(unit: str, subject: str) -> str:
 def _kind(sentence: str, pos: int, subject: str, unit: str, ctx: _Context) -> Kind:
     if ctx.section.part == "plan":
         return "target"
-    if unit in ("%", "个百分点", "倍") and GROWTH_WORDS.search(subject[-12:]):
+    if unit in ("%", "个百分点", "倍", "比例") and GROWTH_WORDS.search(subject[-12:]):
         return "growth"
+    if unit == "倍" and re.search(r"上年|去年|同期", subject):  # 是上年的2.1倍
+        return "growth"
+    if "完成" in sentence[max(0, pos - 25):pos]:  # 完成年度目标任务(40家)的120%: a completion rate is an actual
+        return "actual"
     return "target" if TARGET_WORDS.search(sentence[:pos]) else "actual"
 
 
-def _scope(subject: str, ctx: _Context) -> Scope:
-    m = CONTEXT_REGION.match(subject.strip())
+def _scope(subject: str, ctx: _Context, before: str = "") -> Scope:
+    subject = subject.strip()
+    if re.search(r"(全省|全国|全市|省|市)(的)?平均", before + subject) or re.fullmatch(r"在(全省|全国)", subject):
+        return "context"  # 全省平均水平(2.2%), 在全省88个县(市、区)中
+    m = CONTEXT_REGION.match(subject)
     if not m:
         return "local"
     region = m.group(1)
     if region in LOCAL_WORDS or region in TIME_WORDS or (ctx.place and ctx.place.startswith(region)):
         return "local"
-    if region in ("全市", "市内") and (ctx.place or "").endswith("市"):
+    if region in ("全市", "市内") and not (ctx.place or "").endswith(("县", "区")):
         return "local"
     return "context"
 
@@ -329,8 +347,8 @@ def _ranks(sentence: str, ctx: _Context) -> list[tuple[int, Figure]]:
 def _fractions(sentence: str, ctx: _Context) -> list[tuple[int, Figure]]:
     out: list[tuple[int, Figure]] = []
     for m in FRACTION.finditer(sentence):
-        if "占" not in sentence[max(0, m.start() - 10):m.start()]:
-            continue
+        if m.group(1) and "占" not in sentence[max(0, m.start() - 10):m.start()]:
+            continue  # 3/4 without 占 may be a date or a score
         if m.group(1):
             value = int(m.group(1)) / int(m.group(2)) if int(m.group(2)) else 0.0
         else:
@@ -338,8 +356,8 @@ def _fractions(sentence: str, ctx: _Context) -> list[tuple[int, Figure]]:
         subject = _subject(sentence, m.start())
         out.append((m.start(), Figure(
             indicator=f"{FILLER.sub('', subject)}比重", value=round(value, 4), unit="比例", period=None,
-            kind="target" if ctx.section.part == "plan" else "actual", scope="local", sentence="",
-            value_text=m.group(0),
+            kind=_kind(sentence, m.start(), subject, "比例", ctx), scope="local", sentence="",
+            value_text=m.group(0), qualifier=_prefix_qualifier(sentence[:m.start()]),
         )))
     return out
 

@@ -33,12 +33,17 @@ def infer_meta(text: str, sections: list[Section], hints: dict[str, str], path: 
     return DocMeta(org=org, year=year, period=period, title=title), warnings
 
 
+_TITLE_IN_TEXT = re.compile(
+    r"[\u4e00-\u9fff\dxX]{2,30}?(?:工作总结|年度总结)(?:[和及暨与][\u4e00-\u9fff\dxX]{0,20}?(?:打算|思路|安排|计划|要点))?")
+
+
 def _title_line(text: str) -> str | None:
     for line in text.split("\n")[:15]:
         line = _EXTENSIONS.sub("", line.strip())
         if len(line) <= 60 and "。" not in line and _TITLE_WORDS.search(line) and len(line) > 6:
             return line
-    return None
+    m = _TITLE_IN_TEXT.search(text[:400])  # a scrape squashed onto one line: the title is its first phrase
+    return m.group(0) if m else None
 
 
 def _title_from_name(path: Path) -> str | None:

@@ -8,6 +8,7 @@ from drafter.models import Part, Section
 CN_DIGITS = "一二三四五六七八九十"
 # Text is NFKC-normalised, so （一） arrives as (一) and 1． as 1.
 STYLES: dict[str, re.Pattern] = {
+    "part": re.compile(rf"第([{CN_DIGITS}]{{1,3}})部分[、:：.\s]*"),
     "cn": re.compile(rf"([{CN_DIGITS}]{{1,3}})、"),
     "cn_paren": re.compile(rf"\(([{CN_DIGITS}]{{1,3}})\)"),
     "num": re.compile(r"(\d{1,2})[.、](?![\d.])"),
@@ -16,7 +17,7 @@ STYLES: dict[str, re.Pattern] = {
 }
 _ANY_MARKER = re.compile("|".join(f"(?:{p.pattern})" for p in STYLES.values()))
 _CHILD_MARKER = re.compile(rf"\(?[{CN_DIGITS}\d]{{1,2}}[.、)](?=[\u4e00-\u9fff])")
-_SENTENCE_END = "。！？!?；;"
+_SENTENCE_END = "。！？!?；;:："
 _HEADING_WORDS = "总结|打算|安排|思路|计划|情况|成效|亮点|不足|问题|举措|做法|目标|任务|工作|建设|成绩|重点"
 _YEAR_SPLIT = re.compile(rf"^([^。！？!?;；\n ]{{2,30}}?(?:{_HEADING_WORDS}))(?:\d{{4}}|[xX×*]{{2,4}}|20[xX*]{{2}}|今)年[,，]")
 _PLAN = re.compile(r"打算|思路|安排|计划|展望|下一步|下步|下半年|明年|(\d{4}|[xX]{2,4})年(工作)?(重点|目标|任务)$")
@@ -76,7 +77,7 @@ def _find_headings(text: str) -> list[_Heading]:
         title, end = _title(text, marker_end, style, line_start=m.start() == 0 or text[m.start() - 1] == "\n")
         if title is None:
             continue
-        found.append(_Heading(style, number, m.start(), end, text[m.start():marker_end], title))
+        found.append(_Heading(style, number, m.start(), end, text[m.start():marker_end].strip(), title))
         last_end = end
     return found
 
@@ -95,7 +96,7 @@ def _at_boundary(text: str, pos: int, last_end: int, style: str) -> bool:
         return True
     before = text[pos - 1]
     if style == "shi":  # 一是 after a comma is an inline point, not a heading
-        return before in "\n。！？!?" or (before == " " and text[pos - 2:pos - 1] in "。！？!?")
+        return before in "\n。！？!?:：" or (before == " " and text[pos - 2:pos - 1] in "。！？!?")
     return before in "\n。！？!?；;:： "
 
 
@@ -105,7 +106,7 @@ def _title(text: str, start: int, style: str, line_start: bool) -> tuple[str | N
     line_end = len(text) if line_end < 0 else line_end
     rest = text[start:line_end]
     if line_start and len(rest) <= MAX_LINE_TITLE and "。" not in rest.rstrip("。") and style != "shi":
-        return _valid(rest.strip().rstrip("。")), line_end
+        return _valid(rest.strip().rstrip("。:：")), line_end
     split = _YEAR_SPLIT.match(rest) if style != "shi" else None
     if split:  # 二、2024年工作安排2024年,我局将…: the body opens with a year right after the title
         return _valid(split.group(1)), start + len(split.group(1))

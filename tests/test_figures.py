@@ -97,3 +97,17 @@ def test_canonical_needs_alias_plus_filler_only():
 
 def test_cn_number():
     assert [cn_number(t) for t in ("两", "十", "二十三", "一百零五", "1,200")] == [2, 10, 23, 105, 1200]
+
+
+def test_wan_with_yu_fractions_averages_and_completion_rates():
+    assert (_one("发放宣传资料1.2万余份。").unit, _one("发放宣传资料1.2万余份。").qualifier) == ("万份", "余")
+    third = _one("全县科技人才较2020年增长了近三分之一。")
+    assert (third.value, third.kind, third.qualifier) == (0.3333, "growth", "近")
+    assert _one("研发投入强度低于全省平均水平(2.2%)。").scope == "context"
+    assert [f.kind for f in _figures("完成市下达目标任务(40家)的120%。") if f.unit == "%"] == ["actual"]
+    assert _one("技术合同交易额是上年的2.1倍。").kind == "growth"
+
+
+@pytest.mark.parametrize("text", ["严格落实中央八项规定精神。", "年销售收入超过2000万元的企业开展研发。", "研发投入前20名企业。"])
+def test_structural_counts_thresholds_and_rank_groups_are_not_figures(text):
+    assert _figures(text) == []

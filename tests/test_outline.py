@@ -54,3 +54,27 @@ def test_section_bodies_cover_the_text_between_headings():
     sections = parse_outline(text)
     assert [s.body for s in sections] == ["", "新增高企12家。", "新增研发机构3家。"]
     assert sections[1].parent == 0 and sections[2].parent == 0
+
+
+def test_bullets_parts_and_colon_terminated_run_in_headings():
+    text = ("第一部分 2018年工作总结\n◆ 一、培育创新主体\n(1)高企培育成效明显。全年新增12家。\n◆ 二、建设创新平台\n"
+            "第二部分 2019年工作安排\n一、着力培育创新主体\n重点抓好四项工作:一是实施企业培育工程。全年培育企业。"
+            "二是实施平台提升工程。\n(二)加快创新平台建设:新建孵化器2家。")
+    assert _headings(text) == [
+        (1, "第一部分", "2018年工作总结"), (2, "一、", "培育创新主体"), (3, "(1)", "高企培育成效明显"),
+        (2, "二、", "建设创新平台"), (1, "第二部分", "2019年工作安排"), (2, "一、", "着力培育创新主体"),
+        (3, "一是", "实施企业培育工程"), (3, "二是", "实施平台提升工程"),
+    ]
+
+
+def test_hard_wrapped_pdf_text_is_rejoined_but_headings_and_indented_paragraphs_stay():
+    body = "　　2016年是开局之年。一年来,市科技局在市委的正确领导下认真贯彻落实全国科技创新大会精神\n" \
+           "和全省科技创新大会精神,围绕目标深入实施创新驱动发展战略,全市科技工作取得了新\n" \
+           "进展。现将有关情况汇报如下:\n" \
+           "一、创新驱动发展战略深入实施,科技综合实力稳步提升不断增\n" \
+           "　　一是政策体系不断完善。市委市政府出台了关于深入实施创新驱动发展战略的意见配套\n" \
+           "制定了科技创新十条措施等7个政策文件。二是主要指标较快增长,全社会研发经费支出达\n" \
+           "19.8亿元。\n"
+    text = clean(body).text
+    assert "取得了新进展" in text and "等7个政策文件" in text
+    assert "\n一、创新驱动发展战略深入实施" in text and "不断增\n一是政策体系" in text
