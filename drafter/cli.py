@@ -198,6 +198,12 @@ def figures(
         rows = ledger.figures(org=org, year=year, indicator=indicator)
     finally:
         ledger.close()
+    if not rows and indicator:
+        from drafter.retrieve import lookup_figures
+
+        rows = lookup_figures(settings, indicator, org=org, year=year)
+        if rows and not as_json:
+            console.print(f"No indicator named “{indicator}”; figures from the passages closest in meaning:")
     if as_json:
         keys = ("indicator", "value", "value_high", "unit", "period", "kind", "scope", "qualifier", "suspect",
                 "sentence", "org", "year", "path")

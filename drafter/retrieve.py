@@ -223,3 +223,37 @@ def _mix(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], dense
         for pid, v in lexical:
             scores[pid] = scores.get(pid, 0.0) + (1 - dense_weight) * v / top
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def lookup_figures(settings: Settings, indicator: str, *, org: str | None = None, year: int | None = None,
+                   retriever: "Retriever | None" = None, limit: int = 5) -> list[dict]:
+    """Ledger figures for an indicator named differently from the catalog: the passages closest in
+    meaning to the phrase (same org and year) are searched, and the figures stated in them returned."""
+    from drafter.figures import canonical
+
+    ledger = Ledger(settings.catalog_path)
+    try:
+        named = canonical(indicator)
+        exact = ledger.figures(org=org, year=year, indicator=named.name) if named else []
+        candidates = ledger.figures(org=org, year=year)
+    finally:
+        ledger.close()
+    if exact or not candidates:  # 高企数量 is an alias of 高新技术企业总数
+        return [c for c in exact if c["indicator"] == named.name][:limit] or exact[:limit]
+    orgs = {c["org"] for c in candidates}
+    retriever = retriever or Retriever(settings)
+    hits = retriever.search(indicator, k=8, org=orgs.pop() if len(orgs) == 1 else None, year_from=year, year_to=year)
+    wanted = set(tokenize(indicator))
+    ranked = []
+    for rank, hit in enumerate(hits):
+        for c in candidates:
+            if Path(c["path"]).name == hit.doc and c["sentence"] and c["sentence"][:20] in hit.text:
+                overlap = len(wanted & set(tokenize(c["indicator"] + c["sentence"])))
+                ranked.append((-overlap, rank, c["start"], c))
+    ranked.sort(key=lambda item: item[:3])
+    seen, out = set(), []
+    for *_, c in ranked:
+        if c["id"] not in seen:
+            seen.add(c["id"])
+            out.append(c)
+    return out[:limit]

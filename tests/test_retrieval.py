@@ -165,3 +165,54 @@ def test_gold_retrieval_recall(tmp_path):
     for mode, (recall, ndcg) in scores.items():
         print(f"\n{mode}: recall@10 {recall:.3f} nDCG@10 {ndcg:.3f}")
     assert scores["hybrid"][0] >= 0.8
+
+
+def test_prior_year_lookup_by_meaning_and_by_alias(hashed):
+    from drafter.retrieve import lookup_figures
+
+    ingest(hashed)
+    by_meaning = lookup_figures(hashed, "技术交易总额", org="示例县", year=2023)
+    assert by_meaning and (by_meaning[0]["value"], by_meaning[0]["unit"]) == (4.62, "亿元")
+    assert "技术合同成交额" in by_meaning[0]["sentence"]
+    by_alias = lookup_figures(hashed, "高企数量", org="示例县", year=2022)
+    assert {(r["indicator"], r["value"]) for r in by_alias} == {("高新技术企业总数", 72)}
+
+
+@pytest.fixture
+def embeddings_server():
+    """A loopback server speaking the OpenAI /v1/embeddings protocol (vectors from the hash embedding)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    calls = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            calls.append(body)
+            data = [{"object": "embedding", "index": i, "embedding": [float(x) for x in HashEmbedder().query(t)]}
+                    for i, t in enumerate(body["input"])]
+            payload = json.dumps({"object": "list", "data": data, "model": body["model"],
+                                  "usage": {"prompt_tokens": 1, "total_tokens": 1}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", calls
+    server.shutdown()
+
+
+def test_openai_compatible_embedding_endpoint(tmp_path, embeddings_server):
+    url, calls = embeddings_server
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", embedding="openai",
+                        embedding_base_url=url, embedding_model="bge-m3")
+    report = ingest(settings)
+    assert report.index.embedded == report.index.passages and calls[0]["model"] == "bge-m3"
+    assert Retriever(settings).search("防震减灾 地震应急演练", k=3)
