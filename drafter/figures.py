@@ -12,6 +12,7 @@ from importlib import resources
 
 import yaml
 
+from drafter.meta import ORG
 from drafter.models import DocMeta, Figure, Kind, Scope, Section
 
 UNITS = sorted(
@@ -105,8 +106,6 @@ class _Context:
 
 def extract_figures(text: str, sections: list[Section], meta: DocMeta) -> list[Figure]:
     """All figures of a parsed document, in reading order."""
-    from drafter.meta import ORG
-
     place_match = ORG.match(meta.org or "")
     place = place_match.group(1) if place_match else None
     figures: list[Figure] = []

@@ -19,7 +19,7 @@ from drafter.index import IndexStoreError
 from drafter.ingest import ingest
 from drafter.passages import mask, split_text
 from drafter.retrieve import Retriever
-from tests.conftest import CORPUS, ROOT, write
+from tests.conftest import CORPUS, ROOT
 
 
 def test_split_text_groups_sentences_within_bounds():
