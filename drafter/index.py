@@ -103,8 +103,9 @@ class VectorStore:
             configuration={"hnsw": {"space": "cosine"}},
         )
 
-    def ids(self) -> set[str]:
-        return set(self.collection.get(include=[])["ids"])
+    def ids(self, source: str) -> set[str]:
+        """Ids of the passages one catalog put here (a shared server holds several catalogs)."""
+        return set(self.collection.get(where={"source": source}, include=[])["ids"])
 
     def count(self) -> int:
         return self.collection.count()

@@ -10,6 +10,8 @@ from drafter.models import DocMeta, Document, Figure, Section
 
 SCHEMA_VERSION = 1
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO settings VALUES ('catalog_id', lower(hex(randomblob(8))));
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
@@ -68,6 +70,11 @@ class Ledger:
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as e:
             raise LedgerError(f"{path} is not a usable catalog ({e}); run `drafter ingest --rebuild`") from e
+
+    @property
+    def catalog_id(self) -> str:
+        """Random id of this catalog: on a shared vector server, its passages are the ones with this id."""
+        return self.db.execute("SELECT value FROM settings WHERE key = 'catalog_id'").fetchone()[0]
 
     def close(self) -> None:
         self.db.close()

@@ -60,30 +60,32 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, store=N
     store = store or VectorStore(settings, embedder)
     ledger = Ledger(settings.catalog_path)
     try:
+        source = ledger.catalog_id
         wanted = {p.id: (doc_id, p, sections) for doc_id, path, sha, meta, sections in ledger.stored_documents()
-                  for p in document_passages(path, _passage_key(sha, meta), meta, sections)}
-        in_store, in_ledger = store.ids(), ledger.passage_ids()
+                  for p in document_passages(path, _passage_key(source, sha, meta), meta, sections)}
+        in_store, in_ledger = store.ids(source), ledger.passage_ids()
         new = [pid for pid in wanted if pid not in in_store or pid not in in_ledger]
         stale = sorted((in_store | in_ledger) - set(wanted))
         if stale:
             store.delete([pid for pid in stale if pid in in_store])
             ledger.delete_passages(stale)
         if new:
-            _embed_and_store(new, wanted, embedder, store, ledger, on_progress)
+            _embed_and_store(new, wanted, embedder, store, ledger, source, on_progress)
         lexical_path = Path(settings.index_dir) / LEXICAL_FILE
         if new or stale or not lexical_path.exists():
-            _write_lexical(ledger.passages(), lexical_path)
+            _write_lexical(ledger.passages(), lexical_path, source)
     finally:
         ledger.close()
     return IndexReport(len(wanted), len(new), len(stale), time.perf_counter() - started, store.rebuilt_from)
 
 
-def _passage_key(sha: str, meta) -> str:
-    """Passage ids change with content and with metadata (a sidecar edit re-labels the vectors)."""
-    return hashlib.sha1(f"{sha}|{meta.org}|{meta.year}|{meta.period}".encode()).hexdigest()
+def _passage_key(source: str, sha: str, meta) -> str:
+    """Passage ids change with content and metadata (a sidecar edit re-labels the vectors) and are
+    unique to a catalog, so that catalogs sharing a vector server never overwrite each other."""
+    return hashlib.sha1(f"{source}|{sha}|{meta.org}|{meta.year}|{meta.period}".encode()).hexdigest()
 
 
-def _embed_and_store(new: list[str], wanted: dict, embedder: Embedder, store, ledger: Ledger,
+def _embed_and_store(new: list[str], wanted: dict, embedder: Embedder, store, ledger: Ledger, source: str,
                      on_progress: Progress | None) -> None:
     passages = [wanted[pid][1] for pid in new]
     started = time.perf_counter()
@@ -96,7 +98,8 @@ def _embed_and_store(new: list[str], wanted: dict, embedder: Embedder, store, le
     vectors = np.concatenate(chunks)
     topic_vectors = np.stack([embedder.query(t.description) for t in topics()])
     labels = _topics_by_document(passages, wanted, new, vectors, topic_vectors)
-    store.add(new, vectors, [_metadata(p, t) for p, t in zip(passages, labels)], [p.text for p in passages])
+    store.add(new, vectors, [_metadata(p, t) | {"source": source} for p, t in zip(passages, labels)],
+              [p.text for p in passages])
     ledger.store_passages([
         (p.id, wanted[p.id][0], p.section_idx, p.position, p.section, p.part, t, p.text, p.masked,
          " ".join(tokenize(p.text)))
@@ -123,9 +126,9 @@ def _metadata(p: Passage, topic: str) -> dict:
             "part": p.part, "section": p.section[:200], "position": p.position}
 
 
-def _write_lexical(rows: list[dict], path: Path) -> None:
+def _write_lexical(rows: list[dict], path: Path, source: str | None = None) -> None:
     bm25 = BM25([r["tokens"].split() for r in rows])
-    payload = {"bm25": bm25, "rows": [{k: r[k] for k in ("id", "path", "org", "year", "period", "section", "topic",
+    payload = {"source": source, "bm25": bm25, "rows": [{k: r[k] for k in ("id", "path", "org", "year", "period", "section", "topic",
                                                          "part", "text", "masked")} for r in rows]}
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as f:
@@ -147,6 +150,8 @@ class Retriever:
                 payload = pickle.load(f)
             self.bm25: BM25 = payload["bm25"]
             self.rows: list[dict] = payload["rows"]
+            # only a shared server holds other catalogs' passages; locally the filter would only cost time
+            self.source: str | None = payload["source"] if settings.chroma_url else None
         except (pickle.UnpicklingError, EOFError, KeyError, AttributeError, ValueError) as e:
             raise IndexStoreError(f"{path} is damaged ({e}); run `drafter ingest --rebuild`.") from e
         self.embedder = embedder or make_embedder(settings)
@@ -173,7 +178,7 @@ class Retriever:
         from drafter.index import where_clause
 
         where = where_clause({
-            "org": f["org"], "period": f["period"], "topic": f["topic"], "part": f["part"],
+            "source": self.source, "org": f["org"], "period": f["period"], "topic": f["topic"], "part": f["part"],
             "year": ("$gte", f["year_from"]) if f["year_from"] else None,
         })
         hits = self.store.query(self.embedder.query(query), n * 2, where)

@@ -142,6 +142,14 @@ def test_team_mode_against_a_real_chroma_server(tmp_path, chroma_server):
     assert not (tmp_path / "index" / "chroma").exists()
     hits = Retriever(settings).search("科技金融 科技贷", k=3)
     assert hits and any("科技贷" in h.text or "科技信贷" in h.text for h in hits)
+    # a second catalog on the same server adds its passages and leaves the first one's alone
+    other_corpus = tmp_path / "other"
+    other_corpus.mkdir()
+    shutil.copy(CORPUS / "示范市科学技术局2022年工作总结.html", other_corpus)
+    other = settings.model_copy(update={"index_dir": tmp_path / "index2", "corpus_dir": other_corpus})
+    second = ingest(other)
+    again = ingest(settings)
+    assert second.index.embedded == second.index.passages and (again.index.embedded, again.index.removed) == (0, 0)
 
 
 def test_search_cli_json_contract(tmp_path):
