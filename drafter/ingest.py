@@ -9,6 +9,7 @@ from pathlib import Path
 from drafter.config import Settings
 from drafter.corpus import discover, read_bytes
 from drafter.document import parse_file
+from drafter.embeddings import Embedder
 from drafter.errors import CorpusError, DrafterError
 from drafter.ledger import Ledger
 from drafter.meta import sidecar_path
@@ -44,7 +45,7 @@ def ingest(
     rebuild: bool = False,
     on_file: Callable[[Path, int, int], None] | None = None,
     on_embed: Progress | None = None,
-    embedder=None,
+    embedder: Embedder | None = None,
 ) -> IngestReport:
     """Ingest files and folders (default: the corpus dir) into the catalog, then update the search index."""
     overrides = overrides or {}

@@ -66,8 +66,9 @@ def _cut_long(sentence: str) -> list[str]:
     return parts + [current] if current else parts
 
 
-def document_passages(path: str, sha: str, meta: DocMeta, sections: list[Section]) -> list[Passage]:
-    """All passages of a document; each stays inside its section, the heading opening the first one."""
+def document_passages(path: str, key: str, meta: DocMeta, sections: list[Section]) -> list[Passage]:
+    """All passages of a document; each stays inside its section, the heading opening the first one.
+    `key` identifies the document version; passage ids derive from it."""
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     out: list[Passage] = []
     for idx, section in enumerate(sections):
@@ -76,7 +77,7 @@ def document_passages(path: str, sha: str, meta: DocMeta, sections: list[Section
             continue
         trail = _heading_path(sections, idx)
         for chunk in split_text(own):
-            pid = hashlib.sha1(f"{sha}|{idx}|{len(out)}|{chunk}".encode()).hexdigest()[:20]
+            pid = hashlib.sha1(f"{key}|{idx}|{len(out)}|{chunk}".encode()).hexdigest()[:20]
             out.append(Passage(pid, name, path, meta.org, meta.year, meta.period, idx, trail, section.part or "review",
                                len(out), chunk, mask(chunk)))
     return out

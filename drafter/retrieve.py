@@ -236,15 +236,16 @@ def lookup_figures(settings: Settings, indicator: str, *, org: str | None = None
     meaning to the phrase (same org and year) are searched, and the figures stated in them returned."""
     from drafter.figures import canonical
 
+    named = canonical(indicator)
     ledger = Ledger(settings.catalog_path)
     try:
-        named = canonical(indicator)
         exact = ledger.figures(org=org, year=year, indicator=named.name) if named else []
-        candidates = ledger.figures(org=org, year=year)
+        exact = [c for c in exact if c["indicator"] == named.name] or exact
+        candidates = [] if exact else ledger.figures(org=org, year=year)
     finally:
         ledger.close()
     if exact or not candidates:  # 高企数量 is an alias of 高新技术企业总数
-        return [c for c in exact if c["indicator"] == named.name][:limit] or exact[:limit]
+        return exact[:limit]
     orgs = {c["org"] for c in candidates}
     retriever = retriever or Retriever(settings)
     hits = retriever.search(indicator, k=8, org=orgs.pop() if len(orgs) == 1 else None, year_from=year, year_to=year)
