@@ -219,6 +219,167 @@ def figures(
                       r["kind"], r["scope"], f"{Path(r['path']).name}: {r['sentence'][:30]}")
     console.print(table)
 
+FactsOpt = Annotated[Optional[Path], typer.Option("--facts", help="This year's figures: .yaml or .csv (see corpus/facts/).")]
+NotesOpt = Annotated[Optional[Path], typer.Option("--notes", help="Notes per section: .yaml, or .md/.txt with `# 章节` headings.")]
+OutlineOpt = Annotated[Optional[str], typer.Option("--outline", help="Outline name in prompts/outlines, or a .yaml path.")]
+SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out a section by id (repeatable), e.g. party.")]
+
+
+@app.command()
+def draft(
+    org: OrgOpt = None,
+    year: YearOpt = None,
+    period: Annotated[Optional[str], typer.Option("--period", help="annual | h1.")] = None,
+    facts: FactsOpt = None,
+    notes: NotesOpt = None,
+    outline: OutlineOpt = None,
+    skip: SkipOpt = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="OUT.md or OUT.docx (default: the workspace folder).")] = None,
+) -> None:
+    """Draft the whole summary under the outline: facts table, every section, checks, number guard."""
+    from drafter.draft import Chain, setup
+    from drafter.export import export
+    from drafter.llm import chat_model, describe
+    from drafter.retrieve import Retriever
+    from drafter.workspace import Workspace
+
+    settings = _settings()
+    s = setup(settings, org=org, year=year, period=period, facts=facts, notes=notes, outline=outline,
+              skip=tuple(skip or ()))
+    _print_facts_report(s.table)
+    try:
+        retriever = Retriever(settings)
+    except DrafterError as e:
+        err.print(f"[yellow]No past phrasing:[/yellow] {e}")
+        retriever = None
+    workspace = Workspace(settings.workspace)
+    try:
+        draft_id = workspace.draft_id(s.table.org, s.table.year, s.table.period, s.spec.name)
+        chain = Chain(settings, s.spec, s.table, s.planned, model=chat_model(settings), retriever=retriever,
+                      past=s.past, context_values=s.context_values, previous=workspace.latest(draft_id))
+        err.print(f"backend: {describe(settings)}")
+        result = chain.run(_progress_printer(s.planned))
+        for section in result.sections.values():
+            if section.status == "ok":
+                workspace.save(draft_id, section.id, section.text, section.source,
+                               [f.to_json() for f in section.findings])
+    finally:
+        workspace.close()
+    path = export(result, out or settings.workspace / f"{result.title}.md")
+    _print_findings([(sec.heading, f) for sec in result.sections.values() for f in sec.findings])
+    console.print(f"written: {path}")
+    if result.failed:
+        err.print(f"[red]{len(result.failed)} section(s) failed[/red] and kept their previous text: "
+                  + "、".join(sec.heading or "开头总述" for sec in result.failed) + ". Run `drafter draft` again to retry.")
+        raise typer.Exit(1)
+
+
+def _progress_printer(planned):
+    headings = {p.spec.id: p.heading or "开头总述" for p in planned}
+
+    def on_event(event) -> None:
+        name = headings.get(event.section, event.section)
+        if event.kind == "done":
+            err.print(f"[green]✓[/green] {name}  {len(event.text)}字", markup=True)
+        elif event.kind == "repair":
+            err.print(f"[yellow]↻[/yellow] {name}: 核对发现问题，修改一轮")
+        elif event.kind == "failed":
+            err.print(f"[red]✗[/red] {name}: {event.text}（保留原有文字）")
+    return on_event
+
+
+def _print_facts_report(table) -> None:
+    for line in table.report:
+        err.print(f"[dim]facts[/dim] {line}")
+
+
+def _print_findings(items: list) -> None:
+    if not items:
+        console.print("checks: no findings")
+        return
+    t = Table(title=f"{len(items)} findings")
+    for col in ("section", "kind", "text", "message"):
+        t.add_column(col, overflow="fold")
+    for heading, f in items:
+        t.add_row(heading or "—", f.kind, f.text[:40], f.message)
+    console.print(t)
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="A draft or any summary: .md .txt .docx.")],
+    facts: FactsOpt = None,
+    notes: NotesOpt = None,
+    org: OrgOpt = None,
+    year: YearOpt = None,
+    period: Annotated[Optional[str], typer.Option("--period", help="annual | h1.")] = None,
+    outline: OutlineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a text against the facts table: unsourced numbers, placeholders, copied text, outline."""
+    from drafter import checks
+    from drafter.corpus import extract_text, read_bytes
+    from drafter.draft import setup
+    from drafter.meta import infer_meta
+
+    settings = _settings()
+    text = extract_text(file, read_bytes(file, settings.max_file_mb))
+    if not (org and year) and not facts:
+        meta, _ = infer_meta(text, [], {}, file)
+        org, year = org or meta.org, year or meta.year
+        period = period or ("h1" if meta.period == "H1" else None)
+    s = setup(settings, org=org, year=year, period=period, facts=facts, notes=notes, outline=outline)
+    found = checks.check(text, s.table, planned=s.planned, past=s.past, copy_min_chars=settings.copy_min_chars,
+                         context_values=s.context_values)
+    if as_json:
+        sys.stdout.write(json.dumps([f.to_json() for f in found], ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_facts_report(s.table)
+    _print_findings([("", f) for f in found])
+
+
+prompts_app = typer.Typer(no_args_is_help=True, help="The prompts drafter sends.")
+app.add_typer(prompts_app, name="prompts")
+
+
+@prompts_app.command("show")
+def prompts_show(
+    section: Annotated[str, typer.Argument(help="Section id, e.g. enterprises, problems, plan, lead.")],
+    org: OrgOpt = None,
+    year: YearOpt = None,
+    period: Annotated[Optional[str], typer.Option("--period", help="annual | h1.")] = None,
+    facts: FactsOpt = None,
+    notes: NotesOpt = None,
+    outline: OutlineOpt = None,
+) -> None:
+    """Print the exact messages a section's model call gets (synthesis sections use the latest drafted body)."""
+    from drafter.draft import Chain, setup
+    from drafter.retrieve import Retriever
+    from drafter.workspace import Workspace
+
+    settings = _settings()
+    s = setup(settings, org=org, year=year, period=period, facts=facts, notes=notes, outline=outline)
+    chosen = next((p for p in s.planned if p.spec.id == section), None)
+    if chosen is None or chosen.spec.kind == "heading":
+        ids = ", ".join(p.spec.id for p in s.planned if p.spec.kind != "heading")
+        raise DrafterError(f"No section '{section}' to prompt for; sections: {ids}.")
+    workspace = Workspace(settings.workspace)
+    try:
+        previous = workspace.latest(workspace.draft_id(s.table.org, s.table.year, s.table.period, s.spec.name))
+    finally:
+        workspace.close()
+    try:
+        retriever = Retriever(settings)
+    except DrafterError as e:
+        err.print(f"[yellow]No past phrasing:[/yellow] {e}")
+        retriever = None
+    chain = Chain(settings, s.spec, s.table, s.planned, retriever=retriever, previous=previous)
+    bodies = [{"heading": p.heading, "text": previous[p.spec.id]} for p in s.planned
+              if p.spec.kind == "body" and previous.get(p.spec.id)]
+    for m in chain.messages(chosen, bodies):
+        console.rule(f"{m.type} · {len(m.content)} chars")
+        console.print(m.content, markup=False, highlight=False)
+
 
 def main() -> None:
     """Entry point: run the app, printing DrafterErrors as one line without a traceback."""

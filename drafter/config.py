@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     embedding_api_key: SecretStr | None = None
     chroma_url: str | None = Field(None, description="http://host:port of a shared `chroma run` server.")
 
+    prompts_dir: Path = Field(default_factory=lambda: _project_prompts(),
+                              description="Prompt templates (*.j2) and outline specs (outlines/*.yaml).")
+    prompt_budget_chars: int = Field(6000, ge=500, description="Characters of context (facts, notes, exemplars) per section prompt.")
+    copy_min_chars: int = Field(20, ge=8, description="A run this long shared with a past summary is reported as copied text.")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -55,6 +60,12 @@ class Settings(BaseSettings):
     @property
     def catalog_path(self) -> Path:
         return self.index_dir / "catalog.sqlite"
+
+
+def _project_prompts() -> Path:
+    """prompts/ next to the package (an editable install or a checkout), else ./prompts."""
+    bundled = Path(__file__).resolve().parents[1] / "prompts"
+    return bundled if bundled.is_dir() else Path("prompts")
 
 
 def load_settings(**overrides) -> Settings:

@@ -57,6 +57,8 @@ class Indicator:
     unit: str
     topic: str
     aliases: tuple[re.Pattern, ...]
+    say: str = "{indicator}{value}{unit}"  # how a draft states the value
+    change: str | None = None  # growth | delta | points: how the change on last year is stated
 
 
 @cache
@@ -64,7 +66,8 @@ def catalog() -> tuple[Indicator, ...]:
     """The indicator catalog (drafter/data/indicators.yaml)."""
     rows = yaml.safe_load(resources.files("drafter").joinpath("data/indicators.yaml").read_text("utf-8"))
     return tuple(
-        Indicator(r["name"], r["unit"], r["topic"], tuple(re.compile(a) for a in r["aliases"])) for r in rows
+        Indicator(r["name"], r["unit"], r["topic"], tuple(re.compile(a) for a in r["aliases"]),
+                  r.get("say", Indicator.say), r.get("change")) for r in rows
     )
 
 
@@ -139,7 +142,7 @@ def _sentence_figures(sentence: str, offset: int, ctx: _Context) -> list[Figure]
             blocked.append((pos, pos + len(figure.value_text)))
     previous: Figure | None = None
     for m in QUANTITY.finditer(sentence):
-        if _inside(m.start(), blocked) or not _is_figure(sentence, m):
+        if _inside(m.start(), blocked) or not is_figure(sentence, m):
             continue
         for figure in _quantities(sentence, m, ctx, previous):
             found.append((m.start(), figure))
@@ -163,7 +166,8 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in spans)
 
 
-def _is_figure(sentence: str, m: re.Match) -> bool:
+def is_figure(sentence: str, m: re.Match) -> bool:
+    """Whether a quantity match is a figure, not a date, ordinal, structure count or threshold."""
     num, unit = m.group("num"), m.group("unit")
     before = sentence[m.start() - 1] if m.start() else ""
     after = sentence[m.end():m.end() + 3]

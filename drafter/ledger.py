@@ -159,6 +159,10 @@ class Ledger:
         )
         return [dict(r) for r in rows]
 
+    def document_texts(self) -> list[dict]:
+        """path, org, year, period and cleaned text of every document."""
+        return [dict(r) for r in self.db.execute("SELECT path, org, year, period, text FROM documents ORDER BY id")]
+
     def figures(self, org: str | None = None, year: int | None = None, indicator: str | None = None) -> list[dict]:
         """Figures with their document's metadata; `indicator` matches a substring of the name."""
         sql = ("SELECT f.*, d.path, d.org, d.year, d.period AS doc_period FROM figures f"

@@ -1,0 +1,346 @@
+"""Checks on any text of a summary: every number has a source, nothing is copied from past summaries,
+no placeholder is left, prior-year and target figures are stated as the ledger and the writer have them,
+and the headings follow the outline. Each finding names its span and says, in Chinese, what to do.
+"""
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from drafter.facts import MONEY, FactsTable
+from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, is_figure, cn_number
+from drafter.outline import parse_outline
+from drafter.spec import PlannedSection
+
+PLACEHOLDER = re.compile(r"20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
+PENDING = re.compile(r"【待(?:核实|补充)[^】]*】")
+# spans whose numbers are names, not figures: titles, document numbers, our own markers
+SHIELDED = re.compile(r"《[^》]{0,80}》|〔\d{4}〕\d*号?|\(\d{4}\)\d+号|【[^】]{0,80}】|（参考表述：[^）]{0,60}）")
+NUMBER = re.compile(r"(?<![\d.,A-Za-z])\d+(?:,\d{3})*(?:\.\d+)?(?![\dA-Za-z])")
+PRIOR_WORDS = re.compile(r"上年|去年|上一年|上年同期|去年同期")
+TARGET_CLAUSE = re.compile(TARGET_WORDS.pattern + r"|目标|计划|任务|预期|争取|将")
+RANK_BEFORE = re.compile(r"(位居|位列|居于|排名|排在|列|居)[^,，。;；]{0,8}第$")
+CLAUSE = re.compile(r"[^,，;；。！？!?\n]+")
+SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+UNIT_FAMILIES = [COUNT_UNITS | {"个", "位"}, {"位次", "名"}, set(MONEY)]
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # unverified_number | placeholder | pending | copied_text | inconsistent_prior | context_as_local
+    #            | target_as_actual | outline
+    start: int
+    end: int
+    text: str
+    message: str
+    suggestion: str = ""
+
+    def to_json(self) -> dict:
+        """The `drafter check --json` contract."""
+        return {k: v for k, v in asdict(self).items() if k in ("kind", "text", "start", "end", "message")}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A number a text may state, and where it comes from."""
+
+    value: float
+    unit: str
+    label: str  # 高新技术企业总数（本年）, 笔记：…
+    role: str  # value | target | prior | derived | note
+    scope: str = "local"
+    note_kind: str = "actual"
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    text: str
+    value: float
+    unit: str | None
+
+
+# ---- numbers ------------------------------------------------------------------------------------
+
+def mentions(text: str) -> list[Mention]:
+    """Numbers stated as quantities, with their unit when one follows; dates, ordinals and names left out."""
+    shielded = [m.span() for m in SHIELDED.finditer(text)]
+    out: dict[int, Mention] = {}
+    for m in QUANTITY.finditer(text):
+        sentence_start = max(text.rfind(c, 0, m.start()) for c in "。！？\n") + 1
+        local = _Sub(m, sentence_start)
+        if _shielded(m.start(), shielded) or not is_figure(text[sentence_start:], local):
+            continue
+        unit = (m.group("mag") or "") + m.group("unit")
+        out[m.start()] = Mention(m.start("num"), m.end(), m.group(0), cn_number(m.group("num")), unit)
+        if m.group("high"):
+            out[m.start("high")] = Mention(m.start("high"), m.end(), m.group(0), cn_number(m.group("high")), unit)
+    for m in NUMBER.finditer(text):
+        if m.start() in out or _shielded(m.start(), shielded) or _date_or_ordinal(text, m):
+            continue
+        if any(a.start <= m.start() < a.end for a in out.values()):
+            continue
+        out[m.start()] = Mention(m.start(), m.end(), m.group(0), float(m.group(0).replace(",", "")), None)
+    return [out[k] for k in sorted(out)]
+
+
+class _Sub:
+    """A match seen from the start of its sentence, as figures.is_figure expects."""
+
+    def __init__(self, m: re.Match, offset: int):
+        self._m, self._offset = m, offset
+
+    def group(self, name: str) -> str | None:
+        return self._m.group(name)
+
+    def start(self, *args) -> int:
+        return self._m.start(*args) - self._offset
+
+    def end(self, *args) -> int:
+        return self._m.end(*args) - self._offset
+
+
+def _shielded(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _date_or_ordinal(text: str, m: re.Match) -> bool:
+    value, after, before = m.group(0), text[m.end():m.end() + 6], text[max(0, m.start() - 12):m.start()]
+    if "." not in value and "," not in value:
+        n = int(value)
+        if re.match(r"\s*(?:[-—~至到]\s*\d{4}\s*)?年", after) and 1949 <= n <= 2100:
+            return True
+        if re.match(r"\s*(?:[-—~至到]\s*\d{1,2}\s*)?月", after) and 1 <= n <= 12:
+            return True
+        if re.match(r"\s*[日号]", after) and 1 <= n <= 31 and re.search(r"月\s*$", before):
+            return True
+        if before.endswith("第") and not RANK_BEFORE.search(before):
+            return True
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        prefix = text[line_start:m.start()]
+        if re.fullmatch(r"[#\s]*[(（]?", prefix) and re.match(r"[.、．)）]", after):
+            return True
+    return False
+
+
+# ---- the checks -------------------------------------------------------------------------------
+
+def sources(table: FactsTable) -> list[Source]:
+    """Every number the facts table and the writer's notes allow a text to state."""
+    out: list[Source] = []
+    for f in table.facts:
+        for role, value in (("value", f.value), ("target", f.target), ("target", f.next_target), ("prior", f.prior)):
+            if value is not None:
+                out.append(Source(value, f.unit, f"{f.indicator}（{_ROLE[role]}）", role))
+        for d in f.derived:
+            out.append(Source(abs(float(d.text)), d.unit, f"{f.indicator}{d.name}", "derived"))
+    for section, lines in table.notes.items():
+        for line in lines:
+            kind = "target" if TARGET_CLAUSE.search(line) and not re.search("已|完成", line) else "actual"
+            scope = "context" if re.search(r"全省|全国|全市共|全省共", line) and not table.org.endswith("市科学技术局") else "local"
+            for m in mentions(line):
+                out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind))
+    return out
+
+
+_ROLE = {"value": "本年", "target": "目标", "prior": "上年", "derived": "推算"}
+
+
+def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] | None = None,
+          past: list[tuple[str, str]] | None = None, copy_min_chars: int = 20,
+          context_values: list[dict] | None = None) -> list[Finding]:
+    """All findings on a text. `past`: (name, text) of past summaries; `context_values`: ledger context figures."""
+    findings = number_findings(text, table, context_values or []) if table else []
+    findings += placeholder_findings(text)
+    if past:
+        findings += copied_findings(text, past, copy_min_chars, table)
+    if planned:
+        findings += outline_findings(text, planned)
+    return sorted(findings, key=lambda f: (f.start, f.kind))
+
+
+def number_findings(text: str, table: FactsTable, context_values: list[dict]) -> list[Finding]:
+    allowed = sources(table)
+    out = []
+    for m in mentions(text):
+        matched = [s for s in allowed if _same(m, s)]
+        sentence, at = _around(SENTENCE, text, m.start)
+        lead_in = sentence[:m.start - at] + _around(CLAUSE, text, m.start)[0]  # the sentence up to and around it
+        if not matched:
+            out.append(_unsourced(m, sentence, table, context_values))
+        elif all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
+            out.append(Finding("target_as_actual", m.start, m.end, m.text,
+                               f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
+                               "写成“目标为…”“力争…”，或改用本年实际完成数。"))
+        elif all(s.scope == "context" for s in matched):
+            out.append(Finding("context_as_local", m.start, m.end, m.text,
+                               f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
+                               "写明“全省/全市共…”，或删去。"))
+    return out
+
+
+def _unsourced(m: Mention, sentence: str, table: FactsTable, context_values: list[dict]) -> Finding:
+    for f in table.facts:
+        if f.prior is not None and PRIOR_WORDS.search(sentence) and _names(f.indicator, sentence) and _unit_ok(m.unit, f.unit):
+            return Finding("inconsistent_prior", m.start, m.end, m.text,
+                           f"上年{f.indicator}在往年材料中为{f.text('prior')}{f.unit}（{f.prior_source}），这里写作{m.text}。",
+                           f"改为{f.text('prior')}{f.unit}，或在事实表中更正上年值。")
+    for c in context_values:
+        if abs(c["value"] - m.value) < 1e-9 and _unit_ok(m.unit, c["unit"]):
+            return Finding("context_as_local", m.start, m.end, m.text,
+                           f"{m.text}在往年材料中是对比用的数字（{Path(c['path']).name}：{c['sentence']}），不是本地数字。",
+                           "删去，或改用事实表中的本地数字。")
+    return Finding("unverified_number", m.start, m.end, m.text,
+                   f"数字{m.text}在事实表和笔记中都找不到来源。",
+                   "改用事实表中的数字；确有此数的，先补进事实表或笔记。")
+
+
+def _names(indicator: str, sentence: str) -> bool:
+    from drafter.figures import catalog
+
+    known = next((i for i in catalog() if i.name == indicator), None)
+    return indicator in sentence or bool(known and any(a.search(sentence) for a in known.aliases))
+
+
+def _same(m: Mention, s: Source) -> bool:
+    if not _unit_ok(m.unit, s.unit):
+        return False
+    value = s.value
+    if m.unit in MONEY and s.unit in MONEY:
+        value = s.value * MONEY[s.unit] / MONEY[m.unit]
+    decimals = len(m.text.split(".")[1]) if "." in m.text and m.text[0].isdigit() else 0
+    return abs(m.value - value) <= 0.5 * 10 ** -decimals + 1e-9
+
+
+def _unit_ok(mention_unit: str | None, source_unit: str) -> bool:
+    if not mention_unit or not source_unit or mention_unit == source_unit:
+        return True
+    return any(mention_unit in family and source_unit in family for family in UNIT_FAMILIES)
+
+
+def _around(pattern: re.Pattern, text: str, pos: int) -> tuple[str, int]:
+    """The match of `pattern` (a sentence or clause) holding position `pos`, and where it starts."""
+    for m in pattern.finditer(text, max(0, pos - 300)):
+        if m.start() <= pos < m.end():
+            return m.group(0), m.start()
+    return "", pos
+
+
+def placeholder_findings(text: str) -> list[Finding]:
+    out = [Finding("placeholder", m.start(), m.end(), m.group(0), f"“{m.group(0)}”是没有填写的占位符。",
+                   "换成事实表中的数字或具体名称。") for m in PLACEHOLDER.finditer(text)
+           if not _shielded(m.start(), [p.span() for p in PENDING.finditer(text)])]
+    out += [Finding("pending", m.start(), m.end(), m.group(0), f"{m.group(0)}：待写作者核实或补充。",
+                    "拿到数字或材料后替换，并删去方括号。") for m in PENDING.finditer(text)]
+    return out
+
+
+# ---- copied text --------------------------------------------------------------------------------
+
+@cache
+def stock_phrases() -> tuple[str, ...]:
+    """Formulae every summary may share (drafter/data/stock_phrases.yaml): never counted as copying."""
+    text = resources.files("drafter").joinpath("data/stock_phrases.yaml").read_text("utf-8")
+    return tuple(yaml.safe_load(text))
+
+
+def copied_findings(text: str, past: list[tuple[str, str]], min_chars: int, table: FactsTable | None = None
+                    ) -> list[Finding]:
+    """Runs of at least `min_chars` characters shared with a past summary (spaces ignored), outside the
+    writer's own notes and the stock formulae."""
+    compact, positions = _compact(text)
+    if len(compact) < min_chars:
+        return []
+    allowed = set(stock_phrases()) | {line for lines in (table.notes.values() if table else ()) for line in lines}
+    grams = {compact[i:i + min_chars] for i in range(len(compact) - min_chars + 1)}
+    hits: dict[int, str] = {}
+    for name, past_text in past:
+        past_compact, _ = _compact(past_text)
+        for i in range(len(past_compact) - min_chars + 1):
+            gram = past_compact[i:i + min_chars]
+            if gram in grams:
+                for j in _positions(compact, gram):
+                    hits.setdefault(j, name)
+    out = []
+    for start, end, name in _runs(hits, min_chars):
+        run = compact[start:end]
+        if any(run in phrase for phrase in allowed) or _mostly_allowed(run, allowed, min_chars):
+            continue
+        a, b = positions[start], positions[end - 1] + 1
+        out.append(Finding("copied_text", a, b, text[a:b], f"这段文字与往年材料《{name}》中的原文相同（{end - start}字）。",
+                           "用今年的事实重新组织语言，不要照搬旧稿。"))
+    return out
+
+
+def _compact(text: str) -> tuple[str, list[int]]:
+    keep = [(i, c) for i, c in enumerate(text) if not c.isspace()]
+    return "".join(c for _, c in keep), [i for i, _ in keep]
+
+
+def _positions(text: str, gram: str) -> list[int]:
+    out, i = [], text.find(gram)
+    while i >= 0:
+        out.append(i)
+        i = text.find(gram, i + 1)
+    return out
+
+
+def _runs(hits: dict[int, str], n: int) -> list[tuple[int, int, str]]:
+    runs: list[tuple[int, int, str]] = []
+    for start in sorted(hits):
+        if runs and start <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], start + n), runs[-1][2])
+        else:
+            runs.append((start, start + n, hits[start]))
+    return runs
+
+
+def _mostly_allowed(run: str, allowed: set[str], min_chars: int) -> bool:
+    rest = run
+    for phrase in allowed:
+        rest = rest.replace(phrase, "")
+    return len(rest) < min_chars
+
+
+# ---- outline -----------------------------------------------------------------------------------
+
+def outline_findings(text: str, planned: list[PlannedSection]) -> list[Finding]:
+    """Every heading of the outline present, in order, numbered as the outline numbers it."""
+    found = [s for s in parse_outline(_plain(text)) if s.level >= 1]
+    normal = [_norm(s.heading) for s in found]
+    out, last = [], -1
+    for p in planned:
+        if p.spec.level == 0:
+            continue
+        want = _norm(p.heading)
+        if want in normal:
+            at = normal.index(want)
+            if at < last:
+                out.append(Finding("outline", 0, 0, p.heading, f"标题“{p.heading}”的位置与提纲顺序不一致。",
+                                   "按提纲顺序调整各部分。"))
+            last = max(last, at)
+            continue
+        title = _norm(p.title)
+        near = next((s for s in found if _norm(s.title) == title), None)
+        if near:
+            out.append(Finding("outline", near.start, near.start + len(near.heading), near.heading,
+                               f"标题编号应为“{p.marker}”，实际为“{near.marker}”。", f"改为“{p.heading}”。"))
+        else:
+            out.append(Finding("outline", 0, 0, p.heading, f"缺少提纲中的标题“{p.heading}”。",
+                               "补写这一部分，或在提纲中关闭它。"))
+    return out
+
+
+def _plain(text: str) -> str:
+    """The outline parser reads cleaned text: half-width brackets, no Markdown heading marks."""
+    return unicodedata.normalize("NFKC", re.sub(r"(?m)^#+\s*", "", text))
+
+
+def _norm(heading: str) -> str:
+    return unicodedata.normalize("NFKC", re.sub(r"\s", "", heading)).rstrip(":。")

@@ -1,0 +1,132 @@
+"""What each section's prompt sees: its facts rows written out, the writer's notes, and masked
+exemplars of past phrasing chosen by relevance within a character budget."""
+
+from dataclasses import dataclass
+
+from drafter.facts import Fact, FactsTable
+from drafter.figures import catalog
+from drafter.spec import PlannedSection
+
+EXEMPLARS_PER_SECTION = 8
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    source: str  # file name · section
+    text: str  # numbers masked as 〔N〕
+
+
+def period_label(table: FactsTable) -> str:
+    return f"{table.year}年" + ("上半年" if table.period == "H1" else "")
+
+
+def next_period(table: FactsTable) -> str:
+    return "下半年" if table.period == "H1" else f"{table.year + 1}年"
+
+
+def pending(fact: Fact, table: FactsTable) -> str:
+    """The marker a draft writes where a value the writer listed is still missing."""
+    return f"【待核实：{period_label(table)}{fact.indicator}（{fact.unit}）】" if fact.unit else \
+        f"【待核实：{period_label(table)}{fact.indicator}】"
+
+
+def fact_line(f: Fact, table: FactsTable) -> str:
+    """One facts row as the prompt shows it: 高新技术企业总数：本年98家；上年85家；比上年增加13家；…"""
+    if f.value is None:
+        line = f"{f.indicator}：本年数值未提供，正文写作{pending(f, table)}"
+        return line + (f"（上年{f.text('prior')}{f.unit}）" if f.prior is not None else "")
+    parts = [f"{f.indicator}：本年{f.text()}{f.unit}"]
+    if f.prior is not None:
+        parts.append(f"上年{f.text('prior')}{f.unit}")
+    for d in f.derived:
+        parts.append(derived_phrase(d.name, d.value, d.text, d.unit, annual=table.period == "annual"))
+    if f.next_target is not None:
+        parts.append(f"{next_period(table)}目标{f.text('next_target')}{f.unit}")
+    return "；".join(parts)
+
+
+def derived_phrase(name: str, value: float, text: str, unit: str, *, annual: bool = True) -> str:
+    """增量 13 家 -> 比上年增加13家; 同比增长 -3.2 -> 同比下降3.2%; 完成率 103.2 -> 完成年度目标的103.2%."""
+    if name == "增量":
+        return "与上年持平" if value == 0 else f"比上年{'增加' if value > 0 else '减少'}{text}{unit}"
+    if name == "同比增长":
+        return "与上年持平" if value == 0 else f"同比{'增长' if value > 0 else '下降'}{text}%"
+    if name == "提高":
+        return "与上年持平" if value == 0 else f"比上年{'提高' if value > 0 else '下降'}{text}个百分点"
+    return f"完成{'年度' if annual else '全年'}目标的{text}%"
+
+
+def section_facts(section: PlannedSection, table: FactsTable) -> tuple[list[str], list[str]]:
+    """(facts lines, missing lines) of a body section."""
+    rows = table.stated(section.spec.id)
+    return ([fact_line(f, table) for f in rows if f.value is not None],
+            [fact_line(f, table) for f in rows if f.value is None])
+
+
+def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 6) -> list[str]:
+    """The first stated value of each body section: what an opening paragraph may cite."""
+    out = []
+    for s in sections:
+        rows = [f for f in table.stated(s.spec.id) if f.value is not None]
+        if s.spec.kind == "body" and rows:
+            out.append(fact_line(rows[0], table))
+    return out[:limit]
+
+
+def shortfalls(table: FactsTable) -> list[str]:
+    """Targets missed and values that fell: a 存在问题 section must state them."""
+    out = []
+    for f in table.facts:
+        rate, growth = f.get("完成率"), f.get("同比增长") or f.get("提高")
+        if (rate and rate.value < 100) or (growth and growth.value < 0):
+            out.append(fact_line(f, table))
+    return out
+
+
+def targets(table: FactsTable) -> list[str]:
+    return [f"{f.indicator}：{next_period(table)}目标{f.text('next_target')}{f.unit}"
+            for f in table.facts if f.next_target is not None]
+
+
+def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> list[Exemplar]:
+    """Past passages for the section, the bureau's own first, never this year's own document."""
+    if retriever is None or not section.spec.query:
+        return []
+    part = "plan" if section.spec.prompt == "plan" else None
+    query = f"{section.title} {section.spec.query}"
+    common = dict(exclude_year=table.year, year_to=table.year, part=part)
+    hits = retriever.search(query, k=EXEMPLARS_PER_SECTION, org=table.org, topic=section.spec.topic, **common)
+    if len(hits) < EXEMPLARS_PER_SECTION:
+        seen = {h.id for h in hits}
+        more = retriever.search(query, k=EXEMPLARS_PER_SECTION, topic=section.spec.topic, **common)
+        hits += [h for h in more if h.id not in seen][:EXEMPLARS_PER_SECTION - len(hits)]
+    return [Exemplar(f"{h.doc} · {h.section.split(' > ')[-1][:30]}", h.masked) for h in hits]
+
+
+def within_budget(fixed: list[str], exemplars: list[Exemplar], budget: int) -> list[Exemplar]:
+    """Exemplars in rank order while facts, notes and exemplars together stay within the budget."""
+    used = sum(len(x) for x in fixed)
+    out = []
+    for e in exemplars:
+        if used + len(e.text) + len(e.source) > budget:
+            break
+        out.append(e)
+        used += len(e.text) + len(e.source)
+    return out
+
+
+def fit_bodies(bodies: list[dict], budget: int) -> list[dict]:
+    """Body sections for a synthesis prompt, each cut to its share of the budget when they are too long."""
+    total = sum(len(b["text"]) for b in bodies)
+    if total <= budget or not bodies:
+        return bodies
+    share = max(80, budget // len(bodies))
+    return [{"heading": b["heading"], "text": b["text"][:share] + ("……" if len(b["text"]) > share else "")}
+            for b in bodies]
+
+
+def say(f: Fact, which: str = "value", area: str = "全县") -> str:
+    """The catalog's way to state a value: 全县高新技术企业总数达到98家."""
+    known = next((i for i in catalog() if i.name == f.indicator), None)
+    pattern = known.say if known else "{indicator}{value}{unit}"
+    return pattern.format(indicator=f.indicator, value=f.text(which), unit=f.unit, area=area)

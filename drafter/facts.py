@@ -1,0 +1,372 @@
+"""The facts table of a draft: this year's values from the writer, last year's from the fact ledger,
+and the values code derives from them (净增, 同比增长, 完成率). The model never computes a number:
+every figure a draft may state is a cell of this table or a number in the writer's notes.
+"""
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import yaml
+
+from drafter.errors import DrafterError
+from drafter.figures import FILLER, Indicator, canonical, catalog
+from drafter.ledger import Ledger
+from drafter.spec import PlannedSection
+
+MONEY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
+CHANGE_WORDS = re.compile(r"新增|净增|增长|增加|减少|下降|提高|率|比重|排名|受众|其中|占")
+COLUMNS = ("indicator", "value", "unit", "target", "next_target", "prior", "section")
+
+
+class FactsError(DrafterError):
+    """A facts or notes file cannot be read."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A value computed by code from the table: name is 增量, 同比增长, 提高 or 完成率."""
+
+    name: str
+    value: float  # signed: a fall is negative
+    unit: str
+    text: str  # formatted by the 公文 rounding rules, without sign
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One row of the facts table."""
+
+    indicator: str
+    unit: str
+    section: str | None  # id of the outline section that states it
+    value: float | None = None
+    target: float | None = None
+    next_target: float | None = None
+    prior: float | None = None
+    prior_source: str | None = None  # "file name：sentence" from the ledger, or "填写" when the writer typed it
+    listed: bool = False  # the writer's facts file names this row (stated even while its value is missing)
+    derived: tuple[Derived, ...] = ()
+
+    def text(self, which: str = "value") -> str:
+        """A cell formatted for the draft: 5.30 (亿元), 98 (家), 52.1 (%); targets as round as they were set (6亿元)."""
+        value = getattr(self, which)
+        return fmt(value, self.unit, _decimals(value) if which in ("target", "next_target") and value is not None else None)
+
+    def get(self, name: str) -> Derived | None:
+        return next((d for d in self.derived if d.name == name), None)
+
+
+@dataclass(frozen=True)
+class FactsInput:
+    """What the writer supplied: values and notes, before the ledger and derivations are added."""
+
+    org: str | None = None
+    year: int | None = None
+    period: str | None = None
+    rows: tuple[dict, ...] = ()
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class FactsTable:
+    org: str
+    year: int
+    period: str  # annual | H1
+    facts: tuple[Fact, ...]
+    notes: dict[str, tuple[str, ...]]  # section id -> the writer's note lines
+    report: tuple[str, ...] = ()  # what is missing or was adjusted, for the writer
+
+    def for_section(self, section_id: str) -> list[Fact]:
+        return [f for f in self.facts if f.section == section_id]
+
+    def stated(self, section_id: str) -> list[Fact]:
+        """Rows a section states: those with a value, and those the writer listed but left empty."""
+        return [f for f in self.for_section(section_id) if f.value is not None or f.listed]
+
+    def find(self, indicator: str) -> Fact | None:
+        return next((f for f in self.facts if f.indicator == indicator), None)
+
+
+def fmt(value: float | None, unit: str, decimals: int | None = None) -> str:
+    """公文 rounding: half up; 亿元 two decimals, % one, counts whole; otherwise as few as needed (≤ 2)."""
+    if value is None:
+        return ""
+    if decimals is None:
+        decimals = 2 if unit == "亿元" else _decimals(value)
+    q = Decimal(str(abs(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{q:f}"
+
+
+def _decimals(value: float) -> int:
+    for d in range(3):
+        if abs(round(value, d) - value) < 1e-9:
+            return d
+    return 2
+
+
+def derive(value: float | None, prior: float | None, target: float | None, unit: str) -> tuple[Derived, ...]:
+    """净增/增量, 同比增长 (one decimal), 提高 (个百分点) and 完成率 (one decimal), when their inputs exist."""
+    out: list[Derived] = []
+    if value is None:
+        return ()
+    if prior is not None:
+        diff = value - prior
+        if unit == "%":
+            d = max(_decimals(value), _decimals(prior))
+            out.append(Derived("提高", round(diff, d), "个百分点", fmt(diff, "", d)))
+        else:
+            d = 2 if unit == "亿元" else max(_decimals(value), _decimals(prior))
+            out.append(Derived("增量", round(diff, d), unit, fmt(diff, unit, d)))
+            if prior:
+                growth = (value - prior) / prior * 100
+                out.append(Derived("同比增长", round(growth, 1), "%", fmt(growth, "%", 1)))
+    if target and unit != "%":
+        rate = value / target * 100
+        out.append(Derived("完成率", round(rate, 1), "%", fmt(rate, "%", 1)))
+    return tuple(out)
+
+
+# ---- reading what the writer supplied -------------------------------------------------------------
+
+def read_facts(path: Path) -> FactsInput:
+    """A facts file: YAML (org, year, period, facts: [...], notes: {...}) or CSV with a header row."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise FactsError(f"Cannot read facts file {path}: {e}. Save it as UTF-8 text (.yaml or .csv).") from e
+    if path.suffix.lower() == ".csv":
+        return FactsInput(rows=tuple(_csv_rows(text, path)), source=str(path))
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise FactsError(f"{path}{f', line {mark.line + 1}' if mark else ''}: not valid YAML.") from e
+    if not isinstance(data, dict):
+        raise FactsError(f"{path}: expected keys org, year, period, facts, notes.")
+    rows = data.get("facts") or []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise FactsError(f"{path}: `facts` must be a list of rows like {{indicator: 高新技术企业总数, value: 98, unit: 家}}.")
+    return FactsInput(
+        org=data.get("org"), year=_int(data.get("year"), path, "year"), period=normalise_period(data.get("period")),
+        rows=tuple(_row(r, path, i + 1) for i, r in enumerate(rows)),
+        notes=_notes_mapping(data.get("notes") or {}, path), source=str(path),
+    )
+
+
+def _csv_rows(text: str, path: Path) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "indicator" not in reader.fieldnames:
+        raise FactsError(f"{path}: the first row must name the columns, e.g. {','.join(COLUMNS)}.")
+    return [_row(r, path, i + 2) for i, r in enumerate(reader)]
+
+
+def _row(raw: dict, path: Path, line: int) -> dict:
+    unknown = set(raw) - set(COLUMNS)
+    if unknown:
+        raise FactsError(f"{path}, row {line}: unknown column {', '.join(sorted(map(str, unknown)))}"
+                         f" (columns: {', '.join(COLUMNS)}).")
+    indicator = str(raw.get("indicator") or "").strip()
+    if not indicator:
+        raise FactsError(f"{path}, row {line}: `indicator` is empty.")
+    row = {"indicator": indicator, "unit": str(raw.get("unit") or "").strip(), "section": raw.get("section") or None}
+    for key in ("value", "target", "next_target", "prior"):
+        row[key] = _number(raw.get(key), path, line, key)
+    return row
+
+
+def _number(value, path: Path, line: int, key: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise FactsError(f"{path}, row {line}: `{key}` must be a number, not {value}.")
+    try:
+        return float(str(value).replace(",", "").strip())
+    except ValueError as e:
+        raise FactsError(f"{path}, row {line}: `{key}` is {value!r}; write a plain number like 5.3 "
+                         f"(the unit goes in `unit`), or leave it empty if not known yet.") from e
+
+
+def _int(value, path: Path, key: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as e:
+        raise FactsError(f"{path}: `{key}` must be a year like 2024, not {value!r}.") from e
+
+
+def normalise_period(value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text in ("annual", "year", "全年", "年度"):
+        return "annual"
+    if text in ("h1", "上半年", "half"):
+        return "H1"
+    raise FactsError(f"period must be annual or h1, not {value!r}.")
+
+
+def _notes_mapping(data, path: Path) -> dict[str, tuple[str, ...]]:
+    if not isinstance(data, dict):
+        raise FactsError(f"{path}: `notes` must map a section name to a list of lines.")
+    out = {}
+    for key, lines in data.items():
+        lines = [lines] if isinstance(lines, str) else lines or []
+        out[str(key)] = tuple(str(line).strip() for line in lines if str(line).strip())
+    return out
+
+
+def read_notes(path: Path) -> dict[str, tuple[str, ...]]:
+    """Notes per section: YAML {section: [lines]}, or text/Markdown with `# section` headings and one note per line."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise FactsError(f"Cannot read notes file {path}: {e}. Save it as UTF-8 text.") from e
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            return _notes_mapping(yaml.safe_load(text) or {}, path)
+        except yaml.YAMLError as e:
+            raise FactsError(f"{path}: not valid YAML ({e}).") from e
+    notes: dict[str, list[str]] = {}
+    key = "总述"
+    for line in text.splitlines():
+        line = line.strip()
+        if m := re.match(r"#+\s*(.+)", line):
+            key = m.group(1).strip()
+        elif line := re.sub(r"^(?:[-*•·]|\d+[.、)]|[一二三四五六七八九十]+是)\s*", "", line):
+            notes.setdefault(key, []).append(line)
+    return {k: tuple(v) for k, v in notes.items()}
+
+
+# ---- building the table ------------------------------------------------------------------------
+
+def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, year: int, period: str,
+                ledger: Ledger | None, extra_notes: dict[str, tuple[str, ...]] | None = None) -> FactsTable:
+    """One row per indicator the outline or the writer names, with prior-year values and derived values."""
+    report: list[str] = []
+    rows = _merge_rows(sections, given, report)
+    prior = _ledger_priors(ledger, org, year, period, list(rows)) if ledger else {}
+    by_name = {i.name: i for i in catalog()}
+    facts = []
+    for name, row in rows.items():
+        unit = row["unit"] or (by_name[name].unit if name in by_name else "")
+        fact = Fact(name, unit, row["section"], row.get("value"), row.get("target"), row.get("next_target"),
+                    listed=row.get("listed", False))
+        if row.get("prior") is not None:
+            fact = replace(fact, prior=row["prior"], prior_source="填写")
+        elif name in prior:
+            value, source, note = _convert(prior[name], unit)
+            fact = replace(fact, prior=value, prior_source=source)
+            if note and (fact.listed or fact.value is not None):
+                report.append(f"{name}：{note}")
+        fact = replace(fact, derived=derive(fact.value, fact.prior, fact.target, unit))
+        if fact.listed and fact.value is None:
+            report.append(f"{name}：未填写{year}年数值，稿中标为【待核实】。")
+        facts.append(fact)
+    notes = _assign_notes({**given.notes, **(extra_notes or {})}, sections, report)
+    return FactsTable(org, year, period, tuple(facts), notes, tuple(report))
+
+
+def _merge_rows(sections: list[PlannedSection], given: FactsInput, report: list[str]) -> dict[str, dict]:
+    by_name = {i.name: i for i in catalog()}
+    rows: dict[str, dict] = {}
+    for s in sections:
+        for name in s.spec.indicators:
+            rows.setdefault(name, {"unit": "", "section": s.spec.id})
+    ids = {s.spec.id for s in sections}
+    for row in given.rows:
+        name = row["indicator"]
+        if name not in rows and name not in by_name and (known := canonical(name)):
+            report.append(f"“{name}”按指标目录读作“{known.name}”。")
+            name = known.name
+        section = row["section"] if row["section"] in ids else rows.get(name, {}).get("section") or _section_for(name, sections)
+        if row["section"] and row["section"] not in ids:
+            report.append(f"{name}：没有 id 为 {row['section']} 的章节，改放在“{_title(section, sections)}”。")
+        rows[name] = {**rows.get(name, {}), **{k: v for k, v in row.items() if k != "indicator"},
+                      "section": section, "listed": True}
+    return rows
+
+
+def _section_for(name: str, sections: list[PlannedSection]) -> str | None:
+    """The body section of an indicator outside the outline: by its catalog topic, else the indicators section."""
+    known = next((i for i in catalog() if i.name == name), None)
+    body = [s for s in sections if s.spec.kind == "body"]
+    if known:
+        for s in body:
+            if known.topic in (s.title, s.spec.topic) or s.title in known.topic:
+                return s.spec.id
+    return body[0].spec.id if body else None
+
+
+def _title(section_id: str | None, sections: list[PlannedSection]) -> str:
+    return next((s.title for s in sections if s.spec.id == section_id), "—")
+
+
+def _ledger_priors(ledger: Ledger, org: str, year: int, period: str, names: list[str]
+                   ) -> dict[str, tuple[float, str, str, str]]:
+    """Last year's local actual values of the same period kind: indicator -> (value, unit, source, note)."""
+    label = str(year - 1) if period == "annual" else f"H1 {year - 1}"
+    figures = [f for f in ledger.figures(org=org, year=year - 1)
+               if f["org"] == org and f["doc_period"] == period and f["period"] == label and f["kind"] == "actual"
+               and f["scope"] == "local" and not f["suspect"] and f["value_high"] is None]
+    by_name = {i.name: i for i in catalog()}
+    out = {}
+    for name in names:
+        exact = [f for f in figures if f["indicator"] == name]
+        found = exact or [f for f in figures if name in by_name and _same_indicator(by_name[name], f["indicator"])]
+        if found:
+            out[name] = _most_stated(found)
+    return out
+
+
+def _same_indicator(indicator: Indicator, name: str) -> bool:
+    """省级以上研发机构全年总数 and 科技企业孵化器保持 name catalog indicators; 省级以上研发机构全年新增 does not."""
+    for alias in indicator.aliases:
+        if m := alias.search(name):
+            rest = FILLER.sub("", name[:m.start()] + name[m.end():])
+            return len(rest) <= 4 and not CHANGE_WORDS.search(rest)
+    return False
+
+
+def _most_stated(figures: list[dict]) -> tuple[float, str, str, str]:
+    counts = Counter((f["value"], f["unit"]) for f in figures)
+    (value, unit), _ = counts.most_common(1)[0]
+    first = next(f for f in figures if (f["value"], f["unit"]) == (value, unit))
+    others = sorted({f"{v:g}{u}" for v, u in counts if (v, u) != (value, unit)})
+    note = f"上年材料中还出现过 {'、'.join(others)}，取出现最多的 {value:g}{unit}。" if others else ""
+    if first["qualifier"]:
+        note += f"上年值为约数（{first['qualifier']}），同比以 {value:g}{unit} 计算。"
+    return value, unit, f"{Path(first['path']).name}：{first['sentence']}", note
+
+
+def _convert(prior: tuple, unit: str) -> tuple[float | None, str, str]:
+    value, prior_unit, source, note = prior
+    if prior_unit == unit or not unit:
+        return value, source, note
+    if prior_unit in MONEY and unit in MONEY:
+        return value * MONEY[prior_unit] / MONEY[unit], source, note
+    return None, source, f"上年值单位为{prior_unit}，与本年{unit}不同，未使用。"
+
+
+def _assign_notes(notes: dict[str, tuple[str, ...]], sections: list[PlannedSection], report: list[str]
+                  ) -> dict[str, tuple[str, ...]]:
+    """Map the writer's note headings to outline sections: by id, note key, title, then shared characters."""
+    out: dict[str, list[str]] = {}
+    writable = [s for s in sections if s.spec.kind != "heading"]
+    for key, lines in notes.items():
+        target = next((s for s in writable if key == s.spec.id or key in s.spec.note_keys or key == s.title), None)
+        target = target or next((s for s in writable if key in s.title or s.title in key), None)
+        if target is None and writable:
+            target = max(writable, key=lambda s: len(set(key) & set(s.title + s.spec.query)))
+            if not set(key) & set(target.title + target.spec.query):
+                target = writable[0]
+            report.append(f"笔记“{key}”没有对应章节，放入“{target.title or '开头总述'}”。")
+        if target is not None:
+            out.setdefault(target.spec.id, []).extend(lines)
+    return {k: tuple(v) for k, v in out.items()}

@@ -1,0 +1,77 @@
+"""Chat model backends. The only module that imports langchain_openai (and the openai SDK's errors).
+
+`openai` talks to any OpenAI-compatible endpoint; `offline` builds no model at all (ChatOpenAI would
+refuse to start without a key, and nothing may leave the machine unless an endpoint is configured).
+"""
+
+import json
+from collections.abc import Callable
+
+import httpx
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+
+from drafter.config import Settings
+from drafter.errors import DrafterError
+
+
+class ModelError(DrafterError):
+    """A model call failed; the message says why and what to check."""
+
+
+def backend(settings: Settings) -> str:
+    """The active backend: openai when an endpoint is configured (or forced), else offline."""
+    if settings.llm_backend == "auto":
+        return "openai" if settings.llm_base_url else "offline"
+    return settings.llm_backend
+
+
+def chat_model(settings: Settings) -> BaseChatModel | None:
+    """The configured chat model, or None for the offline drafter."""
+    if backend(settings) == "offline":
+        return None
+    if not settings.llm_base_url:
+        raise ModelError("DRAFTER_LLM_BACKEND=openai needs DRAFTER_LLM_BASE_URL (e.g. https://api.deepseek.com/v1).")
+    from langchain_openai import ChatOpenAI
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"  # local servers accept any
+    return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url, api_key=key,
+                      temperature=settings.llm_temperature, timeout=settings.llm_timeout,
+                      max_retries=settings.llm_max_retries, streaming=True)
+
+
+def describe(settings: Settings) -> str:
+    if backend(settings) == "offline":
+        return "offline (no model: skeleton from the facts table, your notes and past phrasing)"
+    return f"{settings.llm_model} at {settings.llm_base_url}"
+
+
+def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable[[str], None] | None = None) -> str:
+    """Stream a reply, passing each text delta on; any transport or protocol failure becomes a ModelError."""
+    import openai
+
+    parts: list[str] = []
+    try:
+        for chunk in model.stream(messages):
+            delta = chunk.text if isinstance(chunk.text, str) else str(chunk.content)
+            if delta:
+                parts.append(delta)
+                if on_delta:
+                    on_delta(delta)
+    except openai.APITimeoutError as e:
+        raise ModelError("模型响应超时（DRAFTER_LLM_TIMEOUT）。请稍后重试，或调大超时时间。") from e
+    except openai.AuthenticationError as e:
+        raise ModelError("模型服务拒绝了密钥：请检查 DRAFTER_LLM_API_KEY。") from e
+    except openai.NotFoundError as e:
+        raise ModelError("模型服务找不到该模型或地址：请检查 DRAFTER_LLM_MODEL 和 DRAFTER_LLM_BASE_URL。") from e
+    except openai.APIStatusError as e:
+        raise ModelError(f"模型服务返回错误 {e.status_code}：{_short(e.message)}") from e
+    except openai.APIConnectionError as e:
+        raise ModelError(f"连接不上模型服务 {getattr(model, 'openai_api_base', '')}：请检查地址和网络。") from e
+    except (openai.APIError, httpx.HTTPError, json.JSONDecodeError, ValueError) as e:
+        raise ModelError(f"模型服务的回复无法解析（{type(e).__name__}：{_short(str(e))}）。") from e
+    return "".join(parts)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,41 @@
+"""Prompt templates (prompts/*.j2) rendered with StrictUndefined: a missing variable is an error, never blank."""
+
+from functools import cache
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from drafter.errors import DrafterError
+
+TEMPLATES = ("system", "body", "lead", "problems", "plan", "repair")
+
+
+class PromptError(DrafterError):
+    """A prompt template is missing or does not render."""
+
+
+@cache
+def _env(prompts_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(prompts_dir)), undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, autoescape=False)
+
+
+def render(prompts_dir: Path, name: str, **variables) -> str:
+    """Render prompts/NAME.j2 with exactly these variables."""
+    try:
+        return _env(Path(prompts_dir)).get_template(f"{name}.j2").render(**variables).strip()
+    except jinja2.TemplateNotFound as e:
+        raise PromptError(f"No prompt template {Path(prompts_dir) / f'{name}.j2'}; set DRAFTER_PROMPTS_DIR "
+                          "to the folder holding system.j2, body.j2 ….") from e
+    except jinja2.UndefinedError as e:
+        raise PromptError(f"Prompt {name}.j2 uses a variable drafter does not pass: {e}.") from e
+    except jinja2.TemplateSyntaxError as e:
+        raise PromptError(f"{e.filename or name + '.j2'}, line {e.lineno}: {e.message}.") from e
+
+
+def variables(prompts_dir: Path, name: str) -> set[str]:
+    """Top-level variables a template reads."""
+    env = _env(Path(prompts_dir))
+    source = env.loader.get_source(env, f"{name}.j2")[0]
+    return meta.find_undeclared_variables(env.parse(source))

@@ -1,0 +1,149 @@
+"""The offline drafter: no model at all. Each section is built from the facts table (a sentence
+pattern per indicator), the writer's notes written as 一是…二是…, and for each point one short
+phrase of past phrasing, numbers masked, marked as 参考表述 for the writer to adapt or delete."""
+
+import re
+
+from drafter.context import Exemplar, derived_phrase, next_period, pending, say
+from drafter.facts import Fact, FactsTable
+from drafter.figures import catalog
+from drafter.lexical import tokenize
+from drafter.spec import PlannedSection, cn_ordinal
+
+PHRASE_MIN, PHRASE_MAX = 6, 18  # short enough never to count as copied text
+# old names, numbers and counted Chinese numerals (七成, 三家) are facts of another year, not phrasing
+_NAMED = re.compile(r"公司|大学|学院|集团|医院|〔N〕|\d|[A-Za-z]|“|”|《|》|[一二两三四五六七八九十百千万]+[成倍个家项件人名次场批所]")
+_LEADING_MARK = re.compile(r"^(?:[一二三四五六七八九十]+是|[（(]?[一二三四五六七八九十\d]+[)）、.．])")
+_END = "。！？；"
+
+
+def area(org: str) -> str:
+    """全县 / 全市 / 全区 from the bureau's name."""
+    m = re.search(r"(县|市|区|旗)(?:科学技术|科技)", org)
+    return f"全{m.group(1)}" if m else "全县"
+
+
+def body(section: PlannedSection, table: FactsTable, exemplars: list[Exemplar]) -> str:
+    phrases = _Phrases(exemplars)
+    paragraphs = []
+    if statement := facts_sentence(table.stated(section.spec.id), table):
+        paragraphs.append(statement)
+    notes = list(table.notes.get(section.spec.id, ()))
+    if notes:
+        paragraphs.append(points(notes, phrases))
+    elif not paragraphs:
+        paragraphs.append("【待补充：本部分的具体工作】" + phrases.hint("", count=2))
+    return "\n\n".join(paragraphs)
+
+
+def facts_sentence(facts: list[Fact], table: FactsTable) -> str:
+    """全年新认定高新技术企业16家；全县高新技术企业总数达到98家，完成年度目标的103.2%。"""
+    clauses = [_fact_clause(f, facts, table) for f in facts]
+    if not clauses:
+        return ""
+    when = "上半年" if table.period == "H1" else "全年"
+    first = clauses[0]
+    return ("" if first.startswith(("全", "【")) else when) + "；".join(clauses) + "。"
+
+
+def _fact_clause(f: Fact, siblings: list[Fact], table: FactsTable) -> str:
+    where = area(table.org)
+    if f.value is None:
+        return pending(f, table) + (f"，上年为{f.text('prior')}{f.unit}" if f.prior is not None else "")
+    parts = [say(f, area=where)]
+    known = next((i for i in catalog() if i.name == f.indicator), None)
+    change = known.change if known else ("points" if f.unit == "%" else "growth")
+    wanted = {"growth": "同比增长", "delta": "增量", "points": "提高"}.get(change or "")
+    stated = {(s.value, s.unit) for s in siblings if s is not f}
+    for d in f.derived:
+        if d.name == wanted and not (d.name == "增量" and (d.value, d.unit) in stated):
+            parts.append(derived_phrase(d.name, d.value, d.text, d.unit))
+        if d.name == "完成率":
+            parts.append(derived_phrase(d.name, d.value, d.text, d.unit, annual=table.period == "annual"))
+    if f.target is not None and f.unit == "%":
+        parts.append(f"年度目标为{f.text('target')}%")
+    return "，".join(parts)
+
+
+def points(lines: list[str], phrases: "_Phrases") -> str:
+    """Notes as 一是…。二是…。, each followed by one reference phrase."""
+    out = []
+    for i, line in enumerate(lines, 1):
+        line = _LEADING_MARK.sub("", line.strip()).rstrip("，,;；")
+        if line[-1:] not in _END:
+            line += "。"
+        out.append(f"{cn_ordinal(i)}是{line}{phrases.hint(line)}")
+    return "".join(out)
+
+
+def lead(table: FactsTable, sections: list[PlannedSection], exemplars: list[Exemplar]) -> str:
+    body_titles = _work_titles(sections)[:4]
+    notes = [n.rstrip("。") for n in table.notes.get("lead", ())]
+    opening = f"{table.year}年{'上半年' if table.period == 'H1' else ''}，{table.org}"
+    opening += "，".join(notes) if notes else f"围绕{'、'.join(body_titles)}等重点工作，逐项抓好年度任务落实"
+    firsts = []
+    for s in sections:
+        rows = [f for f in table.stated(s.spec.id) if f.value is not None]
+        if s.spec.kind == "body" and rows:
+            firsts.append(rows[0])
+    numbers = facts_sentence(firsts[:4], table)
+    return f"{opening}。{numbers}现将有关情况总结如下。"
+
+
+def problems(section: PlannedSection, table: FactsTable, exemplars: list[Exemplar]) -> str:
+    phrases = _Phrases(exemplars)
+    lines = list(table.notes.get(section.spec.id, ()))
+    missed = [f for f in table.facts if (r := f.get("完成率")) and r.value < 100]
+    if missed:
+        lines.append("部分指标未完成年度目标，" + "；".join(
+            f"{say(f, area=area(table.org))}，{derived_phrase('完成率', 0, f.get('完成率').text, '%')}" for f in missed))
+    fell = [f for f in table.facts if (g := f.get("同比增长") or f.get("提高")) and g.value < 0]
+    if fell:
+        lines.append("部分指标同比回落，" + "；".join(
+            f"{say(f, area=area(table.org))}，{derived_phrase(d.name, d.value, d.text, d.unit)}"
+            for f in fell if (d := f.get("同比增长") or f.get("提高"))))
+    if not lines:
+        return "【待补充：本年工作中存在的具体问题】" + phrases.hint("", count=2)
+    return points(lines, phrases)
+
+
+def plan(section: PlannedSection, table: FactsTable, sections: list[PlannedSection], exemplars: list[Exemplar]) -> str:
+    phrases = _Phrases(exemplars)
+    when = next_period(table)
+    titles = _work_titles(sections)[:5]
+    intro = f"{when}，{table.org}将围绕{'、'.join(titles)}等重点，抓好以下工作。"
+    lines = []
+    goals = [f for f in table.facts if f.next_target is not None]
+    if goals:
+        lines.append("确保主要指标稳步增长，目标为：" + "，".join(say(f, "next_target", area(table.org)) for f in goals))
+    lines += table.notes.get(section.spec.id, ())
+    if not lines:
+        return intro + "\n\n【待补充：下一步的具体打算】" + phrases.hint("", count=2)
+    return intro + "\n\n" + points(lines, phrases)
+
+
+def _work_titles(sections: list[PlannedSection]) -> list[str]:
+    """Titles of the body sections that describe work (those written in points), for an overview sentence."""
+    return [s.title for s in sections if s.spec.kind == "body" and s.spec.points]
+
+
+class _Phrases:
+    """Short clauses of past phrasing without numbers or names, handed out once each, best match first."""
+
+    def __init__(self, exemplars: list[Exemplar]):
+        self.pool: list[str] = []
+        for e in exemplars:
+            for clause in re.split(r"[，,；;。：:！？\s]", e.text)[1:]:  # the first clause is the heading
+                clause = _LEADING_MARK.sub("", clause.strip())
+                if PHRASE_MIN <= len(clause) <= PHRASE_MAX and not _NAMED.search(clause) and clause not in self.pool:
+                    self.pool.append(clause)
+
+    def hint(self, line: str, count: int = 1) -> str:
+        if not self.pool:
+            return ""
+        words = set(tokenize(line))
+        ranked = sorted(self.pool, key=lambda c: -len(words & set(tokenize(c))))
+        chosen = ranked[:count]
+        for c in chosen:
+            self.pool.remove(c)
+        return f"（参考表述：{'；'.join(chosen)}）"
