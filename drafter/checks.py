@@ -14,7 +14,6 @@ import yaml
 
 from drafter.facts import MONEY, FactsTable
 from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, is_figure, cn_number
-from drafter.outline import parse_outline
 from drafter.spec import PlannedSection
 
 PLACEHOLDER = re.compile(r"20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
@@ -27,7 +26,9 @@ TARGET_CLAUSE = re.compile(TARGET_WORDS.pattern + r"|目标|计划|任务|预期
 RANK_BEFORE = re.compile(r"(位居|位列|居于|排名|排在|列|居)[^,，。;；]{0,8}第$")
 CLAUSE = re.compile(r"[^,，;；。！？!?\n]+")
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
-UNIT_FAMILIES = [COUNT_UNITS | {"个", "位"}, {"位次", "名"}, set(MONEY)]
+PEOPLE = {"人", "名", "位", "人次"}
+UNIT_FAMILIES = [COUNT_UNITS - PEOPLE, PEOPLE, {"位次", "名"}, set(MONEY)]
+MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])")
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict]) ->
         sentence, at = _around(SENTENCE, text, m.start)
         lead_in = sentence[:m.start - at] + _around(CLAUSE, text, m.start)[0]  # the sentence up to and around it
         if not matched:
-            out.append(_unsourced(m, sentence, table, context_values))
+            out.append(_unsourced(m, sentence, _around(CLAUSE, text, m.start)[0], table, context_values))
         elif all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
             out.append(Finding("target_as_actual", m.start, m.end, m.text,
                                f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
@@ -185,9 +186,9 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict]) ->
     return out
 
 
-def _unsourced(m: Mention, sentence: str, table: FactsTable, context_values: list[dict]) -> Finding:
+def _unsourced(m: Mention, sentence: str, clause: str, table: FactsTable, context_values: list[dict]) -> Finding:
     for f in table.facts:
-        if f.prior is not None and PRIOR_WORDS.search(sentence) and _names(f.indicator, sentence) and _unit_ok(m.unit, f.unit):
+        if f.prior is not None and PRIOR_WORDS.search(clause) and _names(f.indicator, sentence) and _unit_ok(m.unit, f.unit):
             return Finding("inconsistent_prior", m.start, m.end, m.text,
                            f"上年{f.indicator}在往年材料中为{f.text('prior')}{f.unit}（{f.prior_source}），这里写作{m.text}。",
                            f"改为{f.text('prior')}{f.unit}，或在事实表中更正上年值。")
@@ -311,35 +312,31 @@ def _mostly_allowed(run: str, allowed: set[str], min_chars: int) -> bool:
 # ---- outline -----------------------------------------------------------------------------------
 
 def outline_findings(text: str, planned: list[PlannedSection]) -> list[Finding]:
-    """Every heading of the outline present, in order, numbered as the outline numbers it."""
-    found = [s for s in parse_outline(_plain(text)) if s.level >= 1]
-    normal = [_norm(s.heading) for s in found]
+    """Every heading of the outline on a line of its own, in order, numbered as the outline numbers it."""
+    lines = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = _norm(re.sub(r"^#+", "", m.group(0)))
+        lines.append((m.start(), m.group(0).strip(), line, MARKER.sub("", line, count=1)))
     out, last = [], -1
     for p in planned:
         if p.spec.level == 0:
             continue
-        want = _norm(p.heading)
-        if want in normal:
-            at = normal.index(want)
-            if at < last:
-                out.append(Finding("outline", 0, 0, p.heading, f"标题“{p.heading}”的位置与提纲顺序不一致。",
-                                   "按提纲顺序调整各部分。"))
-            last = max(last, at)
+        exact = next((i for i, line in enumerate(lines) if line[2] == _norm(p.heading)), None)
+        if exact is not None:
+            if exact < last:
+                out.append(Finding("outline", lines[exact][0], lines[exact][0] + len(lines[exact][1]), p.heading,
+                                   f"标题“{p.heading}”的位置与提纲顺序不一致。", "按提纲顺序调整各部分。"))
+            last = max(last, exact)
             continue
-        title = _norm(p.title)
-        near = next((s for s in found if _norm(s.title) == title), None)
+        near = next((line for line in lines if line[3] == _norm(p.title) and line[3] != line[2]), None)
         if near:
-            out.append(Finding("outline", near.start, near.start + len(near.heading), near.heading,
-                               f"标题编号应为“{p.marker}”，实际为“{near.marker}”。", f"改为“{p.heading}”。"))
+            out.append(Finding("outline", near[0], near[0] + len(near[1]), near[1],
+                               f"标题编号应为“{p.marker}”，实际为“{near[1][:len(near[1]) - len(p.title)].lstrip('# ')}”。",
+                               f"改为“{p.heading}”。"))
         else:
             out.append(Finding("outline", 0, 0, p.heading, f"缺少提纲中的标题“{p.heading}”。",
                                "补写这一部分，或在提纲中关闭它。"))
     return out
-
-
-def _plain(text: str) -> str:
-    """The outline parser reads cleaned text: half-width brackets, no Markdown heading marks."""
-    return unicodedata.normalize("NFKC", re.sub(r"(?m)^#+\s*", "", text))
 
 
 def _norm(heading: str) -> str:

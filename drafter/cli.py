@@ -318,14 +318,17 @@ def check(
 ) -> None:
     """Check a text against the facts table: unsourced numbers, placeholders, copied text, outline."""
     from drafter import checks
-    from drafter.corpus import extract_text, read_bytes
+    from drafter.corpus import decode, extract_text, read_bytes
     from drafter.draft import setup
     from drafter.meta import infer_meta
 
     settings = _settings()
-    text = extract_text(file, read_bytes(file, settings.max_file_mb))
+    data = read_bytes(file, settings.max_file_mb)
+    # offsets point into the file itself for text files, into the extracted text for .docx/.pdf/.html
+    plain = extract_text(file, data)
+    text = decode(data) if file.suffix.lower() in (".md", ".txt") else plain
     if not (org and year) and not facts:
-        meta, _ = infer_meta(text, [], {}, file)
+        meta, _ = infer_meta(plain, [], {}, file)
         org, year = org or meta.org, year or meta.year
         period = period or ("h1" if meta.period == "H1" else None)
     s = setup(settings, org=org, year=year, period=period, facts=facts, notes=notes, outline=outline)
@@ -376,9 +379,8 @@ def prompts_show(
     chain = Chain(settings, s.spec, s.table, s.planned, retriever=retriever, previous=previous)
     bodies = [{"heading": p.heading, "text": previous[p.spec.id]} for p in s.planned
               if p.spec.kind == "body" and previous.get(p.spec.id)]
-    for m in chain.messages(chosen, bodies):
-        console.rule(f"{m.type} · {len(m.content)} chars")
-        console.print(m.content, markup=False, highlight=False)
+    for m in chain.messages(chosen, bodies):  # plain stdout: the exact text, never re-wrapped
+        sys.stdout.write(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n")
 
 
 def main() -> None:

@@ -112,8 +112,9 @@ class Chain:
     def variables(self, section: PlannedSection, bodies: list[dict]) -> dict:
         t, spec, budget = self.table, section.spec, self.settings.prompt_budget_chars
         notes = list(t.notes.get(spec.id, ()))
-        common = {"heading": section.heading, "guidance": spec.guidance, "length": spec.length, "points": spec.points,
-                  "notes": notes}
+        common = {"guidance": spec.guidance, "length": spec.length, "notes": notes}
+        if spec.prompt != "lead":
+            common |= {"heading": section.heading, "points": spec.points}
         if spec.prompt == "body":
             facts, missing = context.section_facts(section, t)
             parent = next((p.heading for p in self.planned if p.spec.id == section.parent), "")

@@ -361,7 +361,7 @@ def _assign_notes(notes: dict[str, tuple[str, ...]], sections: list[PlannedSecti
     writable = [s for s in sections if s.spec.kind != "heading"]
     for key, lines in notes.items():
         target = next((s for s in writable if key == s.spec.id or key in s.spec.note_keys or key == s.title), None)
-        target = target or next((s for s in writable if key in s.title or s.title in key), None)
+        target = target or next((s for s in writable if s.title and (key in s.title or s.title in key)), None)
         if target is None and writable:
             target = max(writable, key=lambda s: len(set(key) & set(s.title + s.spec.query)))
             if not set(key) & set(target.title + target.spec.query):

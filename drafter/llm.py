@@ -4,10 +4,8 @@
 refuse to start without a key, and nothing may leave the machine unless an endpoint is configured).
 """
 
-import json
 from collections.abc import Callable
 
-import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
@@ -68,7 +66,7 @@ def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable
         raise ModelError(f"模型服务返回错误 {e.status_code}：{_short(e.message)}") from e
     except openai.APIConnectionError as e:
         raise ModelError(f"连接不上模型服务 {getattr(model, 'openai_api_base', '')}：请检查地址和网络。") from e
-    except (openai.APIError, httpx.HTTPError, json.JSONDecodeError, ValueError) as e:
+    except (openai.APIError, ValueError) as e:  # a malformed stream raises json.JSONDecodeError
         raise ModelError(f"模型服务的回复无法解析（{type(e).__name__}：{_short(str(e))}）。") from e
     return "".join(parts)
 

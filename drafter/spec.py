@@ -114,7 +114,7 @@ def load_outline(name_or_path: str | Path, prompts_dir: Path) -> OutlineSpec:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
+        mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)  # where the broken item starts
         where = f", line {mark.line + 1}" if mark else ""
         raise OutlineError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)}).") from e
     try:

@@ -34,3 +34,22 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
+
+
+FACTS = CORPUS / "facts" / "示例县科学技术局2024年.yaml"
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Settings:
+    """The sample corpus ingested once (hash embedding: fast and deterministic); tests copy it, never write to it."""
+    from drafter.ingest import ingest
+
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("sample") / "index", embedding="hash")
+    ingest(settings)
+    return settings
+
+
+@pytest.fixture
+def sampled(sample_index, tmp_path) -> Settings:
+    """Settings over the ingested sample corpus with a fresh workspace of this test's own."""
+    return sample_index.model_copy(update={"workspace": tmp_path / "ws"})

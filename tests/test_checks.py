@@ -1,0 +1,93 @@
+import pytest
+
+from conftest import FACTS
+from drafter.checks import check, mentions
+from drafter.draft import setup
+
+ORG = "示例县科学技术局"
+PAST = [("示例县科学技术局2023年工作总结.md",
+         "实施“小升高”培育工程，对全县规上工业企业开展研发活动情况“拉网式”排查，建立高企后备库，按“成熟一批、申报一批”原则分批推进。")]
+
+
+@pytest.fixture
+def table(sampled):
+    return setup(sampled, facts=FACTS).table
+
+
+def kinds(findings):
+    return [(f.kind, f.text) for f in findings]
+
+
+def test_dates_ordinals_and_names_are_not_figures():
+    text = ("## 一、2024年主要工作\n1.完善政策。4月18日举办对接会，2024—2025年持续推进，1-11月累计，第十届科技活动周、第3批名单，"
+            "《示例县科技创新若干政策（2023年修订）》（示政发〔2023〕11号），5G基站。")
+    assert mentions(text) == []
+
+
+def test_quantities_are_found_with_their_units():
+    found = [(m.text, m.value, m.unit) for m in mentions("新增高新技术企业16家，总数达到98家，增长15.3%，成交额5.30亿元，分三批推进，120余家，位居全市第2位")]
+    assert found == [("16家", 16, "家"), ("98家", 98, "家"), ("15.3%", 15.3, "%"), ("5.30亿元", 5.3, "亿元"),
+                     ("三批", 3, "批"), ("120余家", 120, "家"), ("2", 2, None)]
+
+
+def test_numbers_from_the_table_notes_and_derivations_pass(table):
+    text = ("全年新认定高新技术企业16家，全县高新技术企业总数达到98家，比上年增加13家，同比增长15.3%，完成年度目标的103.2%。"
+            "技术合同成交额5.30亿元，合53000万元。组织高企申报培训3场，覆盖企业120家。上年为85家。")
+    assert check(text, table) == []
+
+
+def test_an_invented_number_is_unverified(table):
+    found = check("全县高新技术企业总数达到98家，引进院士团队37个，同比增长15.6%。", table)
+    assert kinds(found) == [("unverified_number", "37个"), ("unverified_number", "15.6%")]
+    assert all(f.message and f.suggestion for f in found)
+
+
+def test_a_number_with_the_wrong_unit_is_unverified(table):
+    assert kinds(check("技术合同成交额98亿元。", table)) == [("unverified_number", "98亿元")]
+
+
+def test_prior_year_stated_differently_from_the_ledger(table):
+    found = check("全县高新技术企业总数达到98家，上年为80家。", table)
+    assert kinds(found) == [("inconsistent_prior", "80家")]
+    assert "85家" in found[0].message and "2023年工作总结" in found[0].message
+
+
+def test_target_stated_as_achieved(table):
+    assert kinds(check("全县高新技术企业总数达到110家。", table)) == [("target_as_actual", "110家")]
+    assert check("明年力争全县高新技术企业总数达到110家。", table) == []
+    assert check("全县高新技术企业总数达到98家，完成年度目标（95家）的103.2%。", table) == []
+
+
+def test_context_figure_of_the_ledger_used_as_local(sampled):
+    s = setup(sampled, facts=FACTS)
+    found = check("全县新增企业研究院4家。", s.table, context_values=s.context_values)
+    # 4 is also this year's 孵化器 count, so it has a source: only a number with no other source is reported
+    assert kinds(found) == []
+    found = check("全县新增企业研究院5家。", s.table, context_values=[{"value": 5.0, "unit": "家", "path": "a.md", "sentence": "全市共有5家"}])
+    assert kinds(found) == [("context_as_local", "5家")]
+
+
+def test_placeholders_and_pending_markers():
+    found = check("20XX年新增xx家，××项目，【待核实：2024年全社会研发投入（亿元）】", None)
+    assert kinds(found) == [("placeholder", "20XX"), ("placeholder", "xx"), ("placeholder", "××"),
+                            ("pending", "【待核实：2024年全社会研发投入（亿元）】")]
+
+
+def test_copied_sentence_is_flagged_but_stock_phrases_and_short_echoes_are_not(table):
+    copied = "二是强化梯队培育。对全县规上工业企业开展研发活动情况“拉网式”排查，摸清底数。"
+    found = check(copied, table, past=PAST, copy_min_chars=20)
+    assert kinds(found) == [("copied_text", "对全县规上工业企业开展研发活动情况“拉网式”排查，")]
+    assert "示例县科学技术局2023年工作总结.md" in found[0].message
+    own = "深入贯彻落实党的二十大精神，实施“小升高”培育工程，现将有关情况总结如下。"
+    assert check(own, table, past=PAST + [("b.md", "深入贯彻落实党的二十大精神，现将有关情况总结如下。")]) == []
+
+
+def test_outline_conformity(sampled):
+    s = setup(sampled, facts=FACTS)
+    text = "# 标题\n\n## 一、2024年主要工作及成效\n\n### （二）主要科技创新指标完成情况\n\n正文。\n\n## 三、存在的问题和不足\n\n正文。\n"
+    found = [f for f in check(text, None, planned=s.planned) if f.kind == "outline"]
+    messages = " ".join(f.message for f in found)
+    assert "编号应为“（一）”" in messages
+    assert "缺少提纲中的标题“（二）科技企业培育”" in messages
+    assert "编号应为“二、”" in messages
+    assert "缺少提纲中的标题“三、2025年工作打算”" in messages

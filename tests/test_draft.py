@@ -1,0 +1,140 @@
+"""Offline drafting end to end, the prompts it would send, and the README's main command."""
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import docx
+import pytest
+
+from conftest import FACTS, ROOT
+from drafter import prompts
+from drafter.draft import Chain, Draft, iter_events, setup
+from drafter.retrieve import Retriever
+
+SNAPSHOTS = ROOT / "tests" / "snapshots"
+
+
+def readme_main_command() -> str:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    return next(line for line in readme.splitlines() if line.startswith("python3.11 -m venv .venv"))
+
+
+def run(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "drafter", *args], env={**os.environ, **env}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_readme_main_command_drafts_the_sample_corpus_offline_and_the_draft_checks_clean(tmp_path):
+    command = readme_main_command()
+    assert command.startswith("python3.11 -m venv .venv && .venv/bin/pip install -e '.[test]' && ")
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert ".venv/bin/python -m pytest" in (ROOT / "README.md").read_text("utf-8") and ".venv/bin/python -m pytest" in ci
+    steps = [shlex.split(step)[1:] for step in command.split(" && ") if step.startswith(".venv/bin/drafter")]
+    assert [s[0] for s in steps] == ["ingest", "draft"]
+    env = {"DRAFTER_INDEX_DIR": str(tmp_path / "index"), "DRAFTER_WORKSPACE": str(tmp_path / "ws"),
+           "DRAFTER_EMBEDDING": "hash", "DRAFTER_LLM_BASE_URL": ""}
+    out = tmp_path / "draft.md"
+    draft_args = steps[1][:steps[1].index("-o")] + ["-o", str(out)]
+    for args in (steps[0], draft_args):
+        result = run(args, env)
+        assert result.returncode == 0, result.stderr
+    assert "backend: offline" in result.stderr
+    text = out.read_text("utf-8")
+    checked = run(["check", str(out), "--facts", str(FACTS), "--json"], env)
+    findings = json.loads(checked.stdout)
+    assert all(set(f) == {"kind", "text", "start", "end", "message"} for f in findings)
+    assert all(text[f["start"]:f["end"]] == f["text"] for f in findings)
+    assert [f["text"] for f in findings] == ["【待核实：2024年全社会研发投入（亿元）】", "【待核实：2024年研发投入强度（%）】"]
+    # a usable first draft: every heading, every section written, facts stated with their derivations
+    for heading in ("## 一、2024年主要工作及成效", "### （八）党建与机关自身建设", "## 二、存在的问题和不足", "## 三、2025年工作打算"):
+        assert heading in text
+    assert "全县高新技术企业总数达到98家，完成年度目标的103.2%" in text
+    assert "技术合同成交额5.30亿元，同比增长14.7%" in text
+    assert "一是印发高企培育三年行动方案，分三批开展申报辅导。" in text
+    assert text.count("参考表述") >= 10 and "〔N〕" not in text and "待补充" not in text
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p and not p.startswith("#")]
+    assert len(paragraphs) >= 12 and all(len(p) >= 20 for p in paragraphs)
+
+
+def test_check_without_facts_reports_this_years_numbers_as_unsourced(tmp_path, sampled):
+    path = tmp_path / "mine.md"
+    path.write_text("# 示例县科学技术局2024年工作总结\n\n全县高新技术企业总数达到98家，上年为85家。\n", "utf-8")
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(tmp_path)}
+    findings = json.loads(run(["check", str(path), "--json"], env).stdout)
+    assert [(f["kind"], f["text"]) for f in findings if f["kind"] != "outline"] == [("unverified_number", "98家")]
+
+
+def test_events_stream_then_the_finished_draft(sampled):
+    s = setup(sampled, facts=FACTS)
+    chain = Chain(sampled, s.spec, s.table, s.planned, retriever=Retriever(sampled), past=s.past)
+    items = list(iter_events(chain))
+    assert isinstance(items[-1], Draft)
+    events = items[:-1]
+    done = {e.section for e in events if e.kind == "done"}
+    assert done == {p.spec.id for p in s.planned if p.spec.kind != "heading"}
+    for sid in done:
+        kinds = [e.kind for e in events if e.section == sid]
+        assert kinds[0] == "started" and kinds[-1] == "done" and "delta" in kinds
+
+
+def test_docx_output_has_title_headings_and_paragraphs(tmp_path, sampled):
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(tmp_path / "ws")}
+    out = tmp_path / "draft.docx"
+    assert run(["draft", "--facts", str(FACTS), "--skip", "party", "-o", str(out)], env).returncode == 0
+    paragraphs = [p.text for p in docx.Document(out).paragraphs]
+    assert paragraphs[0] == "示例县科学技术局2024年工作总结和2025年工作打算"
+    assert "（七）农业农村科技、科普与防震减灾" in paragraphs and not any("党建" in p for p in paragraphs[:-1] if p.startswith("（"))
+    assert any(p.startswith("全县高新技术企业总数") or "98家" in p for p in paragraphs)
+
+
+def test_prompts_show_prints_the_exact_messages(tmp_path, sampled):
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(tmp_path)}
+    result = run(["prompts", "show", "enterprises", "--facts", str(FACTS)], env)
+    assert result.returncode == 0, result.stderr
+    assert "system" in result.stdout and "human" in result.stdout
+    assert "高新技术企业总数：本年98家；上年85家；比上年增加13家；同比增长15.3%；年度目标" not in result.stdout  # target is listed by its rate
+    assert "高新技术企业总数：本年98家；上年85家；比上年增加13家；同比增长15.3%；完成年度目标的103.2%" in result.stdout
+    assert "往年同类段落" in result.stdout and "〔N〕" in result.stdout
+    bad = run(["prompts", "show", "nosuch", "--facts", str(FACTS)], env)
+    assert bad.returncode == 2 and "enterprises" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_prompt_context_stays_within_the_budget(sampled):
+    small = sampled.model_copy(update={"prompt_budget_chars": 900})
+    s = setup(small, facts=FACTS)
+    chain = Chain(small, s.spec, s.table, s.planned, retriever=Retriever(small))
+    section = next(p for p in s.planned if p.spec.id == "enterprises")
+    v = chain.variables(section, [])
+    used = sum(map(len, v["facts"] + v["missing"] + v["notes"])) + sum(len(e.text) + len(e.source) for e in v["exemplars"])
+    assert v["exemplars"] and used <= 900
+    roomy = Chain(sampled, s.spec, s.table, s.planned, retriever=Retriever(sampled)).variables(section, [])
+    assert len(roomy["exemplars"]) > len(v["exemplars"])
+
+
+def test_every_template_reads_exactly_the_variables_the_chain_passes(sampled):
+    s = setup(sampled, facts=FACTS)
+    chain = Chain(sampled, s.spec, s.table, s.planned)
+    bodies = [{"heading": "（一）x", "text": "正文"}]
+    for p in s.planned:
+        if p.spec.kind != "heading":
+            assert prompts.variables(sampled.prompts_dir, p.spec.prompt) == set(chain.variables(p, bodies)), p.spec.id
+    assert prompts.variables(sampled.prompts_dir, "system") == {"org", "title"}
+    assert prompts.variables(sampled.prompts_dir, "repair") == {"heading", "text", "findings", "facts", "notes"}
+
+
+@pytest.mark.parametrize("section", ["enterprises", "problems", "plan", "lead"])
+def test_prompt_snapshot(sampled, section):
+    """Prompt changes show up as a diff here; refresh with DRAFTER_UPDATE_SNAPSHOTS=1 after reviewing them."""
+    s = setup(sampled, facts=FACTS)
+    chain = Chain(sampled, s.spec, s.table, s.planned, previous={"problems": "一是问题。"})
+    planned = next(p for p in s.planned if p.spec.id == section)
+    text = "\n\n".join(f"[{m.type}]\n{m.content}" for m in chain.messages(planned, [{"heading": "（二）科技企业培育", "text": "正文。"}]))
+    path = SNAPSHOTS / f"prompt_{section}.txt"
+    if os.environ.get("DRAFTER_UPDATE_SNAPSHOTS") or not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text + "\n", "utf-8")
+    assert text + "\n" == path.read_text("utf-8")

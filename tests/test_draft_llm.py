@@ -1,0 +1,146 @@
+"""The drafting chain over HTTP: a real loopback server speaking /v1/chat/completions (SSE streaming),
+reached through the real openai and langchain-openai clients."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from chat_server import ChatServer, Hang, Malformed, Status, Text, by_prompt
+from conftest import FACTS, ROOT
+from drafter.draft import Chain, setup
+from drafter.llm import chat_model
+
+ENTERPRISES = ("全年新认定高新技术企业16家，全县高新技术企业总数达到98家，比上年增加13家，完成年度目标的103.2%。"
+               "一是完善梯队培育。印发高企培育三年行动方案，分三批开展申报辅导。二是做优申报服务。组织高企申报培训3场，覆盖企业120家。")
+PLAIN = "一是抓好重点工作落实。围绕年度任务逐项推进。二是强化服务保障。建立问题清单并跟踪办理。"
+INVENTED = "全县高新技术企业总数达到98家，引进院士团队37个。一是完善梯队培育。印发高企培育三年行动方案。"
+COPIED = ("一是强化梯队培育。实施“小升高”培育工程，对全县规上工业企业开展研发活动情况“拉网式”排查，"
+          "建立包含52家企业的高企后备库。")
+
+
+def body_prompt(heading: str) -> str:
+    return f"请写“{heading}”这一部分的正文"
+
+
+def repair_prompt(heading: str) -> str:
+    return f"下面是“{heading}”部分的草稿"
+
+
+def chain_for(settings, server, previous=None, **overrides):
+    settings = settings.model_copy(update={"llm_base_url": server.url, "llm_api_key": None, "llm_timeout": 5.0,
+                                           "llm_max_retries": 0, **overrides})
+    s = setup(settings, facts=FACTS)
+    return Chain(settings, s.spec, s.table, s.planned, model=chat_model(settings), past=s.past,
+                 context_values=s.context_values, previous=previous)
+
+
+def test_normal_draft_streams_every_section_and_checks_clean(sampled):
+    rules = {body_prompt("（二）科技企业培育"): Text(ENTERPRISES)}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        events = []
+        draft = chain_for(sampled, server).run(events.append)
+    assert all(s.status in ("ok", "heading") for s in draft.sections.values())
+    enterprises = draft.sections["enterprises"]
+    assert enterprises.text == ENTERPRISES and enterprises.findings == () and enterprises.source == "model"
+    deltas = "".join(e.text for e in events if e.kind == "delta" and e.section == "enterprises")
+    assert deltas == ENTERPRISES and sum(e.kind == "delta" and e.section == "enterprises" for e in events) > 10
+    writable = [p for p in draft.planned if p.spec.kind != "heading"]
+    assert len(server.requests) == len(writable)
+    assert all(r["stream"] is True and r["messages"][0]["role"] == "system" for r in server.requests)
+    # synthesis sections come after every body section and are written from them
+    order = [e.section for e in events if e.kind == "started"]
+    assert max(order.index(p.spec.id) for p in writable if p.spec.kind == "body") < order.index("problems")
+    assert order.index("problems") < order.index("plan")
+    lead = next(r for r in server.requests if "开头的总述段" in r["messages"][-1]["content"])
+    assert ENTERPRISES[:30] in lead["messages"][-1]["content"]
+    assert draft.markdown().startswith("# 示例县科学技术局2024年工作总结和2025年工作打算\n")
+
+
+def test_invented_number_is_repaired_by_the_model(sampled):
+    rules = {repair_prompt("（二）科技企业培育"): Text(ENTERPRISES), body_prompt("（二）科技企业培育"): Text(INVENTED)}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        events = []
+        draft = chain_for(sampled, server).run(events.append)
+    section = draft.sections["enterprises"]
+    assert section.text == ENTERPRISES and section.replaced == ()
+    repair = next(r for r in server.requests if repair_prompt("（二）科技企业培育") in r["messages"][-1]["content"])
+    assert "37个" in repair["messages"][-1]["content"] and "找不到来源" in repair["messages"][-1]["content"]
+    assert any(e.kind == "repair" and e.section == "enterprises" for e in events)
+
+
+def test_number_the_repair_keeps_is_replaced_by_a_marker_and_listed(sampled):
+    rules = {repair_prompt("（二）科技企业培育"): Text(INVENTED), body_prompt("（二）科技企业培育"): Text(INVENTED)}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        draft = chain_for(sampled, server).run()
+    section = draft.sections["enterprises"]
+    assert "引进院士团队【待核实：37个】" in section.text and "37个。" not in section.text.replace("【待核实：37个】", "")
+    assert section.replaced == ("37个",)
+    assert [(f.kind, f.text) for f in section.findings] == [("pending", "【待核实：37个】")]
+
+
+def test_copied_old_paragraph_is_flagged(sampled):
+    rules = {repair_prompt("（二）科技企业培育"): Text(COPIED), body_prompt("（二）科技企业培育"): Text(COPIED)}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        draft = chain_for(sampled, server).run()
+    findings = draft.sections["enterprises"].findings
+    copied = [f for f in findings if f.kind == "copied_text"]
+    assert copied and "示例县科学技术局2023年工作总结.md" in copied[0].message
+    assert "对全县规上工业企业开展研发活动情况“拉网式”排查" in copied[0].text
+    assert "【待核实：52家】" in draft.sections["enterprises"].text  # the old count has no source this year
+
+
+def test_server_error_then_success_is_retried(sampled):
+    rules = {body_prompt("（五）科技人才与科技特派员"): [Status(500), Text(PLAIN)]}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        draft = chain_for(sampled, server, llm_max_retries=2).run()
+    assert draft.sections["talent"].status == "ok" and draft.sections["talent"].text == PLAIN
+    assert sum(body_prompt("（五）科技人才与科技特派员") in r["messages"][-1]["content"] for r in server.requests) == 2
+
+
+def test_timeout_fails_one_section_keeps_its_previous_text_and_the_others_complete(sampled):
+    rules = {body_prompt("（五）科技人才与科技特派员"): Hang(10, Text(PLAIN))}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        events = []
+        draft = chain_for(sampled, server, previous={"talent": "上一版的人才部分。"}, llm_timeout=1.0).run(events.append)
+    talent = draft.sections["talent"]
+    assert (talent.status, talent.text, talent.source) == ("failed", "上一版的人才部分。", "previous")
+    assert "超时" in talent.error
+    assert any(e.kind == "failed" and e.section == "talent" for e in events)
+    others = [s for s in draft.sections.values() if s.id != "talent" and s.status != "heading"]
+    assert others and all(s.status == "ok" for s in others)
+    assert "上一版的人才部分。" in draft.markdown()
+
+
+@pytest.mark.parametrize("reply, reason", [(Malformed(), "无法解析"), (Text(""), "空内容"), (Text("```\n\n```"), "空内容")])
+def test_malformed_or_empty_output_fails_the_section_only(sampled, reply, reason):
+    rules = {body_prompt("（三）创新平台载体建设"): reply}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        draft = chain_for(sampled, server, previous={"platforms": "旧的平台部分。"}).run()
+    platforms = draft.sections["platforms"]
+    assert (platforms.status, platforms.text) == ("failed", "旧的平台部分。") and reason in platforms.error
+    assert draft.sections["enterprises"].status == "ok"
+
+
+def test_model_preface_fences_and_echoed_heading_are_cleaned(sampled):
+    noisy = "好的，以下是该部分正文：\n```markdown\n### （二）科技企业培育\n" + ENTERPRISES + "\n```"
+    with ChatServer(by_prompt({body_prompt("（二）科技企业培育"): Text(noisy)}, Text(PLAIN))) as server:
+        draft = chain_for(sampled, server).run()
+    assert draft.sections["enterprises"].text == ENTERPRISES
+
+
+def test_cli_draft_against_an_endpoint_persists_versions_and_keeps_them_when_a_section_fails(sampled, tmp_path):
+    env = {**os.environ, "DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash",
+           "DRAFTER_WORKSPACE": str(tmp_path / "ws"), "DRAFTER_LLM_TIMEOUT": "1", "DRAFTER_LLM_MAX_RETRIES": "0",
+           "DRAFTER_LLM_API_KEY": "test", "DRAFTER_LLM_CONCURRENCY": "3"}
+    out = tmp_path / "draft.md"
+    cmd = [sys.executable, "-m", "drafter", "draft", "--facts", str(FACTS), "-o", str(out)]
+    with ChatServer(by_prompt({body_prompt("（二）科技企业培育"): Text(ENTERPRISES)}, Text(PLAIN))) as server:
+        first = subprocess.run(cmd, env=env | {"DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert ENTERPRISES in out.read_text("utf-8")
+    with ChatServer(by_prompt({body_prompt("（二）科技企业培育"): Hang(10)}, Text(PLAIN))) as server:
+        second = subprocess.run(cmd, env=env | {"DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT, capture_output=True, text=True)
+    assert second.returncode == 1 and "（二）科技企业培育" in second.stderr and "previous text" in second.stderr
+    assert ENTERPRISES in out.read_text("utf-8")  # the failed section kept the version saved by the first run
