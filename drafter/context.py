@@ -30,7 +30,7 @@ def pending(fact: Fact, table: FactsTable) -> str:
         f"【待核实：{period_label(table)}{fact.indicator}】"
 
 
-def fact_line(f: Fact, table: FactsTable) -> str:
+def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False) -> str:
     """One facts row as the prompt shows it: 高新技术企业总数：本年98家；上年85家；比上年增加13家；…"""
     if f.value is None:
         line = f"{f.indicator}：本年数值未提供，正文写作{pending(f, table)}"
@@ -39,8 +39,10 @@ def fact_line(f: Fact, table: FactsTable) -> str:
     if f.prior is not None:
         parts.append(f"上年{f.text('prior')}{f.unit}")
     for d in f.derived:
-        parts.append(derived_phrase(d.name, d.value, d.text, d.unit, annual=table.period == "annual"))
-    if f.next_target is not None:
+        phrase = derived_phrase(d.name, d.value, d.text, d.unit, annual=table.period == "annual")
+        if phrase not in parts:  # 增量 0 and 同比 0 both read 与上年持平
+            parts.append(phrase)
+    if with_next and f.next_target is not None:
         parts.append(f"{next_period(table)}目标{f.text('next_target')}{f.unit}")
     return "；".join(parts)
 

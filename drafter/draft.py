@@ -242,7 +242,8 @@ class Chain:
         return text, tuple(findings), tuple(f.text for f in replaced)
 
     def _repair_messages(self, section: PlannedSection, text: str, wrong: list[Finding]) -> list[BaseMessage]:
-        facts = [context.fact_line(f, self.table) for f in self.table.facts if f.value is not None or f.listed]
+        facts = [context.fact_line(f, self.table, with_next=True) for f in self.table.facts
+                 if f.value is not None or f.listed]
         user = render(self.settings.prompts_dir, "repair", heading=section.heading, text=text,
                       findings=[f"“{f.text}”：{f.message}{f.suggestion}" for f in wrong], facts=facts,
                       notes=list(self.table.notes.get(section.spec.id, ())))
