@@ -19,7 +19,9 @@ from drafter.spec import PlannedSection
 PLACEHOLDER = re.compile(r"20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
 PENDING = re.compile(r"【待(?:核实|补充)[^】]*】")
 # spans whose numbers are names, not figures: titles, document numbers, our own markers
-SHIELDED = re.compile(r"《[^》]{0,80}》|〔\d{4}〕\d*号?|\(\d{4}\)\d+号|【[^】]{0,80}】|（参考表述：[^）]{0,60}）")
+SHIELDED = re.compile(r"《[^》]{0,80}》|“[^”]{0,12}”|〔\d{4}〕\d*号?|\(\d{4}\)\d+号|【[^】]{0,80}】|（参考表述：[^）]{0,60}）"
+                      r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?|第\s*\d+\s*页|共\s*\d+\s*页|[A-Za-z]+[/-][\w/-]*")
+FRACTION = re.compile(r"(?<![\d.])(\d{1,3})/(\d{1,3})(?![\d/])")
 NUMBER = re.compile(r"(?<![\d.,A-Za-z])\d+(?:,\d{3})*(?:\.\d+)?(?![\dA-Za-z])")
 PRIOR_WORDS = re.compile(r"上年|去年|上一年|上年同期|去年同期")
 TARGET_CLAUSE = re.compile(TARGET_WORDS.pattern + r"|目标|计划|任务|预期|争取|将")
@@ -73,10 +75,13 @@ def mentions(text: str) -> list[Mention]:
     """Numbers stated as quantities, with their unit when one follows; dates, ordinals and names left out."""
     shielded = [m.span() for m in SHIELDED.finditer(text)]
     out: dict[int, Mention] = {}
+    for m in FRACTION.finditer(text):
+        out[m.start()] = Mention(m.start(), m.end(), m.group(0), int(m.group(1)) / max(int(m.group(2)), 1), None)
     for m in QUANTITY.finditer(text):
         sentence_start = max(text.rfind(c, 0, m.start()) for c in "。！？\n") + 1
-        local = _Sub(m, sentence_start)
-        if _shielded(m.start(), shielded) or not is_figure(text[sentence_start:], local):
+        if _shielded(m.start(), shielded) or not is_figure(text[sentence_start:], _Sub(m, sentence_start)):
+            if not text[:m.start()].endswith("第"):  # a rank (第2位) is still checked below
+                shielded.append(m.span())  # judged not a figure (a threshold, a structure count): its digits too
             continue
         unit = (m.group("mag") or "") + m.group("unit")
         out[m.start()] = Mention(m.start("num"), m.end(), m.group(0), cn_number(m.group("num")), unit)
@@ -85,7 +90,7 @@ def mentions(text: str) -> list[Mention]:
     for m in NUMBER.finditer(text):
         if m.start() in out or _shielded(m.start(), shielded) or _date_or_ordinal(text, m):
             continue
-        if any(a.start <= m.start() < a.end for a in out.values()):
+        if any(a.start <= m.start() < a.end for a in out.values()) or _label(text, m):
             continue
         out[m.start()] = Mention(m.start(), m.end(), m.group(0), float(m.group(0).replace(",", "")), None)
     return [out[k] for k in sorted(out)]
@@ -105,6 +110,14 @@ class _Sub:
 
     def end(self, *args) -> int:
         return self._m.end(*args) - self._offset
+
+
+def _label(text: str, m: re.Match) -> bool:
+    """A bare number naming something (512防灾减灾日, “5123”工程) or an id (a phone number), not a quantity."""
+    after = text[m.end():m.end() + 1]
+    if RANK_BEFORE.search(text[max(0, m.start() - 12):m.start()]):  # 位居全市第2位: a rank, checked
+        return False
+    return len(m.group(0)) >= 7 or bool(re.match(r"[\u4e00-\u9fff”\"]", after))
 
 
 def _shielded(pos: int, spans: list[tuple[int, int]]) -> bool:

@@ -5,7 +5,6 @@ they are numbered from the enabled sections, so a writer can switch sections off
 and the headings stay numbered right.
 """
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -93,12 +92,8 @@ class PlannedSection:
     parent: str | None  # id of the enclosing level-1 section
 
 
-def outline_dirs(prompts_dir: Path) -> list[Path]:
-    return [prompts_dir / "outlines"]
-
-
 def available(prompts_dir: Path) -> list[str]:
-    return sorted(p.stem for d in outline_dirs(prompts_dir) if d.is_dir() for p in d.glob("*.yaml"))
+    return sorted(p.stem for p in (prompts_dir / "outlines").glob("*.yaml"))
 
 
 def load_outline(name_or_path: str | Path, prompts_dir: Path) -> OutlineSpec:
@@ -148,7 +143,7 @@ def plan(spec: OutlineSpec, *, org: str, year: int, skip: tuple[str, ...] = ()) 
     if unknown:
         raise OutlineError(f"No section {', '.join(sorted(unknown))} in outline {spec.name}; "
                            f"sections: {', '.join(s.id for s in spec.sections)}.")
-    values = _fields(org, year, spec.period)
+    values = _fields(org, year)
     out: list[PlannedSection] = []
     top = sub = 0
     parent: str | None = None
@@ -169,10 +164,10 @@ def plan(spec: OutlineSpec, *, org: str, year: int, skip: tuple[str, ...] = ()) 
 
 
 def title(spec: OutlineSpec, *, org: str, year: int) -> str:
-    return spec.title.format(**_fields(org, year, spec.period))
+    return spec.title.format(**_fields(org, year))
 
 
-def _fields(org: str, year: int, period: str) -> dict:
+def _fields(org: str, year: int) -> dict:
     return {"org": org, "year": year, "next_year": year + 1, "half": "上半年", "next_half": "下半年"}
 
 
@@ -182,9 +177,3 @@ def cn_ordinal(n: int) -> str:
         return CN_DIGITS[n - 1]
     tens, ones = divmod(n, 10)
     return ("" if tens == 1 else CN_DIGITS[tens - 1]) + "十" + (CN_DIGITS[ones - 1] if ones else "")
-
-
-def heading_pattern(heading: str) -> re.Pattern:
-    """Match a heading as written, tolerant of half-width brackets and spaces."""
-    flexible = re.escape(heading).replace("（", "[（(]").replace("）", "[）)]")
-    return re.compile(r"\s*".join(flexible.split(r"\ ")))

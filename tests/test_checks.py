@@ -24,6 +24,13 @@ def test_dates_ordinals_and_names_are_not_figures():
     assert mentions(text) == []
 
 
+def test_scrape_metadata_labels_and_thresholds_are_not_figures():
+    text = ("发布时间:2020-02-20 15:16 索引号:haskjj/2021-00040 客服:3074922707 第9页 共9页。落实“科技创新40条”，"
+            "开展512防灾减灾日活动，实施10万元以上项目。")
+    assert mentions(text) == []
+    assert [(m.text, round(m.value, 4)) for m in mentions("占全市1/3。")] == [("1/3", 0.3333)]
+
+
 def test_quantities_are_found_with_their_units():
     found = [(m.text, m.value, m.unit) for m in mentions("新增高新技术企业16家，总数达到98家，增长15.3%，成交额5.30亿元，分三批推进，120余家，位居全市第2位")]
     assert found == [("16家", 16, "家"), ("98家", 98, "家"), ("15.3%", 15.3, "%"), ("5.30亿元", 5.3, "亿元"),
