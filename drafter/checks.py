@@ -16,7 +16,7 @@ from drafter.facts import MONEY, FactsTable
 from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, is_figure, cn_number
 from drafter.spec import PlannedSection
 
-PLACEHOLDER = re.compile(r"20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
+PLACEHOLDER = re.compile(r"〔N〕|20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
 PENDING = re.compile(r"【待(?:核实|补充)[^】]*】")
 # spans whose numbers are names, not figures: titles, document numbers, our own markers
 SHIELDED = re.compile(r"《[^》]{0,80}》|“[^”]{0,12}”|〔\d{4}〕\d*号?|\(\d{4}\)\d+号|【[^】]{0,80}】|（参考表述：[^）]{0,60}）"
