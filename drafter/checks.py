@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from drafter.context import area
 from drafter.facts import MONEY, FactsTable
 from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, is_figure, cn_number
 from drafter.spec import PlannedSection
@@ -28,6 +29,7 @@ TARGET_CLAUSE = re.compile(TARGET_WORDS.pattern + r"|目标|计划|任务|预期
 RANK_BEFORE = re.compile(r"(位居|位列|居于|排名|排在|列|居)[^,，。;；]{0,8}第$")
 CLAUSE = re.compile(r"[^,，;；。！？!?\n]+")
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+CONTEXT_NOTE = re.compile(r"(全国|全省|全市)(?:共有|共|仅有|仅|只有|总共)")  # 全省共4家: a comparison count
 PEOPLE = {"人", "名", "位", "人次"}
 UNIT_FAMILIES = [COUNT_UNITS - PEOPLE, PEOPLE, {"位次", "名"}, set(MONEY)]
 MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])")
@@ -157,7 +159,7 @@ def sources(table: FactsTable) -> list[Source]:
     for section, lines in table.notes.items():
         for line in lines:
             kind = "target" if TARGET_CLAUSE.search(line) and not re.search("已|完成", line) else "actual"
-            scope = "context" if re.search(r"全省|全国|全市共|全省共", line) and not table.org.endswith("市科学技术局") else "local"
+            scope = "context" if _compared(line, table) else "local"
             for m in mentions(line):
                 out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind))
     return out
@@ -192,11 +194,17 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict]) ->
             out.append(Finding("target_as_actual", m.start, m.end, m.text,
                                f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
                                "写成“目标为…”“力争…”，或改用本年实际完成数。"))
-        elif all(s.scope == "context" for s in matched):
+        elif all(s.scope == "context" for s in matched) and not _compared(lead_in, table):
             out.append(Finding("context_as_local", m.start, m.end, m.text,
                                f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
                                "写明“全省/全市共…”，或删去。"))
     return out
+
+
+def _compared(lead_in: str, table: FactsTable) -> bool:
+    """The text itself states the number as a comparison count (全省共有11家)."""
+    region = CONTEXT_NOTE.search(lead_in)
+    return bool(region and region.group(1) != area(table.org))
 
 
 def _unsourced(m: Mention, sentence: str, clause: str, table: FactsTable, context_values: list[dict]) -> Finding:

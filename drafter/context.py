@@ -1,6 +1,7 @@
 """What each section's prompt sees: its facts rows written out, the writer's notes, and masked
 exemplars of past phrasing chosen by relevance within a character budget."""
 
+import re
 from dataclasses import dataclass
 
 from drafter.facts import Fact, FactsTable
@@ -14,6 +15,12 @@ EXEMPLARS_PER_SECTION = 8
 class Exemplar:
     source: str  # file name · section
     text: str  # numbers masked as 〔N〕
+
+
+def area(org: str) -> str:
+    """全县 / 全市 / 全区 from the bureau's name."""
+    m = re.search(r"(县|市|区|旗)(?:科学技术|科技)", org)
+    return f"全{m.group(1)}" if m else "全县"
 
 
 def period_label(table: FactsTable) -> str:

@@ -4,7 +4,7 @@ phrase of past phrasing, numbers masked, marked as 参考表述 for the writer t
 
 import re
 
-from drafter.context import Exemplar, derived_phrase, next_period, pending, say
+from drafter.context import Exemplar, area, derived_phrase, next_period, pending, say
 from drafter.facts import Fact, FactsTable
 from drafter.figures import catalog
 from drafter.lexical import tokenize
@@ -15,12 +15,6 @@ PHRASE_MIN, PHRASE_MAX = 6, 18  # short enough never to count as copied text
 _NAMED = re.compile(r"公司|大学|学院|集团|医院|〔N〕|\d|[A-Za-z]|“|”|《|》|[一二两三四五六七八九十百千万]+[成倍个家项件人名次场批所]")
 _LEADING_MARK = re.compile(r"^(?:[一二三四五六七八九十]+是|[（(]?[一二三四五六七八九十\d]+[)）、.．])")
 _END = "。！？；"
-
-
-def area(org: str) -> str:
-    """全县 / 全市 / 全区 from the bureau's name."""
-    m = re.search(r"(县|市|区|旗)(?:科学技术|科技)", org)
-    return f"全{m.group(1)}" if m else "全县"
 
 
 def body(section: PlannedSection, table: FactsTable, exemplars: list[Exemplar]) -> str:

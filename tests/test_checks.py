@@ -98,3 +98,11 @@ def test_outline_conformity(sampled):
     assert "缺少提纲中的标题“（二）科技企业培育”" in messages
     assert "编号应为“二、”" in messages
     assert "缺少提纲中的标题“三、2025年工作打算”" in messages
+
+
+def test_comparison_count_from_the_notes_used_as_local(sampled, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# 科技企业培育\n- 全省共有11家企业入选省创新型领军企业，我县1家\n", "utf-8")
+    s = setup(sampled, facts=FACTS, notes=notes)
+    assert kinds(check("全省共有11家企业入选。", s.table)) == []
+    assert kinds(check("全县11家企业入选省创新型领军企业。", s.table)) == [("context_as_local", "11家")]
