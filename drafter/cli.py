@@ -267,6 +267,10 @@ def draft(
         workspace.close()
     path = export(result, out or settings.workspace / f"{result.title}.md")
     _print_findings([(sec.heading, f) for sec in result.sections.values() for f in sec.findings])
+    for sec in result.sections.values():
+        if sec.replaced:
+            err.print(f"[yellow]{sec.heading or '开头总述'}[/yellow]: numbers without a source were replaced by "
+                      f"【待核实】: {'、'.join(sec.replaced)}")
     console.print(f"written: {path}")
     if result.failed:
         err.print(f"[red]{len(result.failed)} section(s) failed[/red] and kept their previous text: "

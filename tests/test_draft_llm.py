@@ -140,7 +140,12 @@ def test_cli_draft_against_an_endpoint_persists_versions_and_keeps_them_when_a_s
         first = subprocess.run(cmd, env=env | {"DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     assert ENTERPRISES in out.read_text("utf-8")
+    with ChatServer(by_prompt({"（二）科技企业培育": Text(INVENTED)}, Text(PLAIN))) as server:
+        guarded = subprocess.run(cmd + ["--skip", "party"], env=env | {"DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT,
+                                 capture_output=True, text=True)
+    assert guarded.returncode == 0 and "replaced by 【待核实】: 37个" in guarded.stderr
+    assert "引进院士团队【待核实：37个】" in out.read_text("utf-8")
     with ChatServer(by_prompt({body_prompt("（二）科技企业培育"): Hang(10)}, Text(PLAIN))) as server:
         second = subprocess.run(cmd, env=env | {"DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT, capture_output=True, text=True)
     assert second.returncode == 1 and "（二）科技企业培育" in second.stderr and "previous text" in second.stderr
-    assert ENTERPRISES in out.read_text("utf-8")  # the failed section kept the version saved by the first run
+    assert "引进院士团队【待核实：37个】" in out.read_text("utf-8")  # the failed section kept its last saved version
