@@ -222,6 +222,7 @@ def figures(
 FactsOpt = Annotated[Optional[Path], typer.Option("--facts", help="This year's figures: .yaml or .csv (see corpus/facts/).")]
 NotesOpt = Annotated[Optional[Path], typer.Option("--notes", help="Notes per section: .yaml, or .md/.txt with `# 章节` headings.")]
 OutlineOpt = Annotated[Optional[str], typer.Option("--outline", help="Outline name in prompts/outlines, or a .yaml path.")]
+DraftPeriodOpt = Annotated[Optional[str], typer.Option("--period", help="annual | h1.")]
 SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out a section by id (repeatable), e.g. party.")]
 
 
@@ -229,7 +230,7 @@ SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out 
 def draft(
     org: OrgOpt = None,
     year: YearOpt = None,
-    period: Annotated[Optional[str], typer.Option("--period", help="annual | h1.")] = None,
+    period: DraftPeriodOpt = None,
     facts: FactsOpt = None,
     notes: NotesOpt = None,
     outline: OutlineOpt = None,
@@ -240,18 +241,13 @@ def draft(
     from drafter.draft import Chain, setup
     from drafter.export import export
     from drafter.llm import chat_model, describe
-    from drafter.retrieve import Retriever
     from drafter.workspace import Workspace
 
     settings = _settings()
     s = setup(settings, org=org, year=year, period=period, facts=facts, notes=notes, outline=outline,
               skip=tuple(skip or ()))
     _print_facts_report(s.table)
-    try:
-        retriever = Retriever(settings)
-    except DrafterError as e:
-        err.print(f"[yellow]No past phrasing:[/yellow] {e}")
-        retriever = None
+    retriever = _retriever(settings)
     workspace = Workspace(settings.workspace)
     try:
         draft_id = workspace.draft_id(s.table.org, s.table.year, s.table.period, s.spec.name)
@@ -276,6 +272,17 @@ def draft(
         err.print(f"[red]{len(result.failed)} section(s) failed[/red] and kept their previous text: "
                   + "、".join(sec.heading or "开头总述" for sec in result.failed) + ". Run `drafter draft` again to retry.")
         raise typer.Exit(1)
+
+
+def _retriever(settings: Settings):
+    """Past phrasing for the prompts; drafting goes on without it when nothing is indexed yet."""
+    from drafter.retrieve import Retriever
+
+    try:
+        return Retriever(settings)
+    except DrafterError as e:
+        err.print(f"[yellow]No past phrasing:[/yellow] {e}")
+        return None
 
 
 def _progress_printer(planned):
@@ -316,7 +323,7 @@ def check(
     notes: NotesOpt = None,
     org: OrgOpt = None,
     year: YearOpt = None,
-    period: Annotated[Optional[str], typer.Option("--period", help="annual | h1.")] = None,
+    period: DraftPeriodOpt = None,
     outline: OutlineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -354,14 +361,13 @@ def prompts_show(
     section: Annotated[str, typer.Argument(help="Section id, e.g. enterprises, problems, plan, lead.")],
     org: OrgOpt = None,
     year: YearOpt = None,
-    period: Annotated[Optional[str], typer.Option("--period", help="annual | h1.")] = None,
+    period: DraftPeriodOpt = None,
     facts: FactsOpt = None,
     notes: NotesOpt = None,
     outline: OutlineOpt = None,
 ) -> None:
     """Print the exact messages a section's model call gets (synthesis sections use the latest drafted body)."""
     from drafter.draft import Chain, setup
-    from drafter.retrieve import Retriever
     from drafter.workspace import Workspace
 
     settings = _settings()
@@ -375,11 +381,7 @@ def prompts_show(
         previous = workspace.latest(workspace.draft_id(s.table.org, s.table.year, s.table.period, s.spec.name))
     finally:
         workspace.close()
-    try:
-        retriever = Retriever(settings)
-    except DrafterError as e:
-        err.print(f"[yellow]No past phrasing:[/yellow] {e}")
-        retriever = None
+    retriever = _retriever(settings)
     chain = Chain(settings, s.spec, s.table, s.planned, retriever=retriever, previous=previous)
     bodies = [{"heading": p.heading, "text": previous[p.spec.id]} for p in s.planned
               if p.spec.kind == "body" and previous.get(p.spec.id)]
