@@ -14,7 +14,8 @@ import yaml
 
 from drafter.context import area
 from drafter.facts import MONEY, FactsTable
-from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, is_figure, cn_number
+from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, cn_number, is_figure
+from drafter.figures import indicator as catalog_entry
 from drafter.spec import PlannedSection
 
 PLACEHOLDER = re.compile(r"〔N〕|20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
@@ -224,9 +225,7 @@ def _unsourced(m: Mention, sentence: str, clause: str, table: FactsTable, contex
 
 
 def _names(indicator: str, sentence: str) -> bool:
-    from drafter.figures import catalog
-
-    known = next((i for i in catalog() if i.name == indicator), None)
+    known = catalog_entry(indicator)
     return indicator in sentence or bool(known and any(a.search(sentence) for a in known.aliases))
 
 

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from drafter.facts import Fact, FactsTable
-from drafter.figures import catalog
+from drafter.figures import indicator as catalog_entry
 from drafter.spec import PlannedSection
 
 EXEMPLARS_PER_SECTION = 8
@@ -72,14 +72,18 @@ def section_facts(section: PlannedSection, table: FactsTable) -> tuple[list[str]
             [fact_line(f, table) for f in rows if f.value is None])
 
 
-def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 6) -> list[str]:
+def first_values(table: FactsTable, sections: list[PlannedSection]) -> list[Fact]:
     """The first stated value of each body section: what an opening paragraph may cite."""
     out = []
     for s in sections:
         rows = [f for f in table.stated(s.spec.id) if f.value is not None]
         if s.spec.kind == "body" and rows:
-            out.append(fact_line(rows[0], table))
-    return out[:limit]
+            out.append(rows[0])
+    return out
+
+
+def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 6) -> list[str]:
+    return [fact_line(f, table) for f in first_values(table, sections)[:limit]]
 
 
 def shortfalls(table: FactsTable) -> list[str]:
@@ -136,6 +140,6 @@ def fit_bodies(bodies: list[dict], budget: int) -> list[dict]:
 
 def say(f: Fact, which: str = "value", area: str = "全县") -> str:
     """The catalog's way to state a value: 全县高新技术企业总数达到98家."""
-    known = next((i for i in catalog() if i.name == f.indicator), None)
+    known = catalog_entry(f.indicator)
     pattern = known.say if known else "{indicator}{value}{unit}"
     return pattern.format(indicator=f.indicator, value=f.text(which), unit=f.unit, area=area)

@@ -93,6 +93,7 @@ class Chain:
         self.previous = previous or {}
         self.title = title(spec, org=table.org, year=table.year)
         self._exemplars: dict[str, list[context.Exemplar]] = {}
+        self._draft: Draft | None = None  # the draft being written, while run() is on
         self._lock = threading.Lock()
 
     # ---- prompts ----
@@ -120,22 +121,16 @@ class Chain:
             parent = next((p.heading for p in self.planned if p.spec.id == section.parent), "")
             return common | {"parent_heading": parent, "facts": facts, "missing": missing,
                              "exemplars": context.within_budget(facts + missing + notes, self.exemplars(section), budget)}
-        fixed = notes[:]
-        if spec.prompt == "lead":
-            headline = context.headline(t, self.planned)
+        if spec.prompt in ("lead", "problems"):  # written from the finished body and the table's key rows
             body = context.fit_bodies(bodies, budget // 2)
-            fixed += headline + [b["text"] for b in body]
-            return common | {"headline": headline, "body": body,
-                             "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
-        if spec.prompt == "problems":
-            shortfalls = context.shortfalls(t)
-            body = context.fit_bodies(bodies, budget // 2)
-            fixed += shortfalls + [b["text"] for b in body]
-            return common | {"shortfalls": shortfalls, "body": body,
+            key, rows = ("headline", context.headline(t, self.planned)) if spec.prompt == "lead" else \
+                ("shortfalls", context.shortfalls(t))
+            fixed = notes + rows + [b["text"] for b in body]
+            return common | {key: rows, "body": body,
                              "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
         targets = context.targets(t)
         problems = self._text("problems")
-        fixed += targets + [problems]
+        fixed = notes + targets + [problems]
         return common | {"targets": targets, "next_period": context.next_period(t), "problems": problems,
                          "body": [{"heading": b["heading"]} for b in bodies],
                          "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
@@ -173,7 +168,7 @@ class Chain:
             self._draft.sections[result.id] = result
 
     def _text(self, section_id: str) -> str:
-        s = getattr(self, "_draft", None) and self._draft.sections.get(section_id)
+        s = self._draft and self._draft.sections.get(section_id)
         return s.text if s else self.previous.get(section_id, "")
 
     def _bodies(self) -> list[dict]:
@@ -211,7 +206,7 @@ class Chain:
         if section.spec.prompt == "body":
             return skeleton.body(section, self.table, exemplars)
         if section.spec.prompt == "lead":
-            return skeleton.lead(self.table, self.planned, exemplars)
+            return skeleton.lead(self.table, self.planned)
         if section.spec.prompt == "problems":
             return skeleton.problems(section, self.table, exemplars)
         return skeleton.plan(section, self.table, self.planned, exemplars)

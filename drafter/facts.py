@@ -14,7 +14,8 @@ from pathlib import Path
 import yaml
 
 from drafter.errors import DrafterError
-from drafter.figures import FILLER, Indicator, canonical, catalog
+from drafter.figures import FILLER, Indicator, canonical
+from drafter.figures import indicator as catalog_entry
 from drafter.ledger import Ledger
 from drafter.spec import PlannedSection
 
@@ -252,10 +253,10 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
     report: list[str] = []
     rows = _merge_rows(sections, given, report)
     prior = _ledger_priors(ledger, org, year, period, list(rows)) if ledger else {}
-    by_name = {i.name: i for i in catalog()}
     facts = []
     for name, row in rows.items():
-        unit = row["unit"] or (by_name[name].unit if name in by_name else "")
+        known = catalog_entry(name)
+        unit = row["unit"] or (known.unit if known else "")
         fact = Fact(name, unit, row["section"], row.get("value"), row.get("target"), row.get("next_target"),
                     listed=row.get("listed", False))
         if row.get("prior") is not None:
@@ -274,7 +275,6 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
 
 
 def _merge_rows(sections: list[PlannedSection], given: FactsInput, report: list[str]) -> dict[str, dict]:
-    by_name = {i.name: i for i in catalog()}
     rows: dict[str, dict] = {}
     for s in sections:
         for name in s.spec.indicators:
@@ -282,7 +282,7 @@ def _merge_rows(sections: list[PlannedSection], given: FactsInput, report: list[
     ids = {s.spec.id for s in sections}
     for row in given.rows:
         name = row["indicator"]
-        if name not in rows and name not in by_name and (known := canonical(name)):
+        if name not in rows and not catalog_entry(name) and (known := canonical(name)):
             report.append(f"“{name}”按指标目录读作“{known.name}”。")
             name = known.name
         section = row["section"] if row["section"] in ids else rows.get(name, {}).get("section") or _section_for(name, sections)
@@ -295,7 +295,7 @@ def _merge_rows(sections: list[PlannedSection], given: FactsInput, report: list[
 
 def _section_for(name: str, sections: list[PlannedSection]) -> str | None:
     """The body section of an indicator outside the outline: by its catalog topic, else the indicators section."""
-    known = next((i for i in catalog() if i.name == name), None)
+    known = catalog_entry(name)
     body = [s for s in sections if s.spec.kind == "body"]
     if known:
         for s in body:
@@ -315,11 +315,11 @@ def _ledger_priors(ledger: Ledger, org: str, year: int, period: str, names: list
     figures = [f for f in ledger.figures(org=org, year=year - 1)
                if f["org"] == org and f["doc_period"] == period and f["period"] == label and f["kind"] == "actual"
                and f["scope"] == "local" and not f["suspect"] and f["value_high"] is None]
-    by_name = {i.name: i for i in catalog()}
     out = {}
     for name in names:
         exact = [f for f in figures if f["indicator"] == name]
-        found = exact or [f for f in figures if name in by_name and _same_indicator(by_name[name], f["indicator"])]
+        known = catalog_entry(name)
+        found = exact or [f for f in figures if known and _same_indicator(known, f["indicator"])]
         if found:
             out[name] = _most_stated(found)
     return out

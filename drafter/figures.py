@@ -71,6 +71,11 @@ def catalog() -> tuple[Indicator, ...]:
     )
 
 
+def indicator(name: str) -> Indicator | None:
+    """The catalog entry named exactly `name`."""
+    return next((i for i in catalog() if i.name == name), None)
+
+
 def canonical(phrase: str) -> Indicator | None:
     """The catalog indicator a phrase names, when the phrase is an alias plus filler words only."""
     best: tuple[int, Indicator] | None = None

@@ -4,9 +4,9 @@ phrase of past phrasing, numbers masked, marked as 参考表述 for the writer t
 
 import re
 
-from drafter.context import Exemplar, area, derived_phrase, next_period, pending, say
+from drafter.context import Exemplar, area, derived_phrase, first_values, next_period, pending, say
 from drafter.facts import Fact, FactsTable
-from drafter.figures import catalog
+from drafter.figures import indicator as catalog_entry
 from drafter.lexical import tokenize
 from drafter.spec import PlannedSection, cn_ordinal
 
@@ -45,7 +45,7 @@ def _fact_clause(f: Fact, siblings: list[Fact], table: FactsTable) -> str:
     if f.value is None:
         return pending(f, table) + (f"，上年为{f.text('prior')}{f.unit}" if f.prior is not None else "")
     parts = [say(f, area=where)]
-    known = next((i for i in catalog() if i.name == f.indicator), None)
+    known = catalog_entry(f.indicator)
     change = known.change if known else ("points" if f.unit == "%" else "growth")
     wanted = {"growth": "同比增长", "delta": "增量", "points": "提高"}.get(change or "")
     stated = {(s.value, s.unit) for s in siblings if s is not f}
@@ -70,17 +70,12 @@ def points(lines: list[str], phrases: "_Phrases") -> str:
     return "".join(out)
 
 
-def lead(table: FactsTable, sections: list[PlannedSection], exemplars: list[Exemplar]) -> str:
+def lead(table: FactsTable, sections: list[PlannedSection]) -> str:
     body_titles = _work_titles(sections)[:4]
     notes = [n.rstrip("。") for n in table.notes.get("lead", ())]
     opening = f"{table.year}年{'上半年' if table.period == 'H1' else ''}，{table.org}"
     opening += "，".join(notes) if notes else f"围绕{'、'.join(body_titles)}等重点工作，逐项抓好年度任务落实"
-    firsts = []
-    for s in sections:
-        rows = [f for f in table.stated(s.spec.id) if f.value is not None]
-        if s.spec.kind == "body" and rows:
-            firsts.append(rows[0])
-    numbers = facts_sentence(firsts[:4], table)
+    numbers = facts_sentence(first_values(table, sections)[:4], table)
     return f"{opening}。{numbers}现将有关情况总结如下。"
 
 
