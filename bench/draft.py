@@ -19,10 +19,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from chat_server import ChatServer, Text, last_user_text  # noqa: E402
 
 from drafter.config import Settings  # noqa: E402
-from drafter.draft import Chain, setup  # noqa: E402
 from drafter.ingest import ingest  # noqa: E402
 from drafter.llm import chat_model  # noqa: E402
-from drafter.retrieve import Retriever  # noqa: E402
+from drafter.session import Desk  # noqa: E402
 
 FACTS = ROOT / "corpus" / "facts" / "示例县科学技术局2024年.yaml"
 FILLER = "围绕年度重点任务，逐项细化措施、压实责任，推动各项工作落地见效。"
@@ -39,8 +38,8 @@ def main() -> None:
         settings = Settings(corpus_dir=ROOT / "corpus", index_dir=Path(tmp) / "index", workspace=Path(tmp) / "ws",
                             embedding="hash", llm_concurrency=args.concurrency, llm_max_retries=0, llm_timeout=60)
         ingest(settings)
-        s = setup(settings, facts=FACTS)
-        lengths = {p.heading or "开头的总述段": p.spec.length for p in s.planned if p.spec.kind != "heading"}
+        planned = Desk(settings, offline_model=True).quick(facts=FACTS).planned()
+        lengths = {p.heading or "开头的总述段": p.spec.length for p in planned if p.spec.kind != "heading"}
 
         def respond(request: dict) -> Text:
             prompt = last_user_text(request).split("\n")[0]  # the first line names the section
@@ -49,16 +48,15 @@ def main() -> None:
 
         with ChatServer(respond, tokens_per_second=args.tps, chars_per_token=args.chars_per_token) as server:
             settings = settings.model_copy(update={"llm_base_url": server.url})
-            chain = Chain(settings, s.spec, s.table, s.planned, model=chat_model(settings),
-                          retriever=Retriever(settings), past=s.past, context_values=s.context_values)
+            session = Desk(settings, model=chat_model(settings)).quick(facts=FACTS)
             started = time.perf_counter()
-            draft = chain.run()
+            result = session.generate()
             wall = time.perf_counter() - started
-    report(draft, wall, args)
+    report(result, {p.spec.id: p.heading for p in planned}, wall, args)
 
 
-def report(draft, wall: float, args) -> None:
-    sections = {k: v for k, v in draft.sections.items() if v.status != "heading"}
+def report(result, headings: dict[str, str], wall: float, args) -> None:
+    sections = result.results
     body = [v for v in sections.values() if v.id not in ("lead", "problems", "plan")]
     synth = {k: sections[k].seconds for k in ("lead", "problems", "plan") if k in sections}
     critical = max(v.seconds for v in body) + max(synth.get("problems", 0) + synth.get("plan", 0), synth.get("lead", 0))
@@ -66,12 +64,12 @@ def report(draft, wall: float, args) -> None:
     print(f"stream rate {args.tps:g} tokens/s × {args.chars_per_token} chars/token, concurrency {args.concurrency}")
     print(f"{'section':<28}{'prompt chars':>14}{'answer chars':>14}{'seconds':>10}")
     for v in sections.values():
-        print(f"{(v.heading or '开头总述')[:14]:<28}{v.prompt_chars:>14}{len(v.text):>14}{v.seconds:>10.2f}")
+        print(f"{(headings[v.id] or '开头总述')[:14]:<28}{v.prompt_chars:>14}{len(v.text):>14}{v.seconds:>10.2f}")
     print(f"sum of section times  {total:7.2f} s")
     print(f"critical path         {critical:7.2f} s  (longest body {max(v.seconds for v in body):.2f} s + synthesis)")
     print(f"wall time             {wall:7.2f} s  = {wall / critical:.3f} × critical path"
           f" ({'meets' if wall <= 1.15 * critical else 'misses'} the 1.15 goal), {total / wall:.1f}× faster than serial")
-    failed = [v.heading for v in sections.values() if v.status != "ok"]
+    failed = [headings[v.id] for v in sections.values() if not v.ok]
     if failed:
         print("failed sections:", ", ".join(failed))
 

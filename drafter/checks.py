@@ -5,7 +5,7 @@ and the headings follow the outline. Each finding names its span and says, in Ch
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -16,6 +16,7 @@ from drafter.context import area
 from drafter.facts import MONEY, FactsTable
 from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, cn_number, is_figure
 from drafter.figures import indicator as catalog_entry
+from drafter.models import Finding
 from drafter.spec import PlannedSection
 
 PLACEHOLDER = re.compile(r"〔N〕|20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
@@ -37,21 +38,6 @@ MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四�
 
 
 @dataclass(frozen=True)
-class Finding:
-    kind: str  # unverified_number | placeholder | pending | copied_text | inconsistent_prior | context_as_local
-    #            | target_as_actual | outline
-    start: int
-    end: int
-    text: str
-    message: str
-    suggestion: str = ""
-
-    def to_json(self) -> dict:
-        """The `drafter check --json` contract."""
-        return {k: v for k, v in asdict(self).items() if k in ("kind", "text", "start", "end", "message")}
-
-
-@dataclass(frozen=True)
 class Source:
     """A number a text may state, and where it comes from."""
 
@@ -61,6 +47,8 @@ class Source:
     role: str  # value | target | prior | derived | note
     scope: str = "local"
     note_kind: str = "actual"
+    indicator: str = ""  # the facts row it belongs to ("" for a note)
+    key: str = ""  # value | target | next_target | prior | 增量 | 同比增长 | 提高 | 完成率
 
 
 @dataclass(frozen=True)
@@ -152,11 +140,12 @@ def sources(table: FactsTable) -> list[Source]:
     """Every number the facts table and the writer's notes allow a text to state."""
     out: list[Source] = []
     for f in table.facts:
-        for role, value in (("value", f.value), ("target", f.target), ("target", f.next_target), ("prior", f.prior)):
-            if value is not None:
-                out.append(Source(value, f.unit, f"{f.indicator}（{_ROLE[role]}）", role))
+        for key, role in (("value", "value"), ("target", "target"), ("next_target", "target"), ("prior", "prior")):
+            if (value := getattr(f, key)) is not None:
+                out.append(Source(value, f.unit, f"{f.indicator}（{_ROLE[role]}）", role, indicator=f.indicator, key=key))
         for d in f.derived:
-            out.append(Source(abs(float(d.text)), d.unit, f"{f.indicator}{d.name}", "derived"))
+            out.append(Source(abs(float(d.text)), d.unit, f"{f.indicator}{d.name}", "derived", indicator=f.indicator,
+                              key=d.name))
     for section, lines in table.notes.items():
         for line in lines:
             kind = "target" if TARGET_CLAUSE.search(line) and not re.search("已|完成", line) else "actual"
@@ -171,10 +160,13 @@ _ROLE = {"value": "本年", "target": "目标", "prior": "上年", "derived": "�
 
 def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] | None = None,
           past: list[tuple[str, str]] | None = None, copy_min_chars: int = 20,
-          context_values: list[dict] | None = None) -> list[Finding]:
-    """All findings on a text. `past`: (name, text) of past summaries; `context_values`: ledger context figures."""
+          context_values: list[dict] | None = None, reference: str = "") -> list[Finding]:
+    """All findings on a text. `past`: (name, text) of past summaries; `context_values`: ledger context figures;
+    `reference`: what the text was written from (the previous version), besides the writer's notes."""
     findings = number_findings(text, table, context_values or []) if table else []
     findings += placeholder_findings(text)
+    notes = "\n".join(line for lines in table.notes.values() for line in lines) if table else ""
+    findings += plan_findings(text, notes + "\n" + reference)
     if past:
         findings += copied_findings(text, past, copy_min_chars, table)
     if planned:
@@ -260,6 +252,43 @@ def placeholder_findings(text: str) -> list[Finding]:
     out += [Finding("pending", m.start(), m.end(), m.group(0), f"{m.group(0)}：待写作者核实或补充。",
                     "拿到数字或材料后替换，并删去方括号。") for m in PENDING.finditer(text)]
     return out
+
+
+# ---- plans stated as done ----------------------------------------------------------------------
+
+PLAN_WORDS = re.compile(r"拟|计划|力争|争取|正在|筹备|谋划|推动|推进|将")
+DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现")
+
+
+def plan_findings(text: str, reference: str) -> list[Finding]:
+    """A plan of the reference (拟新建…, 推动…获批) stated as done in the text (已新建…)."""
+    clauses = CLAUSE.findall(reference)
+    plans = {_core(c): c for c in clauses if PLAN_WORDS.search(c) and len(_core(c)) >= 4}
+    done = {_core(c) for c in clauses if DONE_WORDS.search(c) and not PLAN_WORDS.search(c)}
+    out = []
+    for m in CLAUSE.finditer(text):
+        clause = m.group(0)
+        if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause):
+            continue
+        core = _core(clause)
+        if any(_alike(core, d) for d in done):
+            continue  # the writer's notes state it as done themselves
+        source = next((v for k, v in plans.items() if _alike(core, k)), None)
+        if source:
+            out.append(Finding("plan_as_done", m.start(), m.end(), clause.strip(),
+                               f"“{source.strip()}”还是计划，这里写成了已经完成。",
+                               "确已完成的，先在笔记中更新；否则保留“拟/计划/正在”等说法。"))
+    return out
+
+
+def _alike(a: str, b: str) -> bool:
+    """The same statement but for a few characters (今年, 全县) around it."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and short in long and len(long) - len(short) <= 4
+
+
+def _core(clause: str) -> str:
+    return re.sub(r"\s|[“”\"]", "", DONE_WORDS.sub("", PLAN_WORDS.sub("", clause)))
 
 
 # ---- copied text --------------------------------------------------------------------------------

@@ -219,11 +219,19 @@ def figures(
                       r["kind"], r["scope"], f"{Path(r['path']).name}: {r['sentence'][:30]}")
     console.print(table)
 
-FactsOpt = Annotated[Optional[Path], typer.Option("--facts", help="This year's figures: .yaml or .csv (see corpus/facts/).")]
-NotesOpt = Annotated[Optional[Path], typer.Option("--notes", help="Notes per section: .yaml, or .md/.txt with `# 章节` headings.")]
-OutlineOpt = Annotated[Optional[str], typer.Option("--outline", help="Outline name in prompts/outlines, or a .yaml path.")]
-DraftPeriodOpt = Annotated[Optional[str], typer.Option("--period", help="annual | h1.")]
-SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out a section by id (repeatable), e.g. party.")]
+FactsOpt = Annotated[Optional[Path], typer.Option("--facts", help="本年数据：.yaml / .csv / .xlsx（见 corpus/facts/）。")]
+NotesOpt = Annotated[Optional[Path], typer.Option("--notes", help="分章节笔记：.yaml，或以“# 章节”分段的 .md/.txt。")]
+OutlineOpt = Annotated[Optional[str], typer.Option("--outline", help="提纲名（prompts/outlines）或 .yaml 路径。")]
+DraftPeriodOpt = Annotated[Optional[str], typer.Option("--period", help="annual（全年）| h1（上半年）。")]
+SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", help="不写的章节 id（可重复），如 party。")]
+DraftId = Annotated[int, typer.Argument(help="稿件编号（drafter drafts 可查）。")]
+SectionArg = Annotated[str, typer.Argument(help="章节 id，如 enterprises、problems、plan、lead。")]
+
+
+def _desk(**kw):
+    from drafter.session import Desk
+
+    return Desk(_settings(), **kw)
 
 
 @app.command()
@@ -235,54 +243,33 @@ def draft(
     notes: NotesOpt = None,
     outline: OutlineOpt = None,
     skip: SkipOpt = None,
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="OUT.md or OUT.docx (default: the workspace folder).")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="OUT.md 或 OUT.docx（默认写到工作区文件夹）。")] = None,
 ) -> None:
-    """Draft the whole summary under the outline: facts table, every section, checks, number guard."""
-    from drafter.draft import Chain, setup
-    from drafter.export import export
-    from drafter.llm import chat_model, describe
-    from drafter.workspace import Workspace
+    """One shot: the bureau's default draft with these facts and notes, every section written, then exported."""
+    desk = _desk()
+    session = desk.quick(org=org, year=year, period=period, facts=facts, notes=notes, outline=outline,
+                         skip=tuple(skip or ()))
+    _print_facts_report(session.table().report)
+    err.print(f"稿件 {session.id}：{session.info.name}　模型：{desk.backend()}")
+    report = session.generate(on_event=_progress_printer(session.planned()))
+    _finish(session, report, out or desk.settings.workspace / f"{session.title}.md")
 
-    settings = _settings()
-    s = setup(settings, org=org, year=year, period=period, facts=facts, notes=notes, outline=outline,
-              skip=tuple(skip or ()))
-    _print_facts_report(s.table)
-    retriever = _retriever(settings)
-    workspace = Workspace(settings.workspace)
-    try:
-        draft_id = workspace.draft_id(s.table.org, s.table.year, s.table.period, s.spec.name)
-        chain = Chain(settings, s.spec, s.table, s.planned, model=chat_model(settings), retriever=retriever,
-                      past=s.past, context_values=s.context_values, previous=workspace.latest(draft_id))
-        err.print(f"backend: {describe(settings)}")
-        result = chain.run(_progress_printer(s.planned))
-        for section in result.sections.values():
-            if section.status == "ok":
-                workspace.save(draft_id, section.id, section.text, section.source,
-                               [f.to_json() for f in section.findings])
-    finally:
-        workspace.close()
-    path = export(result, out or settings.workspace / f"{result.title}.md")
-    _print_findings([(sec.heading, f) for sec in result.sections.values() for f in sec.findings])
-    for sec in result.sections.values():
-        if sec.replaced:
-            err.print(f"[yellow]{sec.heading or '开头总述'}[/yellow]: numbers without a source were replaced by "
-                      f"【待核实】: {'、'.join(sec.replaced)}")
-    console.print(f"written: {path}")
-    if result.failed:
-        err.print(f"[red]{len(result.failed)} section(s) failed[/red] and kept their previous text: "
-                  + "、".join(sec.heading or "开头总述" for sec in result.failed) + ". Run `drafter draft` again to retry.")
+
+def _finish(session, report, out: Path | None) -> None:
+    for line in report.warnings:
+        err.print(f"[yellow]提示[/yellow] {line}")
+    if out:
+        console.print(f"已写出：{session.export(out)}")
+    _print_findings([(session.section(r.id).heading, f) for r in report.results.values() for f in r.findings])
+    for r in report.results.values():
+        if r.replaced:
+            err.print(f"[yellow]{session.section(r.id).heading or '开头总述'}[/yellow]：找不到来源的数字已换成"
+                      f"【待核实】：{'、'.join(r.replaced)}")
+    if report.failed:
+        names = "、".join(session.section(r.id).heading or "开头总述" for r in report.failed)
+        err.print(f"[red]{len(report.failed)} 个部分生成失败[/red]，保留了原有文字：{names}。"
+                  f"再运行 `drafter generate {session.id}` 重试。")
         raise typer.Exit(1)
-
-
-def _retriever(settings: Settings):
-    """Past phrasing for the prompts; drafting goes on without it when nothing is indexed yet."""
-    from drafter.retrieve import Retriever
-
-    try:
-        return Retriever(settings)
-    except DrafterError as e:
-        err.print(f"[yellow]No past phrasing:[/yellow] {e}")
-        return None
 
 
 def _progress_printer(planned):
@@ -293,72 +280,71 @@ def _progress_printer(planned):
         if event.kind == "done":
             err.print(f"[green]✓[/green] {name}  {len(event.text)}字", markup=True)
         elif event.kind == "repair":
-            err.print(f"[yellow]↻[/yellow] {name}: 核对发现问题，修改一轮")
+            err.print(f"[yellow]↻[/yellow] {name}：核对发现问题，修改一轮")
         elif event.kind == "failed":
-            err.print(f"[red]✗[/red] {name}: {event.text}（保留原有文字）")
+            err.print(f"[red]✗[/red] {name}：{event.text}（保留原有文字）")
     return on_event
 
 
-def _print_facts_report(table) -> None:
-    for line in table.report:
-        err.print(f"[dim]facts[/dim] {line}")
+def _print_facts_report(report) -> None:
+    for line in report:
+        err.print(f"[dim]数据[/dim] {line}")
 
 
 def _print_findings(items: list) -> None:
     if not items:
-        console.print("checks: no findings")
+        console.print("核对：没有发现问题")
         return
-    t = Table(title=f"{len(items)} findings")
-    for col in ("section", "kind", "text", "message"):
+    t = Table(title=f"核对发现 {len(items)} 处问题")
+    for col in ("章节", "类型", "原文", "说明"):
         t.add_column(col, overflow="fold")
     for heading, f in items:
-        t.add_row(heading or "—", f.kind, f.text[:40], f.message)
+        t.add_row(heading or "—", f.kind, f.text[:40], f.message + (f" {f.suggestion}" if f.suggestion else ""))
     console.print(t)
+
+
+FailOnOpt = Annotated[Optional[str], typer.Option(
+    "--fail-on", help="哪些类型算错误（逗号分隔）；默认：数字、占位符、照抄、计划写成完成、提纲。")]
+FAIL_DEFAULT = ("unverified_number,inconsistent_prior,target_as_actual,context_as_local,copied_text,placeholder,"
+                "plan_as_done,outline")
 
 
 @app.command()
 def check(
-    file: Annotated[Path, typer.Argument(help="A draft or any summary: .md .txt .docx.")],
+    file: Annotated[Path, typer.Argument(help="稿件或任一总结：.md .txt .docx。")],
     facts: FactsOpt = None,
     notes: NotesOpt = None,
     org: OrgOpt = None,
     year: YearOpt = None,
     period: DraftPeriodOpt = None,
     outline: OutlineOpt = None,
+    fail_on: FailOnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a text against the facts table: unsourced numbers, placeholders, copied text, outline."""
-    from drafter import checks
-    from drafter.corpus import decode, extract_text, read_bytes
-    from drafter.draft import setup
-    from drafter.meta import infer_meta
+    """Check a text against the facts table: unsourced numbers, placeholders, copied text, outline.
+    Exits 1 when a finding of a --fail-on kind is found."""
+    from drafter.session import check_file
 
-    settings = _settings()
-    data = read_bytes(file, settings.max_file_mb)
-    # offsets point into the file itself for text files, into the extracted text for .docx/.pdf/.html
-    plain = extract_text(file, data)
-    text = decode(data) if file.suffix.lower() in (".md", ".txt") else plain
-    if not (org and year) and not facts:
-        meta, _ = infer_meta(plain, [], {}, file)
-        org, year = org or meta.org, year or meta.year
-        period = period or ("h1" if meta.period == "H1" else None)
-    s = setup(settings, org=org, year=year, period=period, facts=facts, notes=notes, outline=outline)
-    found = checks.check(text, s.table, planned=s.planned, past=s.past, copy_min_chars=settings.copy_min_chars,
-                         context_values=s.context_values)
+    found, table = check_file(_settings(), file, facts=facts, notes=notes, org=org, year=year, period=period,
+                              outline=outline)
     if as_json:
         sys.stdout.write(json.dumps([f.to_json() for f in found], ensure_ascii=False, indent=2) + "\n")
-        return
-    _print_facts_report(s.table)
-    _print_findings([("", f) for f in found])
+    else:
+        _print_facts_report(table.report)
+        _print_findings([("", f) for f in found])
+    failing = {k.strip() for k in (fail_on or FAIL_DEFAULT).split(",") if k.strip()}
+    if any(f.kind in failing for f in found):
+        raise typer.Exit(1)
 
 
-prompts_app = typer.Typer(no_args_is_help=True, help="The prompts drafter sends.")
+prompts_app = typer.Typer(no_args_is_help=True, help="drafter 发给模型的提示词。")
 app.add_typer(prompts_app, name="prompts")
 
 
 @prompts_app.command("show")
 def prompts_show(
-    section: Annotated[str, typer.Argument(help="Section id, e.g. enterprises, problems, plan, lead.")],
+    section: SectionArg,
+    draft_id: Annotated[Optional[int], typer.Option("--draft", help="稿件编号；不给则用单位年度的默认稿件。")] = None,
     org: OrgOpt = None,
     year: YearOpt = None,
     period: DraftPeriodOpt = None,
@@ -366,27 +352,250 @@ def prompts_show(
     notes: NotesOpt = None,
     outline: OutlineOpt = None,
 ) -> None:
-    """Print the exact messages a section's model call gets (synthesis sections use the latest drafted body)."""
-    from drafter.draft import Chain, setup
-    from drafter.workspace import Workspace
-
-    settings = _settings()
-    s = setup(settings, org=org, year=year, period=period, facts=facts, notes=notes, outline=outline)
-    chosen = next((p for p in s.planned if p.spec.id == section), None)
-    if chosen is None or chosen.spec.kind == "heading":
-        ids = ", ".join(p.spec.id for p in s.planned if p.spec.kind != "heading")
-        raise DrafterError(f"No section '{section}' to prompt for; sections: {ids}.")
-    workspace = Workspace(settings.workspace)
-    try:
-        previous = workspace.latest(workspace.draft_id(s.table.org, s.table.year, s.table.period, s.spec.name))
-    finally:
-        workspace.close()
-    retriever = _retriever(settings)
-    chain = Chain(settings, s.spec, s.table, s.planned, retriever=retriever, previous=previous)
-    bodies = [{"heading": p.heading, "text": previous[p.spec.id]} for p in s.planned
-              if p.spec.kind == "body" and previous.get(p.spec.id)]
-    for m in chain.messages(chosen, bodies):  # plain stdout: the exact text, never re-wrapped
+    """Print the exact messages a section's model call gets (synthesis sections: from the saved body)."""
+    desk = _desk(offline_model=True)
+    session = desk.open(draft_id) if draft_id else desk.quick(org=org, year=year, period=period, facts=facts,
+                                                               notes=notes, outline=outline)
+    for m in session.messages(section):  # plain stdout: the exact text, never re-wrapped
         sys.stdout.write(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n")
+
+
+# ---- drafts, step by step -------------------------------------------------------------------------
+
+@app.command()
+def new(
+    org: Annotated[str, typer.Option("--org", help="单位，如 示例县科学技术局。")],
+    year: Annotated[int, typer.Option("--year", help="总结的年度。")],
+    period: DraftPeriodOpt = None,
+    outline: OutlineOpt = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="稿件名称（同一单位年度可有多份）。")] = None,
+) -> None:
+    """Create a draft; prints its id."""
+    session = _desk().create(org, year, period, outline, name)
+    console.print(f"{session.id}")
+    err.print(f"已创建稿件 {session.id}：{session.info.name}（{session.title}）。"
+              f"下一步：drafter facts import {session.id} 数据文件")
+
+
+@app.command()
+def drafts() -> None:
+    """List the drafts of the workspace."""
+    table = Table(title="稿件")
+    for col in ("编号", "名称", "单位", "年度", "期间", "提纲", "更新时间"):
+        table.add_column(col, overflow="fold")
+    for d in _desk().drafts():
+        table.add_row(str(d.id), d.name, d.org, str(d.year), "上半年" if d.period == "H1" else "全年", d.outline,
+                      d.updated_at[:16])
+    console.print(table)
+
+
+facts_app = typer.Typer(no_args_is_help=True, help="稿件的本年数据（每次修改都保留）。")
+app.add_typer(facts_app, name="facts")
+
+
+@facts_app.command("set")
+def facts_set(
+    draft_id: DraftId,
+    pairs: Annotated[list[str], typer.Argument(help="指标=数值，如 高新技术企业总数=105；也可 指标.target=110。")],
+) -> None:
+    """Change values; numbers in the sections are patched in place."""
+    session = _desk().open(draft_id)
+    rows = session.fact_inputs()
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise DrafterError(f"“{pair}”应写成 指标=数值，例如 高新技术企业总数=105。")
+        indicator, _, column = name.strip().partition(".")
+        column = column or "value"
+        row = next((r for r in rows if r["indicator"] == indicator), None)
+        if row is None:
+            row = {"indicator": indicator}
+            rows.append(row)
+        row[column] = value.strip()
+    _print_update(session, session.set_facts(rows, "命令行修改"))
+
+
+@facts_app.command("import")
+def facts_import(draft_id: DraftId, file: Annotated[Path, typer.Argument(help=".yaml / .csv / .xlsx")]) -> None:
+    """Replace the facts with a file's (notes in a YAML file too); sections are patched in place."""
+    session = _desk().open(draft_id)
+    _print_update(session, session.import_facts(file))
+
+
+@facts_app.command("show")
+def facts_show(draft_id: DraftId) -> None:
+    """The facts table: this year, last year (and where it came from), derived values."""
+    rows = _desk().open(draft_id).fact_rows()
+    table = Table(title="数据表")
+    for col in ("指标", "本年", "上年", "目标", "推算", "上年值来源"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r.indicator, _cell(r.value, r.unit), _cell(r.prior, r.unit), _cell(r.target, r.unit),
+                      "；".join(f"{n} {t}" for n, t in r.derived), r.prior_source[:40])
+    console.print(table)
+
+
+def _cell(value, unit: str) -> str:
+    return "—" if value is None else f"{value:g}{unit}"
+
+
+def _print_update(session, update) -> None:
+    _print_facts_report(update.report)
+    headings = {p.spec.id: p.heading or "开头总述" for p in session.planned()}
+    for sid, changes in update.patched.items():
+        console.print(f"[green]已更新[/green] {headings.get(sid, sid)}：" +
+                      "；".join(f"{c.indicator} {c.old}→{c.new}" for c in changes))
+    for sid, reasons in update.stale.items():
+        console.print(f"[yellow]需重新生成[/yellow] {headings.get(sid, sid)}：{'；'.join(reasons)}")
+    console.print(f"数据第{update.rev}版。{update.summary()}")
+    if update.stale:
+        console.print(f"重新生成这些部分：drafter generate {session.id} --stale")
+
+
+@app.command()
+def notes(
+    draft_id: DraftId,
+    section: SectionArg,
+    text: Annotated[Optional[str], typer.Argument(help="笔记，每行一条；省略则显示现有笔记。")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="从文件导入全部章节的笔记。")] = None,
+) -> None:
+    """Show or set the writer's notes for a section."""
+    session = _desk().open(draft_id)
+    if file:
+        for line in session.import_notes(file):
+            err.print(line)
+    elif text is not None:
+        session.set_notes(section, text)
+    for line in session.notes().get(section, ()):
+        console.print(f"- {line}", markup=False)
+
+
+@app.command()
+def outline(
+    draft_id: DraftId,
+    off: Annotated[Optional[list[str]], typer.Option("--off", help="关闭章节（可重复）。")] = None,
+    on: Annotated[Optional[list[str]], typer.Option("--on", help="打开章节（可重复）。")] = None,
+    order: Annotated[Optional[str], typer.Option("--order", help="全部章节 id 的新顺序，逗号分隔。")] = None,
+) -> None:
+    """Review the outline: switch sections on or off, reorder them."""
+    session = _desk().open(draft_id)
+    if off or on or order:
+        session.set_outline(order.split(",") if order else None,
+                            {**{s: False for s in off or ()}, **{s: True for s in on or ()}})
+    for item in session.outline():
+        mark = "✓" if item.enabled else "✗"
+        console.print(f"{mark} {item.id:<14} {'  ' * max(item.level - 1, 0)}{item.heading or '（开头总述）'}",
+                      markup=False)
+
+
+@app.command()
+def generate(
+    draft_id: DraftId,
+    section: Annotated[Optional[list[str]], typer.Option("--section", help="只写这些章节（可重复）。")] = None,
+    stale: Annotated[bool, typer.Option("--stale", help="只重写需要重新生成的章节。")] = False,
+) -> None:
+    """Write the draft's sections; each is saved the moment it is finished."""
+    desk = _desk()
+    session = desk.open(draft_id)
+    err.print(f"模型：{desk.backend()}")
+    report = session.generate(section or None, stale=stale, on_event=_progress_printer(session.planned()))
+    if stale and not report.results:
+        console.print("没有需要重新生成的章节。")
+    _finish(session, report, None)
+
+
+@app.command()
+def edit(
+    draft_id: DraftId,
+    section: SectionArg,
+    file: Annotated[Path, typer.Argument(help="新的正文（UTF-8 文本文件）；- 表示标准输入。")],
+) -> None:
+    """Save your own text of a section as a new version (and check it)."""
+    text = sys.stdin.read() if str(file) == "-" else _read_text(file)
+    session = _desk().open(draft_id)
+    version = session.edit(section, text)
+    console.print(f"已保存为第{version.number}版。")
+    _print_findings([("", f) for f in version.findings])
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise DrafterError(f"无法读取 {path}（{e}）。请另存为 UTF-8 文本。") from e
+
+
+@app.command()
+def refine(
+    draft_id: DraftId,
+    section: SectionArg,
+    instruction: Annotated[str, typer.Argument(help="修改要求，或快捷操作：扩写、缩写、润色、更正式、补充数据。")],
+    span: Annotated[Optional[str], typer.Option("--span", help="只改写正文中的这一段文字。")] = None,
+) -> None:
+    """Rewrite a section by instruction through the model, with the same number guard."""
+    from drafter.session import quick_actions
+
+    desk = _desk()
+    session = desk.open(draft_id)
+    is_action = instruction in quick_actions(desk.settings.prompts_dir)
+    version = session.refine(section, "" if is_action else instruction, action=instruction if is_action else None,
+                             span=span, on_event=_progress_printer(session.planned()))
+    console.print(f"已保存为第{version.number}版。")
+    _print_findings([("", f) for f in version.findings])
+
+
+@app.command()
+def tidy(
+    draft_id: DraftId,
+    section: SectionArg,
+    action: Annotated[str, typer.Argument(help="apply_facts（套用最新数据）| renumber（重新编号）| strip_hints（删除参考表述）")],
+) -> None:
+    """Changes that need no model."""
+    version = _desk().open(draft_id).tidy(section, action)
+    console.print(f"已保存为第{version.number}版。{version.note}")
+
+
+@app.command()
+def history(draft_id: DraftId, section: SectionArg) -> None:
+    """The versions of a section."""
+    table = Table(title="版本")
+    for col in ("版本", "来源", "时间", "字数", "说明"):
+        table.add_column(col, overflow="fold")
+    for v in _desk().open(draft_id).history(section):
+        table.add_row(str(v.number), ORIGINS.get(v.origin, v.origin), v.created_at[:19], str(len(v.text)), v.note)
+    console.print(table)
+
+
+ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
+           "restore": "恢复旧版"}
+
+
+@app.command()
+def diff(draft_id: DraftId, section: SectionArg, v1: int, v2: int) -> None:
+    """What changed between two versions: [-deleted-] {+inserted+}."""
+    from rich.text import Text
+
+    out = Text()
+    for op, text in _desk().open(draft_id).diff(section, v1, v2):
+        out.append(text if op == "equal" else f"[-{text}-]" if op == "delete" else f"{{+{text}+}}",
+                   style={"equal": "", "delete": "red strike", "insert": "green"}[op])
+    console.print(out)
+
+
+@app.command()
+def restore(draft_id: DraftId, section: SectionArg, version: int) -> None:
+    """Make an older version current again (as a new version; nothing is deleted)."""
+    v = _desk().open(draft_id).restore(section, version)
+    console.print(f"已恢复为第{v.number}版（{v.note}）。")
+
+
+@app.command()
+def export(
+    draft_id: DraftId,
+    out: Annotated[Path, typer.Option("-o", "--out", help="FILE.docx（GB/T 9704）| .md | .csv / .xlsx（数据与来源表）")],
+) -> None:
+    """Export the draft."""
+    console.print(f"已写出：{_desk(offline_model=True).open(draft_id).export(out)}")
 
 
 def main() -> None:
@@ -394,5 +603,5 @@ def main() -> None:
     try:
         app()
     except DrafterError as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]错误：[/red]{e}")
         sys.exit(2)

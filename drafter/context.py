@@ -13,8 +13,14 @@ EXEMPLARS_PER_SECTION = 8
 
 @dataclass(frozen=True)
 class Exemplar:
-    source: str  # file name · section
+    doc: str  # file name
+    section: str  # heading of the past section
     text: str  # numbers masked as 〔N〕
+    score: float = 0.0
+
+    @property
+    def source(self) -> str:
+        return f"{self.doc} · {self.section}"
 
 
 def area(org: str) -> str:
@@ -113,7 +119,7 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
         seen = {h.id for h in hits}
         more = retriever.search(query, k=EXEMPLARS_PER_SECTION, topic=section.spec.topic, **common)
         hits += [h for h in more if h.id not in seen][:EXEMPLARS_PER_SECTION - len(hits)]
-    return [Exemplar(f"{h.doc} · {h.section.split(' > ')[-1][:30]}", h.masked) for h in hits]
+    return [Exemplar(h.doc, h.section.split(" > ")[-1][:30], h.masked, h.score) for h in hits]
 
 
 def within_budget(fixed: list[str], exemplars: list[Exemplar], budget: int) -> list[Exemplar]:

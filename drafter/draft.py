@@ -1,99 +1,49 @@
-"""The drafting chain: body sections in parallel, then the synthesis sections from the finished body.
+"""The drafting engine: one section at a time, stateless per call.
 
-Each section: exemplars retrieved → prompt rendered → model streamed (or the offline skeleton) →
-checks → one repair round when a number has no source → numbers still without a source replaced by
-【待核实：…】. A section that fails keeps its previous text; the others go on.
+Each call: exemplars retrieved → prompt rendered → model streamed (or the offline skeleton) → checks →
+one repair round when a number has no source → numbers still without a source replaced by 【待核实：…】.
+Any failure, of any kind, fails only that section: the result carries no text and the caller keeps the
+previous version. Orchestration (which sections, in which order, saving) belongs to the session.
 """
 
+import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
-from queue import Queue
-from typing import Literal
+from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from drafter import checks, context, skeleton
-from drafter.checks import Finding
+from drafter import checks, context, patch, skeleton
 from drafter.config import Settings
 from drafter.errors import DrafterError
 from drafter.facts import FactsTable
 from drafter.llm import ModelError, stream
+from drafter.models import Event, Finding, PassageRef, SectionResult
 from drafter.prompts import render
-from drafter.spec import OutlineSpec, PlannedSection, title
+from drafter.spec import PlannedSection
 
-EventKind = Literal["started", "delta", "repair", "done", "failed"]
 REPAIR_KINDS = {"unverified_number", "inconsistent_prior", "copied_text", "placeholder", "target_as_actual",
                 "context_as_local"}
 REPLACE_KINDS = {"unverified_number", "inconsistent_prior"}
+# a model declining the task rather than writing it
+_REFUSAL = re.compile(r"^(?:抱歉|对不起|很抱歉|我无法|我不能|作为一个?(?:AI|人工智能))")
+
+OnEvent = Callable[[Event], None]
 
 
-@dataclass(frozen=True)
-class Event:
-    """What the chain reports while it runs: a section started, a text delta, a repair round, done, failed."""
+class Engine:
+    """Writes and refines sections of one draft from a fixed facts table. Dependencies are injected:
+    tests pass fakes, the session passes the configured ones."""
 
-    kind: EventKind
-    section: str
-    text: str = ""  # the delta; the final text when done; the reason when failed
-    findings: tuple[Finding, ...] = ()
-
-
-@dataclass(frozen=True)
-class SectionDraft:
-    id: str
-    heading: str
-    level: int
-    text: str
-    status: Literal["ok", "failed", "heading"]
-    source: Literal["model", "offline", "previous", "none"]
-    findings: tuple[Finding, ...] = ()
-    replaced: tuple[str, ...] = ()  # numbers the guard replaced by 【待核实：…】
-    error: str | None = None
-    prompt_chars: int = 0
-    seconds: float = 0.0
-
-
-@dataclass
-class Draft:
-    title: str
-    table: FactsTable
-    planned: list[PlannedSection]
-    sections: dict[str, SectionDraft] = field(default_factory=dict)
-
-    def markdown(self) -> str:
-        """The draft as Markdown: # title, ## 一、, ### （一）, paragraphs separated by blank lines."""
-        out = [f"# {self.title}", ""]
-        for p in self.planned:
-            s = self.sections.get(p.spec.id)
-            if p.spec.level:
-                out += ["#" * (p.spec.level + 1) + " " + p.heading, ""]
-            if s and s.text:
-                out += [s.text, ""]
-        return "\n".join(out).rstrip() + "\n"
-
-    @property
-    def failed(self) -> list[SectionDraft]:
-        return [s for s in self.sections.values() if s.status == "failed"]
-
-
-class Chain:
-    """Writes every section of one draft. Dependencies are injected: tests pass fakes, the CLI passes nothing."""
-
-    def __init__(self, settings: Settings, spec: OutlineSpec, table: FactsTable, planned: list[PlannedSection], *,
+    def __init__(self, settings: Settings, table: FactsTable, planned: list[PlannedSection], title: str, *,
                  model: BaseChatModel | None = None, retriever=None, past: list[tuple[str, str]] | None = None,
-                 context_values: list[dict] | None = None, previous: dict[str, str] | None = None):
-        self.settings, self.spec, self.table, self.planned = settings, spec, table, planned
+                 context_values: list[dict] | None = None):
+        self.settings, self.table, self.planned, self.title = settings, table, planned, title
         self.model, self.retriever = model, retriever
         self.past, self.context_values = past or [], context_values or []
-        self.previous = previous or {}
-        self.title = title(spec, org=table.org, year=table.year)
-        self._exemplars: dict[str, list[context.Exemplar]] = {}
-        self._draft: Draft | None = None  # the draft being written, while run() is on
+        self._exemplars: dict[str, list[context.Exemplar]] = {}  # a cache: same inputs, same passages
         self._lock = threading.Lock()
 
     # ---- prompts ----
@@ -104,13 +54,17 @@ class Chain:
                 self._exemplars[section.spec.id] = found
         return self._exemplars[section.spec.id]
 
-    def messages(self, section: PlannedSection, bodies: list[dict] | None = None) -> list[BaseMessage]:
-        """The exact messages sent to the model for a section (bodies: the finished body sections)."""
-        system = render(self.settings.prompts_dir, "system", org=self.table.org, title=self.title)
-        user = render(self.settings.prompts_dir, section.spec.prompt, **self.variables(section, bodies or []))
-        return [SystemMessage(system), HumanMessage(user)]
+    def messages(self, section: PlannedSection, bodies: list[dict] | None = None, problems: str = ""
+                 ) -> list[BaseMessage]:
+        """The exact messages sent to the model for a section (bodies: the saved body sections)."""
+        user = render(self.settings.prompts_dir, section.spec.prompt,
+                      **self.variables(section, bodies or [], problems))
+        return [SystemMessage(self._system()), HumanMessage(user)]
 
-    def variables(self, section: PlannedSection, bodies: list[dict]) -> dict:
+    def _system(self) -> str:
+        return render(self.settings.prompts_dir, "system", org=self.table.org, title=self.title)
+
+    def variables(self, section: PlannedSection, bodies: list[dict], problems: str = "") -> dict:
         t, spec, budget = self.table, section.spec, self.settings.prompt_budget_chars
         notes = list(t.notes.get(spec.id, ()))
         common = {"guidance": spec.guidance, "length": spec.length, "notes": notes}
@@ -129,77 +83,86 @@ class Chain:
             return common | {key: rows, "body": body,
                              "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
         targets = context.targets(t)
-        problems = self._text("problems")
         fixed = notes + targets + [problems]
         return common | {"targets": targets, "next_period": context.next_period(t), "problems": problems,
                          "body": [{"heading": b["heading"]} for b in bodies],
                          "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
 
-    # ---- running ----
-    def run(self, on_event: Callable[[Event], None] | None = None) -> Draft:
-        """Write all sections; events reach `on_event` one at a time (from worker threads)."""
-        draft = Draft(self.title, self.table, self.planned)
-        self._draft = draft
-        emit_lock = threading.Lock()
-
-        def emit(event: Event) -> None:
-            if on_event:
-                with emit_lock:
-                    on_event(event)
-
-        for p in self.planned:
-            if p.spec.kind == "heading":
-                draft.sections[p.spec.id] = SectionDraft(p.spec.id, p.heading, p.spec.level, "", "heading", "none")
-        body = [p for p in self.planned if p.spec.kind == "body"]
-        synthesis = {p.spec.prompt: p for p in self.planned if p.spec.kind == "synthesis"}
-        with ThreadPoolExecutor(max_workers=self.settings.llm_concurrency) as pool:
-            for future in [pool.submit(self._write, p, emit) for p in body]:
-                self._store(future.result())
-            first = [pool.submit(self._write, synthesis[k], emit) for k in ("problems", "lead") if k in synthesis]
-            for future in first:
-                self._store(future.result())
-            if "plan" in synthesis:
-                self._store(self._write(synthesis["plan"], emit))
-        draft.sections = {p.spec.id: draft.sections[p.spec.id] for p in self.planned if p.spec.id in draft.sections}
-        return draft
-
-    def _store(self, result: SectionDraft) -> None:
-        with self._lock:
-            self._draft.sections[result.id] = result
-
-    def _text(self, section_id: str) -> str:
-        s = self._draft and self._draft.sections.get(section_id)
-        return s.text if s else self.previous.get(section_id, "")
-
-    def _bodies(self) -> list[dict]:
-        return [{"heading": p.heading, "text": self._text(p.spec.id)} for p in self.planned
-                if p.spec.kind == "body" and self._text(p.spec.id)]
-
-    def _write(self, section: PlannedSection, emit: Callable[[Event], None]) -> SectionDraft:
-        started = time.perf_counter()
-        sid = section.spec.id
+    # ---- writing ----
+    def write(self, section: PlannedSection, *, bodies: list[dict] | None = None, problems: str = "",
+              on_event: OnEvent | None = None) -> SectionResult:
+        """Draft one section. Never raises: a failure is a result with ok=False and the reason."""
+        emit = on_event or (lambda e: None)
+        started, sid = time.perf_counter(), section.spec.id
         emit(Event("started", sid))
-        bodies = self._bodies() if section.spec.kind == "synthesis" else []
         try:
             if self.model is None:
-                text, chars = self._offline(section), 0
+                text, chars, digest = self._offline(section), 0, ""
                 emit(Event("delta", sid, text))
             else:
-                messages = self.messages(section, bodies)
-                chars = sum(len(m.content) for m in messages)
-                text = clean(stream(self.model, messages, lambda d: emit(Event("delta", sid, d))), section)
-                if not text:
-                    raise ModelError("模型返回了空内容。")
+                messages = self.messages(section, bodies, problems)
+                chars, digest = sum(len(m.content) for m in messages), prompt_hash(messages)
+                text = self._ask(messages, section, lambda d: emit(Event("delta", sid, d)))
             text, findings, replaced = self._guard(section, text, emit)
-        except ModelError as e:
-            emit(Event("failed", sid, str(e)))
-            kept = self.previous.get(sid, "")
-            return SectionDraft(sid, section.heading, section.spec.level, kept, "failed",
-                                "previous" if kept else "none", error=str(e), seconds=time.perf_counter() - started)
+        except Exception as e:  # noqa: BLE001 — any failure fails this section only; the others go on
+            return self._failed(section, e, started, emit)
+        result = SectionResult(sid, text, True, "generated" if self.model else "offline", findings, replaced,
+                               patch.spans(text, self.table), self._passages(section), digest, None, chars,
+                               time.perf_counter() - started)
         emit(Event("done", sid, text, findings))
-        return SectionDraft(sid, section.heading, section.spec.level, text, "ok",
-                            "model" if self.model else "offline", findings, replaced, None, chars,
-                            time.perf_counter() - started)
+        return result
+
+    def refine(self, section: PlannedSection, text: str, instruction: str, *, span: str | None = None,
+               history: list[dict] | None = None, on_event: OnEvent | None = None) -> SectionResult:
+        """Rewrite a section (or only `span` of it) as the writer asks, under the same number guard."""
+        emit = on_event or (lambda e: None)
+        started, sid = time.perf_counter(), section.spec.id
+        emit(Event("started", sid))
+        try:
+            if self.model is None:
+                raise ModelError(OFFLINE_REFINE)
+            if span and span not in text:
+                raise DrafterError(f"选中的文字“{span[:20]}”不在当前版本中，请重新选择。")
+            messages = self.refine_messages(section, text, instruction, span=span, history=history or [])
+            answer = self._ask(messages, section, lambda d: emit(Event("delta", sid, d)))
+            new_text = text.replace(span, answer, 1) if span else answer
+            new_text, findings, replaced = self._guard(section, new_text, emit)
+        except Exception as e:  # noqa: BLE001 — a failed refinement leaves the text as it was
+            return self._failed(section, e, started, emit)
+        result = SectionResult(sid, new_text, True, "chat", findings, replaced, patch.spans(new_text, self.table),
+                               (), prompt_hash(messages), None, sum(len(m.content) for m in messages),
+                               time.perf_counter() - started)
+        emit(Event("done", sid, new_text, findings))
+        return result
+
+    def refine_messages(self, section: PlannedSection, text: str, instruction: str, *, span: str | None = None,
+                        history: list[dict] | None = None) -> list[BaseMessage]:
+        facts = [context.fact_line(f, self.table, with_next=True) for f in self.table.facts
+                 if f.value is not None or f.listed]
+        user = render(self.settings.prompts_dir, "refine", heading=section.heading, text=text,
+                      instruction=instruction, span=span or "", facts=facts,
+                      notes=list(self.table.notes.get(section.spec.id, ())))
+        earlier: list[BaseMessage] = []
+        for turn in (history or [])[-6:]:  # the section's recent chat turns, so "再短一点" means something
+            earlier.append(HumanMessage(turn["content"]) if turn["role"] == "user" else AIMessage(turn["content"]))
+        return [SystemMessage(self._system()), *earlier, HumanMessage(user)]
+
+    def _ask(self, messages: list[BaseMessage], section: PlannedSection, on_delta) -> str:
+        text = clean(stream(self.model, messages, on_delta), section)
+        if not text:
+            raise ModelError("模型返回了空内容。")
+        if _REFUSAL.match(text) and len(text) < 200:
+            raise ModelError(f"模型没有按要求写作，而是回复：“{text[:60]}”。")
+        return text
+
+    def _failed(self, section: PlannedSection, e: Exception, started: float, emit: OnEvent) -> SectionResult:
+        reason = str(e) if isinstance(e, DrafterError) else f"内部错误（{type(e).__name__}：{e}），这一部分未改动。"
+        emit(Event("failed", section.spec.id, reason))
+        return SectionResult(section.spec.id, "", False, "generated" if self.model else "offline", error=reason,
+                             seconds=time.perf_counter() - started)
+
+    def _passages(self, section: PlannedSection) -> tuple[PassageRef, ...]:
+        return tuple(PassageRef(e.doc, e.section, round(e.score, 4)) for e in self.exemplars(section))
 
     def _offline(self, section: PlannedSection) -> str:
         exemplars = self.exemplars(section)
@@ -211,11 +174,12 @@ class Chain:
             return skeleton.problems(section, self.table, exemplars)
         return skeleton.plan(section, self.table, self.planned, exemplars)
 
-    def check(self, text: str) -> list[Finding]:
+    def check(self, text: str, reference: str = "") -> list[Finding]:
         return checks.check(text, self.table, past=self.past, copy_min_chars=self.settings.copy_min_chars,
-                            context_values=self.context_values)
+                            context_values=self.context_values, reference=reference)
 
-    def _guard(self, section: PlannedSection, text: str, emit) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:
+    def _guard(self, section: PlannedSection, text: str, emit: OnEvent
+               ) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:
         """Check; one repair round by the model when something is wrong; unsourced numbers replaced."""
         findings = self.check(text)
         wrong = [f for f in findings if f.kind in REPAIR_KINDS]
@@ -242,27 +206,19 @@ class Chain:
         user = render(self.settings.prompts_dir, "repair", heading=section.heading, text=text,
                       findings=[f"“{f.text}”：{f.message}{f.suggestion}" for f in wrong], facts=facts,
                       notes=list(self.table.notes.get(section.spec.id, ())))
-        system = render(self.settings.prompts_dir, "system", org=self.table.org, title=self.title)
-        return [SystemMessage(system), HumanMessage(user)]
+        return [SystemMessage(self._system()), HumanMessage(user)]
 
 
-def iter_events(chain: Chain) -> Iterator[Event | Draft]:
-    """The chain as an iterator: events as they happen, then the finished Draft."""
-    queue: Queue = Queue()
-    done = object()
+OFFLINE_REFINE = ("未配置模型（离线模式），无法按指令改写。不需要模型的操作仍可使用：套用最新数据、重新编号一是/二是、"
+                  "删除（参考表述：…）提示；或直接手工修改。要接入模型，请设置 DRAFTER_LLM_BASE_URL 和 DRAFTER_LLM_MODEL。")
 
-    def work() -> None:
-        try:
-            queue.put(chain.run(queue.put))
-        except BaseException as e:  # handed to the consumer's thread, which re-raises it
-            queue.put(e)
-        queue.put(done)
 
-    threading.Thread(target=work, daemon=True).start()
-    while (item := queue.get()) is not done:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+def prompt_hash(messages: list[BaseMessage]) -> str:
+    """A short fingerprint of the exact messages, kept with each version."""
+    digest = hashlib.sha256()
+    for m in messages:
+        digest.update(f"{m.type}\0{m.content}\0".encode())
+    return digest.hexdigest()[:16]
 
 
 _FENCE = re.compile(r"^```\w*\s*$", re.M)
@@ -284,53 +240,3 @@ def clean(raw: str, section: PlannedSection) -> str:
 def _is_heading_echo(line: str, section: PlannedSection) -> bool:
     bare = re.sub(r"^[#\s]+", "", line).strip().rstrip("：:")
     return bool(bare) and (bare in (section.heading, section.title) or (line.startswith("#") and len(bare) < 40))
-
-
-def past_texts(ledger, org: str, year: int) -> list[tuple[str, str]]:
-    """(file name, text) of every past summary, except this bureau's own document of the draft year."""
-    return [(Path(r["path"]).name, r["text"]) for r in ledger.document_texts()
-            if not (r["org"] == org and r["year"] == year)]
-
-
-def context_figures(ledger, org: str) -> list[dict]:
-    """Comparison figures (全省共4家) stated in the bureau's past summaries: never local numbers."""
-    return [f for f in ledger.figures(org=org) if f["scope"] == "context" and f["org"] == org]
-
-
-@dataclass(frozen=True)
-class Setup:
-    """Everything a draft or a check of one (org, year, period) works from."""
-
-    spec: OutlineSpec
-    planned: list[PlannedSection]
-    table: FactsTable
-    past: list[tuple[str, str]]
-    context_values: list[dict]
-
-
-def setup(settings: Settings, *, org: str | None = None, year: int | None = None, period: str | None = None,
-          facts: Path | None = None, notes: Path | None = None, outline: str | None = None,
-          skip: tuple[str, ...] = ()) -> Setup:
-    """Read the facts and notes, load the outline and build the facts table with the ledger's prior-year values."""
-    from drafter.facts import FactsInput, build_table, normalise_period, read_facts, read_notes
-    from drafter.ledger import Ledger
-    from drafter.spec import load_outline, plan
-
-    given = read_facts(facts) if facts else FactsInput()
-    org, year = org or given.org, year or given.year
-    period = normalise_period(period) or given.period or "annual"
-    if not org or not year:
-        raise DrafterError("Say which bureau and year: --org 示例县科学技术局 --year 2024, "
-                           "or write `org:` and `year:` at the top of the facts file.")
-    spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), settings.prompts_dir)
-    planned = plan(spec, org=org, year=year, skip=skip)
-    ledger = Ledger(settings.catalog_path) if settings.catalog_path.exists() else None
-    try:
-        table = build_table(planned, given, org=org, year=year, period=period, ledger=ledger,
-                            extra_notes=read_notes(notes) if notes else None)
-        past = past_texts(ledger, org, year) if ledger else []
-        context_values = context_figures(ledger, org) if ledger else []
-    finally:
-        if ledger:
-            ledger.close()
-    return Setup(spec, planned, table, past, context_values)

@@ -5,7 +5,9 @@ every figure a draft may state is a cell of this table or a number in the writer
 
 import csv
 import io
+import math
 import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,7 +23,7 @@ from drafter.spec import PlannedSection
 
 MONEY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 CHANGE_WORDS = re.compile(r"新增|净增|增长|增加|减少|下降|提高|率|比重|排名|受众|其中|占")
-COLUMNS = ("indicator", "value", "unit", "target", "next_target", "prior", "section")
+COLUMNS = ("indicator", "value", "unit", "target", "next_target", "prior", "section", "sum_of")
 
 
 class FactsError(DrafterError):
@@ -136,61 +138,115 @@ def derive(value: float | None, prior: float | None, target: float | None, unit:
 # ---- reading what the writer supplied -------------------------------------------------------------
 
 def read_facts(path: Path) -> FactsInput:
-    """A facts file: YAML (org, year, period, facts: [...], notes: {...}) or CSV with a header row."""
+    """A facts file: YAML (org, year, period, facts: [...], notes: {...}), CSV or XLSX with a header row."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return FactsInput(rows=validate_rows(_xlsx_rows(path), path.name), source=str(path))
     try:
         text = path.read_text("utf-8-sig")
+    except FileNotFoundError as e:
+        raise FactsError(f"找不到数据文件 {path}。请检查路径。") from e
     except (OSError, UnicodeDecodeError) as e:
-        raise FactsError(f"Cannot read facts file {path}: {e}. Save it as UTF-8 text (.yaml or .csv).") from e
-    if path.suffix.lower() == ".csv":
-        return FactsInput(rows=tuple(_csv_rows(text, path)), source=str(path))
+        raise FactsError(f"无法读取数据文件 {path}（{e}）。请另存为 UTF-8 编码的 .yaml 或 .csv，或 .xlsx。") from e
+    if suffix == ".csv":
+        return FactsInput(rows=validate_rows(_csv_rows(text, path), path.name, first_line=2), source=str(path))
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise FactsError(f"{path}{f', line {mark.line + 1}' if mark else ''}: not valid YAML.") from e
+        raise FactsError(f"{path}{f' 第{mark.line + 1}行' if mark else ''}：不是有效的 YAML。") from e
     if not isinstance(data, dict):
-        raise FactsError(f"{path}: expected keys org, year, period, facts, notes.")
+        raise FactsError(f"{path}：应包含 org、year、period、facts、notes 等键。")
     rows = data.get("facts") or []
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise FactsError(f"{path}: `facts` must be a list of rows like {{indicator: 高新技术企业总数, value: 98, unit: 家}}.")
+        raise FactsError(f"{path}：facts 应是一组行，如 {{indicator: 高新技术企业总数, value: 98, unit: 家}}。")
     return FactsInput(
         org=data.get("org"), year=_int(data.get("year"), path, "year"), period=normalise_period(data.get("period")),
-        rows=tuple(_row(r, path, i + 1) for i, r in enumerate(rows)),
-        notes=_notes_mapping(data.get("notes") or {}, path), source=str(path),
+        rows=validate_rows(rows, path.name), notes=_notes_mapping(data.get("notes") or {}, path), source=str(path),
     )
 
 
 def _csv_rows(text: str, path: Path) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "indicator" not in reader.fieldnames:
-        raise FactsError(f"{path}: the first row must name the columns, e.g. {','.join(COLUMNS)}.")
-    return [_row(r, path, i + 2) for i, r in enumerate(reader)]
+    if not reader.fieldnames or "indicator" not in reader.fieldnames and "指标" not in reader.fieldnames:
+        raise FactsError(f"{path}：第一行应是列名，例如 {','.join(COLUMNS[:5])}（或 指标,本年值,单位,目标,下年目标）。")
+    return [{k: v for k, v in r.items() if k is not None} for r in reader]
 
 
-def _row(raw: dict, path: Path, line: int) -> dict:
-    unknown = set(raw) - set(COLUMNS)
+def _xlsx_rows(path: Path) -> list[dict]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError as e:
+        raise FactsError(f"找不到数据文件 {path}。请检查路径。") from e
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
+        raise FactsError(f"{path.name} 不是可读的 Excel 文件（{type(e).__name__}）。请在 Excel 中另存为 .xlsx 后重试。") from e
+    try:
+        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    rows = [r for r in rows if any(c not in (None, "") for c in r)]
+    if not rows:
+        raise FactsError(f"{path.name} 的第一个工作表是空的。第一行写列名（指标、本年值、单位…），每行一个指标。")
+    header = [str(c or "").strip() for c in rows[0]]
+    return [{h: c for h, c in zip(header, r) if h} for r in rows[1:]]
+
+
+# Chinese column names a writer may use in a grid, CSV or Excel file
+HEADERS = {"指标": "indicator", "本年值": "value", "数值": "value", "单位": "unit", "目标": "target", "本年目标": "target",
+           "下年目标": "next_target", "上年值": "prior", "章节": "section", "合计": "sum_of", "由以下合计": "sum_of"}
+
+
+def validate_rows(raw_rows, where: str, first_line: int = 1) -> tuple[dict, ...]:
+    """Facts rows from any source (file, grid), checked the same way; errors name the place and the row."""
+    rows, seen = [], set()
+    for i, raw in enumerate(raw_rows):
+        row = _row({HEADERS.get(str(k).strip(), str(k).strip()): v for k, v in raw.items()}, where, i + first_line)
+        if row is None:
+            continue
+        if row["indicator"] in seen:
+            raise FactsError(f"{where} 第{i + first_line}行：指标“{row['indicator']}”重复出现。每个指标只写一行。")
+        seen.add(row["indicator"])
+        rows.append(row)
+    return tuple(rows)
+
+
+def _row(raw: dict, where: str, line: int) -> dict | None:
+    unknown = {k for k in raw if k not in COLUMNS and raw[k] not in (None, "")}
     if unknown:
-        raise FactsError(f"{path}, row {line}: unknown column {', '.join(sorted(map(str, unknown)))}"
-                         f" (columns: {', '.join(COLUMNS)}).")
+        raise FactsError(f"{where} 第{line}行：不认识的列 {'、'.join(sorted(map(str, unknown)))}"
+                         f"（可用的列：{', '.join(COLUMNS)}）。")
     indicator = str(raw.get("indicator") or "").strip()
+    values = {key: _number(raw.get(key), where, line, key) for key in ("value", "target", "next_target", "prior")}
     if not indicator:
-        raise FactsError(f"{path}, row {line}: `indicator` is empty.")
-    row = {"indicator": indicator, "unit": str(raw.get("unit") or "").strip(), "section": raw.get("section") or None}
-    for key in ("value", "target", "next_target", "prior"):
-        row[key] = _number(raw.get(key), path, line, key)
-    return row
+        if any(v is not None for v in values.values()):
+            raise FactsError(f"{where} 第{line}行：有数值但没有写指标名称。")
+        return None  # an empty grid line
+    parts = raw.get("sum_of") or ()
+    parts = [p.strip() for p in re.split(r"[、,，;；+＋]", parts)] if isinstance(parts, str) else [str(p) for p in parts]
+    return {"indicator": indicator, "unit": str(raw.get("unit") or "").strip(), "section": raw.get("section") or None,
+            **values, "sum_of": [p for p in parts if p]}
 
 
-def _number(value, path: Path, line: int, key: str) -> float | None:
+def _number(value, where: str, line: int, key: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    label = _LABELS[key]
     if isinstance(value, bool):
-        raise FactsError(f"{path}, row {line}: `{key}` must be a number, not {value}.")
+        raise FactsError(f"{where} 第{line}行：{label}应是数字，不是 {value}。")
     try:
-        return float(str(value).replace(",", "").strip())
+        number = float(str(value).replace(",", "").replace("，", "").strip())
     except ValueError as e:
-        raise FactsError(f"{path}, row {line}: `{key}` is {value!r}; write a plain number like 5.3 "
-                         f"(the unit goes in `unit`), or leave it empty if not known yet.") from e
+        raise FactsError(f"{where} 第{line}行：{label}“{value}”不是数字。请只写数字，如 5.3（单位写在“单位”列）；"
+                         "还不知道的留空。") from e
+    if not math.isfinite(number) or abs(number) >= 1e13:
+        raise FactsError(f"{where} 第{line}行：{label}“{value}”不是合理的数值。请检查后重填。")
+    return number
+
+
+_LABELS = {"value": "本年值", "target": "目标", "next_target": "下年目标", "prior": "上年值"}
 
 
 def _int(value, path: Path, key: str) -> int | None:
@@ -199,7 +255,7 @@ def _int(value, path: Path, key: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError) as e:
-        raise FactsError(f"{path}: `{key}` must be a year like 2024, not {value!r}.") from e
+        raise FactsError(f"{path}：{key} 应是年份，如 2024，而不是 {value!r}。") from e
 
 
 def normalise_period(value) -> str | None:
@@ -210,12 +266,12 @@ def normalise_period(value) -> str | None:
         return "annual"
     if text in ("h1", "上半年", "half"):
         return "H1"
-    raise FactsError(f"period must be annual or h1, not {value!r}.")
+    raise FactsError(f"期间应为 annual（全年）或 h1（上半年），而不是 {value!r}。")
 
 
 def _notes_mapping(data, path: Path) -> dict[str, tuple[str, ...]]:
     if not isinstance(data, dict):
-        raise FactsError(f"{path}: `notes` must map a section name to a list of lines.")
+        raise FactsError(f"{path}：notes 应是“章节名: [每行一条]”的形式。")
     out = {}
     for key, lines in data.items():
         lines = [lines] if isinstance(lines, str) else lines or []
@@ -228,12 +284,12 @@ def read_notes(path: Path) -> dict[str, tuple[str, ...]]:
     try:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise FactsError(f"Cannot read notes file {path}: {e}. Save it as UTF-8 text.") from e
+        raise FactsError(f"无法读取笔记文件 {path}（{e}）。请另存为 UTF-8 文本。") from e
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             return _notes_mapping(yaml.safe_load(text) or {}, path)
         except yaml.YAMLError as e:
-            raise FactsError(f"{path}: not valid YAML ({e}).") from e
+            raise FactsError(f"{path}：不是有效的 YAML（{e}）。") from e
     notes: dict[str, list[str]] = {}
     key = "总述"
     for line in text.splitlines():
@@ -252,6 +308,7 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
     """One row per indicator the outline or the writer names, with prior-year values and derived values."""
     report: list[str] = []
     rows = _merge_rows(sections, given, report)
+    _sum_totals(rows, report)
     prior = _ledger_priors(ledger, org, year, period, list(rows)) if ledger else {}
     facts = []
     for name, row in rows.items():
@@ -291,6 +348,22 @@ def _merge_rows(sections: list[PlannedSection], given: FactsInput, report: list[
         rows[name] = {**rows.get(name, {}), **{k: v for k, v in row.items() if k != "indicator"},
                       "section": section, "listed": True}
     return rows
+
+
+def _sum_totals(rows: dict[str, dict], report: list[str]) -> None:
+    """A row with `sum_of` is computed by code from its components whenever they all have a value."""
+    for name, row in rows.items():
+        parts = row.get("sum_of") or []
+        values = [rows.get(p, {}).get("value") for p in parts]
+        if not parts or any(v is None for v in values):
+            if parts:
+                missing = [p for p, v in zip(parts, values) if v is None]
+                report.append(f"{name}：分项 {'、'.join(missing)} 没有数值，合计无法计算。")
+            continue
+        total = round(sum(values), 6)
+        if row.get("value") is not None and abs(row["value"] - total) > 1e-9:
+            report.append(f"{name}：填写的 {row['value']:g} 与分项合计 {total:g} 不符，采用分项合计。")
+        row["value"] = total
 
 
 def _section_for(name: str, sections: list[PlannedSection]) -> str | None:

@@ -29,7 +29,7 @@ def chat_model(settings: Settings) -> BaseChatModel | None:
     if backend(settings) == "offline":
         return None
     if not settings.llm_base_url:
-        raise ModelError("DRAFTER_LLM_BACKEND=openai needs DRAFTER_LLM_BASE_URL (e.g. https://api.deepseek.com/v1).")
+        raise ModelError("DRAFTER_LLM_BACKEND=openai 需要同时设置 DRAFTER_LLM_BASE_URL（如 https://api.deepseek.com/v1）。")
     from langchain_openai import ChatOpenAI
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"  # local servers accept any
@@ -40,8 +40,8 @@ def chat_model(settings: Settings) -> BaseChatModel | None:
 
 def describe(settings: Settings) -> str:
     if backend(settings) == "offline":
-        return "offline (no model: skeleton from the facts table, your notes and past phrasing)"
-    return f"{settings.llm_model} at {settings.llm_base_url}"
+        return "离线模式（不调用模型：按数据表、笔记和往年表述生成框架稿）"
+    return f"{settings.llm_model}（{settings.llm_base_url}）"
 
 
 def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable[[str], None] | None = None) -> str:

@@ -64,3 +64,137 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+# ---- drafts: types shared by the engine, the session, the stores and the faces --------------------
+
+Origin = Literal["generated", "offline", "manual", "chat", "patch", "restore"]
+EventKind = Literal["started", "delta", "repair", "done", "failed", "saved"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a check found in a text: its span, what is wrong (in Chinese) and what to do."""
+
+    kind: str  # unverified_number | placeholder | pending | copied_text | inconsistent_prior | context_as_local
+    #            | target_as_actual | plan_as_done | outline
+    start: int
+    end: int
+    text: str
+    message: str
+    suggestion: str = ""
+
+    def to_json(self) -> dict:
+        """The `drafter check --json` contract."""
+        return {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end, "message": self.message}
+
+
+@dataclass(frozen=True)
+class NumberSpan:
+    """A number in a section bound to the fact it states: what the in-place patcher moves."""
+
+    start: int
+    end: int
+    text: str  # the number as written, unit included (98家, 5.30亿元, 13.2%)
+    indicator: str
+    role: str  # value | target | next_target | prior | 增量 | 同比增长 | 提高 | 完成率
+
+
+@dataclass(frozen=True)
+class PassageRef:
+    """A past passage a section's prompt was given."""
+
+    doc: str
+    section: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Event:
+    """What drafting reports while it runs: a section started, a text delta, a repair round, done, failed, saved."""
+
+    kind: EventKind
+    section: str
+    text: str = ""  # the delta; the final text when done; the reason when failed
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """What the engine made of one section. A failed section carries no text: the caller keeps the old one."""
+
+    id: str
+    text: str
+    ok: bool
+    origin: Origin
+    findings: tuple[Finding, ...] = ()
+    replaced: tuple[str, ...] = ()  # numbers the guard replaced by 【待核实：…】
+    spans: tuple[NumberSpan, ...] = ()
+    passages: tuple[PassageRef, ...] = ()
+    prompt_hash: str = ""
+    error: str | None = None
+    prompt_chars: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Version:
+    """One saved text of a section. Versions are append-only; number counts from 1 per section."""
+
+    id: int
+    section: str
+    number: int
+    text: str
+    origin: Origin
+    facts_rev: int
+    created_at: str
+    findings: tuple[Finding, ...] = ()
+    spans: tuple[NumberSpan, ...] = ()
+    passages: tuple[PassageRef, ...] = ()
+    prompt_hash: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    id: int
+    name: str
+    org: str
+    year: int
+    period: str  # annual | H1
+    outline: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """One row of the facts-and-sources table: a figure, its derived values and where last year's came from."""
+
+    indicator: str
+    unit: str
+    value: float | None
+    prior: float | None
+    target: float | None
+    next_target: float | None
+    derived: tuple[tuple[str, str], ...]  # (同比增长, "15.3%") …, formatted as the draft states them
+    prior_source: str  # "file name：sentence", "填写" or ""
+    sections: tuple[str, ...] = ()  # headings of the sections that state it
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    heading: str  # with its marker (一、 （一）); "" for the untitled opening paragraph
+    level: int  # 0 opening, 1 一、, 2 （一）
+    text: str  # paragraphs separated by blank lines
+
+
+@dataclass(frozen=True)
+class ExportDocument:
+    """A draft as it is exported: title, sections in order, signature and date."""
+
+    title: str
+    sections: tuple[ExportSection, ...]
+    signature: str  # 发文机关署名, e.g. 示例县科学技术局
+    date: str  # 成文日期, e.g. 2024年12月20日
+    facts: tuple[FactRow, ...] = ()

@@ -8,7 +8,7 @@ from jinja2 import meta
 
 from drafter.errors import DrafterError
 
-TEMPLATES = ("system", "body", "lead", "problems", "plan", "repair")
+TEMPLATES = ("system", "body", "lead", "problems", "plan", "repair", "refine")
 
 
 class PromptError(DrafterError):

@@ -6,14 +6,14 @@ import re
 import shlex
 import subprocess
 import sys
+from datetime import date
 
 import docx
 import pytest
 
 from conftest import FACTS, ROOT
 from drafter import prompts
-from drafter.draft import Chain, Draft, iter_events, setup
-from drafter.retrieve import Retriever
+from drafter.session import Desk
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 
@@ -42,7 +42,7 @@ def test_readme_main_command_drafts_the_sample_corpus_offline_and_the_draft_chec
     for args in (steps[0], draft_args):
         result = run(args, env)
         assert result.returncode == 0, result.stderr
-    assert "backend: offline" in result.stderr
+    assert "离线模式" in result.stderr
     text = out.read_text("utf-8")
     checked = run(["check", str(out), "--facts", str(FACTS), "--json"], env)
     findings = json.loads(checked.stdout)
@@ -56,8 +56,9 @@ def test_readme_main_command_drafts_the_sample_corpus_offline_and_the_draft_chec
     assert "技术合同成交额5.30亿元，同比增长14.7%" in text
     assert "一是印发高企培育三年行动方案，分三批开展申报辅导。" in text
     assert text.count("参考表述") >= 10 and "〔N〕" not in text and "待补充" not in text
-    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p and not p.startswith("#")]
-    assert len(paragraphs) >= 12 and all(len(p) >= 20 for p in paragraphs)
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p and not p.startswith("#")]
+    assert paragraphs[-2:] == ["示例县科学技术局", f"{date.today().year}年{date.today().month}月{date.today().day}日"]
+    assert len(paragraphs) >= 14 and all(len(p) >= 20 for p in paragraphs[:-2])
 
 
 def test_check_without_facts_reports_this_years_numbers_as_unsourced(tmp_path, sampled):
@@ -68,17 +69,20 @@ def test_check_without_facts_reports_this_years_numbers_as_unsourced(tmp_path, s
     assert [(f["kind"], f["text"]) for f in findings if f["kind"] != "outline"] == [("unverified_number", "98家")]
 
 
-def test_events_stream_then_the_finished_draft(sampled):
-    s = setup(sampled, facts=FACTS)
-    chain = Chain(sampled, s.spec, s.table, s.planned, retriever=Retriever(sampled), past=s.past)
-    items = list(iter_events(chain))
-    assert isinstance(items[-1], Draft)
-    events = items[:-1]
+def offline_session(settings, facts=FACTS):
+    return Desk(settings, offline_model=True).quick(facts=facts)
+
+
+def test_events_stream_and_each_section_is_saved_when_it_finishes(sampled):
+    session = offline_session(sampled)
+    events = []
+    report = session.generate(on_event=events.append)
     done = {e.section for e in events if e.kind == "done"}
-    assert done == {p.spec.id for p in s.planned if p.spec.kind != "heading"}
+    assert done == {p.spec.id for p in session.planned() if p.spec.kind != "heading"} == set(report.saved)
     for sid in done:
         kinds = [e.kind for e in events if e.section == sid]
-        assert kinds[0] == "started" and kinds[-1] == "done" and "delta" in kinds
+        assert kinds[0] == "started" and kinds[-2:] == ["done", "saved"] and "delta" in kinds
+    assert all(v.origin == "offline" and v.facts_rev == 1 for v in report.saved.values())
 
 
 def test_docx_output_has_title_headings_and_paragraphs(tmp_path, sampled):
@@ -105,34 +109,34 @@ def test_prompts_show_prints_the_exact_messages(tmp_path, sampled):
 
 def test_prompt_context_stays_within_the_budget(sampled):
     small = sampled.model_copy(update={"prompt_budget_chars": 900})
-    s = setup(small, facts=FACTS)
-    chain = Chain(small, s.spec, s.table, s.planned, retriever=Retriever(small))
-    section = next(p for p in s.planned if p.spec.id == "enterprises")
-    v = chain.variables(section, [])
+    session = offline_session(small)
+    section = session.section("enterprises")
+    v = session.engine().variables(section, [])
     used = sum(map(len, v["facts"] + v["missing"] + v["notes"])) + sum(len(e.text) + len(e.source) for e in v["exemplars"])
     assert v["exemplars"] and used <= 900
-    roomy = Chain(sampled, s.spec, s.table, s.planned, retriever=Retriever(sampled)).variables(section, [])
+    roomy = offline_session(sampled).engine().variables(section, [])
     assert len(roomy["exemplars"]) > len(v["exemplars"])
 
 
 def test_every_template_reads_exactly_the_variables_the_chain_passes(sampled):
-    s = setup(sampled, facts=FACTS)
-    chain = Chain(sampled, s.spec, s.table, s.planned)
+    session = offline_session(sampled)
+    engine = session.engine()
     bodies = [{"heading": "（一）x", "text": "正文"}]
-    for p in s.planned:
+    for p in session.planned():
         if p.spec.kind != "heading":
-            assert prompts.variables(sampled.prompts_dir, p.spec.prompt) == set(chain.variables(p, bodies)), p.spec.id
+            assert prompts.variables(sampled.prompts_dir, p.spec.prompt) == set(engine.variables(p, bodies)), p.spec.id
     assert prompts.variables(sampled.prompts_dir, "system") == {"org", "title"}
     assert prompts.variables(sampled.prompts_dir, "repair") == {"heading", "text", "findings", "facts", "notes"}
+    assert prompts.variables(sampled.prompts_dir, "refine") == {"heading", "text", "instruction", "span", "facts", "notes"}
 
 
 @pytest.mark.parametrize("section", ["enterprises", "problems", "plan", "lead"])
 def test_prompt_snapshot(sampled, section):
     """Prompt changes show up as a diff here; refresh with DRAFTER_UPDATE_SNAPSHOTS=1 after reviewing them."""
-    s = setup(sampled, facts=FACTS)
-    chain = Chain(sampled, s.spec, s.table, s.planned, previous={"problems": "一是问题。"})
-    planned = next(p for p in s.planned if p.spec.id == section)
-    text = "\n\n".join(f"[{m.type}]\n{m.content}" for m in chain.messages(planned, [{"heading": "（二）科技企业培育", "text": "正文。"}]))
+    session = offline_session(sampled)
+    planned = session.section(section)
+    messages = session.engine().messages(planned, [{"heading": "（二）科技企业培育", "text": "正文。"}], "一是问题。")
+    text = "\n\n".join(f"[{m.type}]\n{m.content}" for m in messages)
     path = SNAPSHOTS / f"prompt_{section}.txt"
     if os.environ.get("DRAFTER_UPDATE_SNAPSHOTS") or not path.exists():
         path.parent.mkdir(exist_ok=True)

@@ -9,8 +9,8 @@ import pytest
 
 from chat_server import ChatServer, Hang, Malformed, Status, Text, by_prompt
 from conftest import FACTS, ROOT
-from drafter.draft import Chain, setup
 from drafter.llm import chat_model
+from drafter.session import Desk
 
 ENTERPRISES = ("全年新认定高新技术企业16家，全县高新技术企业总数达到98家，比上年增加13家，完成年度目标的103.2%。"
                "一是完善梯队培育。印发高企培育三年行动方案，分三批开展申报辅导。二是做优申报服务。组织高企申报培训3场，覆盖企业120家。")
@@ -28,25 +28,35 @@ def repair_prompt(heading: str) -> str:
     return f"下面是“{heading}”部分的草稿"
 
 
-def chain_for(settings, server, previous=None, **overrides):
+def session_for(settings, server, previous=None, **overrides):
+    """The sample facts' default draft, drafted against the loopback server; `previous` texts saved first."""
     settings = settings.model_copy(update={"llm_base_url": server.url, "llm_api_key": None, "llm_timeout": 5.0,
                                            "llm_max_retries": 0, **overrides})
-    s = setup(settings, facts=FACTS)
-    return Chain(settings, s.spec, s.table, s.planned, model=chat_model(settings), past=s.past,
-                 context_values=s.context_values, previous=previous)
+    session = Desk(settings, model=chat_model(settings)).quick(facts=FACTS)
+    for sid, text in (previous or {}).items():
+        session.edit(sid, text)
+    return session
+
+
+def draft_with(settings, server, previous=None, on_event=None, **overrides):
+    session = session_for(settings, server, previous, **overrides)
+    return session.generate(on_event=on_event), session
 
 
 def test_normal_draft_streams_every_section_and_checks_clean(sampled):
     rules = {body_prompt("（二）科技企业培育"): Text(ENTERPRISES)}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
         events = []
-        draft = chain_for(sampled, server).run(events.append)
-    assert all(s.status in ("ok", "heading") for s in draft.sections.values())
-    enterprises = draft.sections["enterprises"]
-    assert enterprises.text == ENTERPRISES and enterprises.findings == () and enterprises.source == "model"
+        report, session = draft_with(sampled, server, on_event=events.append)
+    assert not report.failed and len(report.saved) == len(report.results)
+    enterprises = report.results["enterprises"]
+    assert enterprises.text == ENTERPRISES and enterprises.findings == () and enterprises.origin == "generated"
+    assert [(s.indicator, s.role) for s in enterprises.spans][:3] == [
+        ("新增高新技术企业", "value"), ("高新技术企业总数", "value"), ("高新技术企业总数", "增量")]
+    assert enterprises.passages and enterprises.prompt_hash
     deltas = "".join(e.text for e in events if e.kind == "delta" and e.section == "enterprises")
     assert deltas == ENTERPRISES and sum(e.kind == "delta" and e.section == "enterprises" for e in events) > 10
-    writable = [p for p in draft.planned if p.spec.kind != "heading"]
+    writable = [p for p in session.planned() if p.spec.kind != "heading"]
     assert len(server.requests) == len(writable)
     assert all(r["stream"] is True and r["messages"][0]["role"] == "system" for r in server.requests)
     # synthesis sections come after every body section and are written from them
@@ -55,15 +65,17 @@ def test_normal_draft_streams_every_section_and_checks_clean(sampled):
     assert order.index("problems") < order.index("plan")
     lead = next(r for r in server.requests if "开头的总述段" in r["messages"][-1]["content"])
     assert ENTERPRISES[:30] in lead["messages"][-1]["content"]
-    assert draft.markdown().startswith("# 示例县科学技术局2024年工作总结和2025年工作打算\n")
+    assert session.markdown().startswith("# 示例县科学技术局2024年工作总结和2025年工作打算\n")
+    saved = session.sections()
+    assert all(s.version and s.version.origin == "generated" for s in saved if s.kind != "heading")
 
 
 def test_invented_number_is_repaired_by_the_model(sampled):
     rules = {repair_prompt("（二）科技企业培育"): Text(ENTERPRISES), body_prompt("（二）科技企业培育"): Text(INVENTED)}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
         events = []
-        draft = chain_for(sampled, server).run(events.append)
-    section = draft.sections["enterprises"]
+        report, _ = draft_with(sampled, server, on_event=events.append)
+    section = report.results["enterprises"]
     assert section.text == ENTERPRISES and section.replaced == ()
     repair = next(r for r in server.requests if repair_prompt("（二）科技企业培育") in r["messages"][-1]["content"])
     assert "37个" in repair["messages"][-1]["content"] and "找不到来源" in repair["messages"][-1]["content"]
@@ -73,8 +85,8 @@ def test_invented_number_is_repaired_by_the_model(sampled):
 def test_number_the_repair_keeps_is_replaced_by_a_marker_and_listed(sampled):
     rules = {repair_prompt("（二）科技企业培育"): Text(INVENTED), body_prompt("（二）科技企业培育"): Text(INVENTED)}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
-        draft = chain_for(sampled, server).run()
-    section = draft.sections["enterprises"]
+        report, _ = draft_with(sampled, server)
+    section = report.results["enterprises"]
     assert "引进院士团队【待核实：37个】" in section.text and "37个。" not in section.text.replace("【待核实：37个】", "")
     assert section.replaced == ("37个",)
     assert [(f.kind, f.text) for f in section.findings] == [("pending", "【待核实：37个】")]
@@ -83,19 +95,19 @@ def test_number_the_repair_keeps_is_replaced_by_a_marker_and_listed(sampled):
 def test_copied_old_paragraph_is_flagged(sampled):
     rules = {repair_prompt("（二）科技企业培育"): Text(COPIED), body_prompt("（二）科技企业培育"): Text(COPIED)}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
-        draft = chain_for(sampled, server).run()
-    findings = draft.sections["enterprises"].findings
+        report, _ = draft_with(sampled, server)
+    findings = report.results["enterprises"].findings
     copied = [f for f in findings if f.kind == "copied_text"]
     assert copied and "示例县科学技术局2023年工作总结.md" in copied[0].message
     assert "对全县规上工业企业开展研发活动情况“拉网式”排查" in copied[0].text
-    assert "【待核实：52家】" in draft.sections["enterprises"].text  # the old count has no source this year
+    assert "【待核实：52家】" in report.results["enterprises"].text  # the old count has no source this year
 
 
 def test_server_error_then_success_is_retried(sampled):
     rules = {body_prompt("（五）科技人才与科技特派员"): [Status(500), Text(PLAIN)]}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
-        draft = chain_for(sampled, server, llm_max_retries=2).run()
-    assert draft.sections["talent"].status == "ok" and draft.sections["talent"].text == PLAIN
+        report, _ = draft_with(sampled, server, llm_max_retries=2)
+    assert report.results["talent"].ok and report.results["talent"].text == PLAIN
     assert sum(body_prompt("（五）科技人才与科技特派员") in r["messages"][-1]["content"] for r in server.requests) == 2
 
 
@@ -103,31 +115,32 @@ def test_timeout_fails_one_section_keeps_its_previous_text_and_the_others_comple
     rules = {body_prompt("（五）科技人才与科技特派员"): Hang(10, Text(PLAIN))}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
         events = []
-        draft = chain_for(sampled, server, previous={"talent": "上一版的人才部分。"}, llm_timeout=1.0).run(events.append)
-    talent = draft.sections["talent"]
-    assert (talent.status, talent.text, talent.source) == ("failed", "上一版的人才部分。", "previous")
-    assert "超时" in talent.error
+        report, session = draft_with(sampled, server, previous={"talent": "上一版的人才部分。"}, llm_timeout=1.0,
+                                     on_event=events.append)
+    talent = report.results["talent"]
+    assert not talent.ok and "超时" in talent.error and "talent" not in report.saved
     assert any(e.kind == "failed" and e.section == "talent" for e in events)
-    others = [s for s in draft.sections.values() if s.id != "talent" and s.status != "heading"]
-    assert others and all(s.status == "ok" for s in others)
-    assert "上一版的人才部分。" in draft.markdown()
+    others = [r for r in report.results.values() if r.id != "talent"]
+    assert len(others) == 10 and all(r.ok for r in others)
+    assert "上一版的人才部分。" in session.markdown()
+    assert [v.origin for v in session.history("talent")] == ["manual"]
 
 
 @pytest.mark.parametrize("reply, reason", [(Malformed(), "无法解析"), (Text(""), "空内容"), (Text("```\n\n```"), "空内容")])
 def test_malformed_or_empty_output_fails_the_section_only(sampled, reply, reason):
     rules = {body_prompt("（三）创新平台载体建设"): reply}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
-        draft = chain_for(sampled, server, previous={"platforms": "旧的平台部分。"}).run()
-    platforms = draft.sections["platforms"]
-    assert (platforms.status, platforms.text) == ("failed", "旧的平台部分。") and reason in platforms.error
-    assert draft.sections["enterprises"].status == "ok"
+        report, session = draft_with(sampled, server, previous={"platforms": "旧的平台部分。"})
+    platforms = report.results["platforms"]
+    assert not platforms.ok and reason in platforms.error
+    assert session.history("platforms")[-1].text == "旧的平台部分。" and report.results["enterprises"].ok
 
 
 def test_model_preface_fences_and_echoed_heading_are_cleaned(sampled):
     noisy = "好的，以下是该部分正文：\n```markdown\n### （二）科技企业培育\n" + ENTERPRISES + "\n```"
     with ChatServer(by_prompt({body_prompt("（二）科技企业培育"): Text(noisy)}, Text(PLAIN))) as server:
-        draft = chain_for(sampled, server).run()
-    assert draft.sections["enterprises"].text == ENTERPRISES
+        report, _ = draft_with(sampled, server)
+    assert report.results["enterprises"].text == ENTERPRISES
 
 
 def test_cli_draft_against_an_endpoint_persists_versions_and_keeps_them_when_a_section_fails(sampled, tmp_path):
@@ -143,9 +156,9 @@ def test_cli_draft_against_an_endpoint_persists_versions_and_keeps_them_when_a_s
     with ChatServer(by_prompt({"（二）科技企业培育": Text(INVENTED)}, Text(PLAIN))) as server:
         guarded = subprocess.run(cmd + ["--skip", "party"], env=env | {"DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT,
                                  capture_output=True, text=True)
-    assert guarded.returncode == 0 and "replaced by 【待核实】: 37个" in guarded.stderr
+    assert guarded.returncode == 0 and "【待核实】：37个" in guarded.stderr
     assert "引进院士团队【待核实：37个】" in out.read_text("utf-8")
     with ChatServer(by_prompt({body_prompt("（二）科技企业培育"): Hang(10)}, Text(PLAIN))) as server:
         second = subprocess.run(cmd, env=env | {"DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT, capture_output=True, text=True)
-    assert second.returncode == 1 and "（二）科技企业培育" in second.stderr and "previous text" in second.stderr
+    assert second.returncode == 1 and "（二）科技企业培育" in second.stderr and "保留了原有文字" in second.stderr
     assert "引进院士团队【待核实：37个】" in out.read_text("utf-8")  # the failed section kept its last saved version

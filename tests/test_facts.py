@@ -62,9 +62,12 @@ def test_csv_facts_with_a_typed_prior_and_an_alias(tmp_path, sampled):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("indicator,value,unit\n高企,九十八,家\n", "row 2: `value` is '九十八'"),
-    ("value,unit\n98,家\n", "first row must name the columns"),
-    ("indicator,value,units\n高企,98,家\n", "unknown column units"),
+    ("indicator,value,unit\n高企,九十八,家\n", "facts.csv 第2行：本年值“九十八”不是数字"),
+    ("value,unit\n98,家\n", "第一行应是列名"),
+    ("indicator,value,units\n高企,98,家\n", "不认识的列 units"),
+    ("indicator,value,unit\n高企,98,家\n高企,99,家\n", "第3行：指标“高企”重复出现"),
+    ("indicator,value,unit\n高企,nan,家\n", "第2行：本年值“nan”不是合理的数值"),
+    ("indicator,value,unit\n高企,1e30,家\n", "不是合理的数值"),
 ])
 def test_bad_csv_facts_name_the_row_and_the_fix(tmp_path, text, message):
     with pytest.raises(FactsError, match=message):
@@ -72,9 +75,9 @@ def test_bad_csv_facts_name_the_row_and_the_fix(tmp_path, text, message):
 
 
 def test_bad_yaml_facts_name_the_file(tmp_path):
-    with pytest.raises(FactsError, match="facts.yaml.*line"):
+    with pytest.raises(FactsError, match="facts.yaml 第.*行"):
         read_facts(write(tmp_path / "facts.yaml", "org: x\nfacts: [\n"))
-    with pytest.raises(FactsError, match="period must be annual or h1"):
+    with pytest.raises(FactsError, match="期间应为 annual（全年）或 h1（上半年）"):
         read_facts(write(tmp_path / "p.yaml", "org: x\nperiod: 全年度汇总\n"))
 
 

@@ -1,0 +1,212 @@
+"""Numbers moved in place when a fact changes, without a model call.
+
+Each number of a section is bound to the facts-table cell it states (indicator and role: value, target,
+prior, or a derived 增量 / 同比增长 / 提高 / 完成率). A number is bound only when that is certain: same value,
+same unit (money converted), and, when several cells share the value, the indicator named nearest before
+it in the sentence. When a fact changes, every bound number of it is rewritten; a number that could be
+either of two cells, or a statement the writer rewrote, marks the section stale with the reason instead.
+"""
+
+import re
+from dataclasses import dataclass
+
+from drafter.checks import Source, mentions, sources
+from drafter.context import pending
+from drafter.facts import MONEY, FactsTable, fmt
+from drafter.figures import indicator as catalog_entry
+from drafter.models import NumberSpan
+
+Key = tuple[str, str]  # (indicator, role)
+_SENTENCE_START = "。！？；;\n"
+# how a derived change is worded, both ways: a fall turned into a rise flips the verb
+_FLIPS = {"增量": {"增加": "减少", "减少": "增加", "新增": "减少"},
+          "同比增长": {"增长": "下降", "下降": "增长", "增加": "减少", "减少": "增加"},
+          "提高": {"提高": "下降", "下降": "提高", "上升": "下降", "降低": "提高"}}
+
+
+@dataclass(frozen=True)
+class Binding:
+    start: int
+    end: int
+    text: str
+    keys: frozenset[Key]  # one key: certain; several: the number could state any of them; none: unnamed
+    candidates: frozenset[Key] = frozenset()  # every cell with this value and unit
+    noted: bool = False  # the writer's notes hold this number too
+
+
+@dataclass(frozen=True)
+class Change:
+    indicator: str
+    role: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Patched:
+    text: str
+    changes: tuple[Change, ...]
+    stale: tuple[str, ...]  # reasons the section needs a redraft
+
+
+def bind(text: str, table: FactsTable) -> list[Binding]:
+    """Every number of the text with the value of a facts-table cell, and the cells it states (empty when
+    the sentence names none of the candidates: then it is not bound, only noticed)."""
+    table_sources = [s for s in sources(table) if s.indicator]
+    note_sources = [s for s in sources(table) if s.role == "note"]
+    out = []
+    for m in mentions(text):
+        fitting = {(s.indicator, s.key) for s in table_sources if _fits(m, s)}
+        if fitting:
+            keys = _nearest(text, m.start, fitting)
+            noted = any(_fits(m, s) for s in note_sources)
+            out.append(Binding(m.start, m.end, text[m.start:m.end], frozenset(keys), frozenset(fitting), noted))
+    return out
+
+
+def spans(text: str, table: FactsTable) -> tuple[NumberSpan, ...]:
+    """The certain bindings of a text, as recorded with each version."""
+    return tuple(NumberSpan(b.start, b.end, b.text, *next(iter(b.keys))) for b in bind(text, table) if len(b.keys) == 1)
+
+
+def _fits(m, s: Source) -> bool:
+    """Same value and the same unit; money converts between 元, 万元 and 亿元; a bare number fits any unit."""
+    value = s.value
+    if m.unit and m.unit != s.unit:
+        if not (m.unit in MONEY and s.unit in MONEY):
+            return False
+        value = s.value * MONEY[s.unit] / MONEY[m.unit]
+    number = re.match(r"[\d,.]+", m.text)
+    decimals = len(number.group(0).split(".")[1]) if number and "." in number.group(0) else 0
+    return abs(m.value - value) <= 0.5 * 10 ** -decimals + 1e-9
+
+
+def _nearest(text: str, pos: int, keys: set[Key]) -> set[Key]:
+    """The keys whose indicator is named nearest before the number in its sentence (or right after it)."""
+    start = max(text.rfind(c, 0, pos) for c in _SENTENCE_START) + 1
+    before, after = text[start:pos], text[pos:pos + 12]
+    distance: dict[str, int] = {}
+    for name in {k[0] for k in keys}:
+        ends = [m.end() for p in _patterns(name) for m in p.finditer(before)]
+        if ends:
+            distance[name] = len(before) - max(ends)
+        elif any(p.search(after) for p in _patterns(name)):
+            distance[name] = 1000
+    if not distance:
+        return set()
+    best = min(distance.values())
+    named = {k for k in keys if distance.get(k[0]) == best}
+    return _by_role(named, before)
+
+
+def _by_role(keys: set[Key], before: str) -> set[Key]:
+    """Same indicator, same value in two roles (value 100, target 100): the wording decides."""
+    if len(keys) <= 1:
+        return keys
+    clause = re.split(r"[，,；;]", before)[-1]
+    if re.search(r"目标|力争|计划|确保", clause):
+        wanted = {k for k in keys if k[1] in ("target", "next_target")}
+    elif re.search(r"上年|去年", clause):
+        wanted = {k for k in keys if k[1] == "prior"}
+    else:
+        wanted = {k for k in keys if k[1] not in ("target", "next_target", "prior")}
+    return wanted or keys
+
+
+def _patterns(name: str) -> list[re.Pattern]:
+    known = catalog_entry(name)
+    return [re.compile(re.escape(name)), *(known.aliases if known else ())]
+
+
+def cells(table: FactsTable) -> dict[Key, tuple[str, float, str]]:
+    """Every cell of the table as (formatted text, signed value, unit)."""
+    out: dict[Key, tuple[str, float, str]] = {}
+    for f in table.facts:
+        for key in ("value", "target", "next_target", "prior"):
+            if (value := getattr(f, key)) is not None:
+                out[(f.indicator, key)] = (f.text(key), value, f.unit)
+        for d in f.derived:
+            out[(f.indicator, d.name)] = (d.text, d.value, d.unit)
+    return out
+
+
+def changed(old: FactsTable, new: FactsTable) -> dict[Key, tuple[str, float, str] | None]:
+    """Cells whose stated text differs between two tables (None: the cell is gone)."""
+    a, b = cells(old), cells(new)
+    return {k: b.get(k) for k in a.keys() | b.keys() if (a.get(k) or ("",))[0] != (b.get(k) or ("",))[0]}
+
+
+def patch(text: str, old: FactsTable, new: FactsTable, stated: set[Key] = frozenset()) -> Patched:
+    """Rewrite the numbers of `text` that state changed cells. `stated`: cells an earlier machine-written
+    version of the section stated, so that a statement the writer rewrote is noticed, not missed."""
+    diff = changed(old, new)
+    if not diff:
+        return Patched(text, (), ())
+    bindings = bind(text, old)
+    edits, changes, stale = [], [], []
+    for b in bindings:
+        hit = b.keys & diff.keys()
+        if not b.keys and b.candidates & diff.keys() and not b.noted:
+            names = "、".join(sorted({i for i, _ in b.candidates & diff.keys()}))
+            stale.append(f"“{b.text}”与{names}的原数值相同，但句中没有点明指标，请核对是否要改。")
+        if not hit:
+            continue
+        if len(b.keys) > 1:
+            names = "、".join(sorted(f"{i}（{_ROLE.get(r, r)}）" for i, r in b.keys))
+            stale.append(f"“{b.text}”可能是{names}中的任一个，无法确定是否要改。")
+            continue
+        key = next(iter(hit))
+        replacement, reason = _replacement(text, b, key, old, new, diff[key])
+        if reason:
+            stale.append(reason)
+        else:
+            edits.append(replacement)
+            changes.append(Change(key[0], key[1], b.text, replacement[2] + text[replacement[1]:b.end]))
+    bound = {k for b in bindings for k in b.keys}
+    for key in sorted((stated & diff.keys()) - bound):
+        stale.append(f"原稿中{key[0]}（{_ROLE.get(key[1], key[1])}）的表述已被改写，找不到可以就地更新的数字。")
+    for start, end, value in sorted(edits, reverse=True):
+        text = text[:start] + value + text[end:]
+    return Patched(text, tuple(changes), tuple(stale))
+
+
+_ROLE = {"value": "本年值", "target": "目标", "next_target": "下年目标", "prior": "上年值"}
+
+
+def _replacement(text: str, b: Binding, key: Key, old: FactsTable, new: FactsTable, cell
+                 ) -> tuple[tuple[int, int, str], str | None]:
+    """(start, end, new text) for one bound number, or the reason it cannot be rewritten safely."""
+    indicator, role = key
+    if cell is None:
+        fact = new.find(indicator)
+        if role == "value" and fact is not None:
+            return (b.start, b.end, pending(fact, new)), None
+        return (0, 0, ""), f"{indicator}（{_ROLE.get(role, role)}）已无法计算，“{b.text}”需要改写。"
+    new_text, value, unit = cell
+    old_value = cells(old)[key][1]
+    number = re.match(r"[\d,.]+", b.text)
+    if number is None:  # a Chinese numeral (十二家): rewrite it as digits
+        number_len = len(re.match(r"[零〇一二两三四五六七八九十百千]+", b.text).group(0))
+    else:
+        number_len = len(number.group(0))
+    mention_unit = b.text[number_len:].lstrip("余多")
+    if mention_unit in MONEY and unit in MONEY and mention_unit != unit:
+        decimals = len(number.group(0).split(".")[1]) if number and "." in number.group(0) else None
+        new_text = fmt(value * MONEY[unit] / MONEY[mention_unit], mention_unit, decimals)
+    if role in _FLIPS and (value <= 0) != (old_value <= 0):
+        verb = _verb_before(text, b.start, _FLIPS[role])
+        if verb is None or value == 0:
+            return (0, 0, ""), f"{indicator}的变化方向变了（原为“{b.text}”），这一句需要改写。"
+        flipped = _FLIPS[role][verb[1]]
+        return (verb[0], b.start + number_len, flipped + text[verb[0] + len(verb[1]):b.start] + new_text), None
+    return (b.start, b.start + number_len, new_text), None
+
+
+def _verb_before(text: str, pos: int, verbs: dict[str, str]) -> tuple[int, str] | None:
+    """增加 / 减少 / 增长 / 下降 … right before a number (比上年增加13家, 同比增长15.3%)."""
+    window = text[max(0, pos - 4):pos]
+    for verb in verbs:
+        at = window.rfind(verb)
+        if at >= 0:
+            return max(0, pos - 4) + at, verb
+    return None

@@ -1,0 +1,628 @@
+"""One draft's life, the only API the faces (CLI, UI) call.
+
+`Desk` holds what a process shares (settings, the model client, the retriever, the workspace) and
+creates, lists and opens drafts. `DraftSession` is one draft: its outline choices, facts (every
+revision kept), notes, sections written, patched, edited, refined, restored and exported. Everything
+is saved the moment it happens; a section is saved as soon as it is written.
+"""
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from drafter import patch, textops
+from drafter.config import Settings
+from drafter.errors import DrafterError
+from drafter.facts import FactsError, FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
+from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
+from drafter.spec import OutlineSpec, PlannedSection, load_outline, plan, title
+from drafter.workspace import Workspace
+
+OnEvent = Callable[[Event], None]
+MACHINE_ORIGINS = ("generated", "offline", "chat", "patch", "restore")
+
+
+class SessionError(DrafterError):
+    """A request about a draft that cannot be done as asked."""
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    id: str
+    heading: str
+    level: int
+    kind: str  # body | synthesis | heading
+    enabled: bool
+    optional: bool
+
+
+@dataclass(frozen=True)
+class SectionState:
+    id: str
+    heading: str
+    level: int
+    kind: str
+    version: Version | None
+    stale: str | None  # why the section needs a redraft
+
+
+@dataclass
+class FactsUpdate:
+    """What a change of facts did: sections patched in place, sections marked stale, and why."""
+
+    rev: int
+    patched: dict[str, list[patch.Change]] = field(default_factory=dict)  # section id -> changes
+    stale: dict[str, list[str]] = field(default_factory=dict)  # section id -> reasons
+    report: tuple[str, ...] = ()  # the facts table's own remarks (aliases, missing values)
+
+    def summary(self) -> str:
+        if not self.patched and not self.stale:
+            return "数据已保存，正文中没有需要更新的数字。"
+        return (f"{len(self.patched)} 个部分已就地更新，{len(self.stale)} 个部分需要重新生成。")
+
+
+@dataclass
+class GenerateReport:
+    results: dict[str, SectionResult] = field(default_factory=dict)
+    saved: dict[str, Version] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SectionResult]:
+        return [r for r in self.results.values() if not r.ok]
+
+
+class Desk:
+    """The drafts of one workspace, with the model client and retriever shared by all of them."""
+
+    def __init__(self, settings: Settings, *, model=None, retriever=None, offline_model: bool = False):
+        self.settings = settings
+        self.workspace = Workspace(settings.workspace)
+        self._model, self._retriever = model, retriever
+        self._model_ready = model is not None or offline_model
+        self._retriever_ready = retriever is not None
+        self._lock = threading.Lock()
+        self.warnings: list[str] = []
+
+    # ---- shared resources, made on first use ----
+    @property
+    def model(self):
+        with self._lock:
+            if not self._model_ready:
+                from drafter.llm import chat_model
+
+                self._model, self._model_ready = chat_model(self.settings), True
+            return self._model
+
+    @property
+    def retriever(self):
+        with self._lock:
+            if not self._retriever_ready:
+                from drafter.retrieve import Retriever
+
+                try:
+                    self._retriever = Retriever(self.settings)
+                except DrafterError as e:
+                    self.warnings.append(f"没有可参考的往年表述：{e}")
+                self._retriever_ready = True
+            return self._retriever
+
+    def backend(self) -> str:
+        from drafter.llm import describe
+
+        return describe(self.settings)
+
+    # ---- drafts ----
+    def create(self, org: str, year: int, period: str | None = "annual", outline: str | None = None,
+               name: str | None = None) -> "DraftSession":
+        period = normalise_period(period) or "annual"
+        org = (org or "").strip()
+        if not org or not year:
+            raise SessionError("请写明单位和年度，例如 --org 示例县科学技术局 --year 2024。")
+        spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), self.settings.prompts_dir)
+        info = self.workspace.create(name or f"{org}{year}年{'上半年' if period == 'H1' else ''}", org, int(year),
+                                     period, str(outline or spec.name))
+        return DraftSession(self, info)
+
+    def drafts(self) -> list[DraftInfo]:
+        return self.workspace.drafts()
+
+    def open(self, draft_id: int) -> "DraftSession":
+        return DraftSession(self, self.workspace.draft(int(draft_id)))
+
+    def find_or_create(self, org: str, year: int, period: str | None, outline: str | None, name: str = "默认"
+                       ) -> "DraftSession":
+        period = normalise_period(period) or "annual"
+        outline_name = str(outline or ("kjj_h1" if period == "H1" else "kjj_annual"))
+        found = self.workspace.drafts(org=org, year=year, period=period, outline=outline_name, name=name)
+        return DraftSession(self, found[0]) if found else self.create(org, year, period, outline_name, name)
+
+    def quick(self, *, org: str | None = None, year: int | None = None, period: str | None = None,
+              facts: Path | None = None, notes: Path | None = None, outline: str | None = None,
+              skip: tuple[str, ...] = ()) -> "DraftSession":
+        """The one-shot path (`drafter draft`, `prompts show`): the bureau's default draft with these files."""
+        given = read_facts(facts) if facts else FactsInput()
+        org, year = org or given.org, year or given.year
+        if not org or not year:
+            raise SessionError("请写明单位和年度：--org 示例县科学技术局 --year 2024，或在数据文件开头写 org: 和 year:。")
+        session = self.find_or_create(org, int(year), period or given.period, outline)
+        session.set_skipped(skip)
+        if facts:
+            session.import_facts(facts, given)
+        if notes:
+            session.import_notes(notes)
+        return session
+
+    def orgs(self) -> list[str]:
+        """Bureaus the fact ledger knows, for a new draft."""
+        from drafter.ledger import Ledger
+
+        if not self.settings.catalog_path.exists():
+            return []
+        ledger = Ledger(self.settings.catalog_path)
+        try:
+            return sorted({d["org"] for d in ledger.documents() if d["org"]})
+        finally:
+            ledger.close()
+
+
+class DraftSession:
+    """One draft. Cheap to create: state lives in the workspace, tables are cached per facts revision."""
+
+    def __init__(self, desk: Desk, info: DraftInfo):
+        self.desk, self.info, self.settings = desk, info, desk.settings
+        self.ws = desk.workspace
+        self.spec: OutlineSpec = load_outline(info.outline, self.settings.prompts_dir)
+        self.title = title(self.spec, org=info.org, year=info.year)
+        self._tables: dict[tuple, FactsTable] = {}
+        self._inputs: tuple[list, list] | None = None
+
+    @property
+    def id(self) -> int:
+        return self.info.id
+
+    # ---- outline ----
+    def outline(self) -> list[OutlineItem]:
+        """Every section of the outline in the draft's order, with its on/off state and numbered heading."""
+        choices = dict(self.ws.outline_choices(self.id))
+        order = self._order()
+        enabled = {p.spec.id: p for p in self._plan(order, choices)}
+        by_id = {s.id: s for s in self.spec.sections}
+        return [OutlineItem(i, enabled[i].heading if i in enabled else by_id[i].heading.format(
+            year=self.info.year, next_year=self.info.year + 1, org=self.info.org, half="上半年", next_half="下半年"),
+            by_id[i].level, by_id[i].kind, choices.get(i, True), by_id[i].optional) for i in order]
+
+    def set_outline(self, order: list[str] | None = None, enabled: dict[str, bool] | None = None) -> None:
+        """Reorder sections (ids in the new order) and switch them on or off."""
+        known = [s.id for s in self.spec.sections]
+        order = list(order or self._order())
+        if sorted(order) != sorted(known):
+            raise SessionError(f"章节顺序应包含且只包含这些章节：{'、'.join(known)}。")
+        choices = dict(self.ws.outline_choices(self.id))
+        for sid, on in (enabled or {}).items():
+            if sid not in known:
+                raise SessionError(f"提纲中没有章节 {sid}；可用：{'、'.join(known)}。")
+            choices[sid] = bool(on)
+        by_id = {s.id: s for s in self.spec.sections}
+        for level, sid in ((by_id[i].level, i) for i in order):
+            if level == 2 and not any(by_id[p].level == 1 for p in order[:order.index(sid)]):
+                raise SessionError(f"“{by_id[sid].heading}”是二级标题，不能排在第一个一级标题之前。")
+        self.ws.set_outline_choices(self.id, [(i, choices.get(i, True)) for i in order])
+        self._tables.clear()
+
+    def set_skipped(self, skip: tuple[str, ...]) -> None:
+        known = {s.id for s in self.spec.sections}
+        if unknown := set(skip) - known:
+            raise SessionError(f"提纲 {self.spec.name} 中没有章节 {'、'.join(sorted(unknown))}；可用：{'、'.join(known)}。")
+        self.set_outline(enabled={s.id: s.id not in skip for s in self.spec.sections})
+
+    def _order(self) -> list[str]:
+        saved = [sid for sid, _ in self.ws.outline_choices(self.id)]
+        known = [s.id for s in self.spec.sections]
+        return [i for i in saved if i in known] + [i for i in known if i not in saved]
+
+    def _plan(self, order: list[str], choices: dict[str, bool]) -> list[PlannedSection]:
+        by_id = {s.id: s for s in self.spec.sections}
+        ordered = self.spec.model_copy(update={"sections": tuple(by_id[i] for i in order)})
+        return plan(ordered, org=self.info.org, year=self.info.year,
+                    skip=tuple(i for i in order if not choices.get(i, True)))
+
+    def planned(self) -> list[PlannedSection]:
+        """The enabled sections, numbered, in the draft's order."""
+        return self._plan(self._order(), dict(self.ws.outline_choices(self.id)))
+
+    def section(self, section_id: str) -> PlannedSection:
+        found = next((p for p in self.planned() if p.spec.id == section_id), None)
+        if found is None or found.spec.kind == "heading":
+            ids = "、".join(f"{p.spec.id}（{p.heading or '开头总述'}）" for p in self.planned() if p.spec.kind != "heading")
+            raise SessionError(f"这份稿件没有可写的章节“{section_id}”。可用：{ids}。")
+        return found
+
+    # ---- facts and notes ----
+    def fact_inputs(self) -> list[dict]:
+        return self.ws.facts(self.id)[1]
+
+    def facts_rev(self) -> int:
+        return self.ws.facts(self.id)[0]
+
+    def table(self, rev: int | None = None) -> FactsTable:
+        """The facts table: the writer's rows of a revision (default: the newest), ledger priors, derived values."""
+        rev, rows = self.ws.facts(self.id, rev) if rev else self.ws.facts(self.id)
+        notes = self.ws.notes(self.id)
+        planned = self.planned()
+        key = (rev, tuple(sorted((k, v) for k, v in notes.items())), tuple(p.heading for p in planned))
+        if key not in self._tables:
+            self._tables[key] = self._build(rows, notes, planned)
+        return self._tables[key]
+
+    def _build(self, rows: list[dict], notes: dict, planned: list[PlannedSection]) -> FactsTable:
+        given = FactsInput(rows=tuple(rows), notes=notes)
+        return facts_table(self.settings, planned, given, self.info.org, self.info.year, self.info.period)
+
+    def set_facts(self, rows: list[dict], note: str = "") -> FactsUpdate:
+        """Save a new revision of the facts (validated as a file would be) and patch the sections in place."""
+        from drafter.facts import validate_rows
+
+        clean = [dict(r) for r in validate_rows(rows, "数据表")]
+        if clean == self.fact_inputs():
+            return FactsUpdate(self.facts_rev(), report=self.table().report)
+        rev = self.ws.save_facts(self.id, clean, note)
+        return self._patch_all(rev)
+
+    def set_fact(self, indicator: str, **fields) -> FactsUpdate:
+        """Change one row (value, unit, target, next_target, prior); a new indicator is added."""
+        rows = self.fact_inputs()
+        row = next((r for r in rows if r["indicator"] == indicator), None)
+        if row is None:
+            row = {"indicator": indicator}
+            rows.append(row)
+        row.update({k: v for k, v in fields.items()})
+        return self.set_facts(rows, f"修改 {indicator}")
+
+    def import_facts(self, path: Path, given: FactsInput | None = None) -> FactsUpdate:
+        """Facts (and notes, in a YAML file) from .yaml / .csv / .xlsx, validated like the grid."""
+        given = given or read_facts(path)
+        if given.org and given.org != self.info.org or given.year and given.year != self.info.year:
+            raise FactsError(f"{path.name} 写的是 {given.org or ''}{given.year or ''}年，与这份稿件"
+                             f"（{self.info.org}{self.info.year}年）不一致。请检查文件或换一份稿件。")
+        if given.notes:
+            self._save_notes(given.notes)
+        return self.set_facts([dict(r) for r in given.rows], f"导入 {path.name}")
+
+    def import_notes(self, path: Path) -> list[str]:
+        return self._save_notes(read_notes(path))
+
+    def _save_notes(self, notes: dict[str, tuple[str, ...]]) -> list[str]:
+        """Notes under any section name, stored under the section they belong to; returns where each went."""
+        from drafter.facts import _assign_notes
+
+        report: list[str] = []
+        assigned = _assign_notes(notes, self.planned(), report)
+        current = self.ws.notes(self.id)
+        for sid, lines in assigned.items():
+            if tuple(lines) != tuple(current.get(sid, ())):
+                self.ws.save_notes(self.id, sid, list(lines))
+        return report
+
+    def notes(self) -> dict[str, tuple[str, ...]]:
+        return self.ws.notes(self.id)
+
+    def set_notes(self, section_id: str, lines: list[str] | str) -> None:
+        """The writer's notes for one section (one line each)."""
+        self.section(section_id)
+        if isinstance(lines, str):
+            lines = lines.splitlines()
+        self.ws.save_notes(self.id, section_id, [ln.strip() for ln in lines if ln.strip()])
+
+    def fact_rows(self) -> list[FactRow]:
+        """The facts-and-sources table: every figure, its derived values, and where last year's came from."""
+        table, latest = self.table(), self.ws.latest(self.id)
+        headings = {p.spec.id: p.heading or "开头总述" for p in self.planned()}
+        stated: dict[str, list[str]] = {}
+        for sid, v in latest.items():
+            for name in dict.fromkeys(s.indicator for s in v.spans):
+                if sid in headings:
+                    stated.setdefault(name, []).append(headings[sid])
+        return [FactRow(f.indicator, f.unit, f.value, f.prior, f.target, f.next_target,
+                        tuple((d.name, d.text + d.unit) for d in f.derived), f.prior_source or "",
+                        tuple(stated.get(f.indicator, ()))) for f in table.facts if f.value is not None or f.listed]
+
+    # ---- patching ----
+    def _patch_all(self, rev: int) -> FactsUpdate:
+        new = self.table(rev)
+        update = FactsUpdate(rev, report=new.report)
+        for sid, version in self.ws.latest(self.id).items():
+            if version.facts_rev == rev:
+                continue
+            result = patch.patch(version.text, self.table(version.facts_rev or None), new, self._stated(sid))
+            if result.changes:
+                self._save_patch(sid, result, rev, new)
+                update.patched[sid] = list(result.changes)
+            if result.stale:
+                self.ws.mark_stale(self.id, sid, "；".join(result.stale))
+                update.stale[sid] = list(result.stale)
+        return update
+
+    def _stated(self, section_id: str) -> set[patch.Key]:
+        """Cells the newest machine-written version of a section stated."""
+        machine = [v for v in self.ws.history(self.id, section_id) if v.origin in MACHINE_ORIGINS]
+        return {(s.indicator, s.role) for s in machine[-1].spans} if machine else set()
+
+    def _save_patch(self, section_id: str, result: patch.Patched, rev: int, table: FactsTable) -> Version:
+        note = "；".join(f"{c.indicator}：{c.old}→{c.new}" for c in result.changes)
+        findings = self.engine(table).check(result.text)
+        return self.ws.save(self.id, section_id, result.text, "patch", facts_rev=rev, findings=tuple(findings),
+                            spans=patch.spans(result.text, table), note=note)
+
+    # ---- writing ----
+    def engine(self, table: FactsTable | None = None, *, with_model: bool = True):
+        """The drafting engine over this draft's facts (tests and benchmarks use it directly)."""
+        from drafter.draft import Engine
+
+        past, context_values = self._past()
+        return Engine(self.settings, table or self.table(), self.planned(), self.title,
+                      model=self.desk.model if with_model else None, retriever=self.desk.retriever, past=past,
+                      context_values=context_values)
+
+    def _past(self) -> tuple[list, list]:
+        if self._inputs is None:
+            self._inputs = past_inputs(self.settings, self.info.org, self.info.year)
+        return self._inputs
+
+    def generate(self, sections: list[str] | None = None, *, stale: bool = False,
+                 on_event: OnEvent | None = None) -> GenerateReport:
+        """Write the sections (all, the named ones, or the stale ones): body sections in parallel, then
+        存在问题 and the opening from the saved body, then 工作打算. Each is saved as soon as it is written."""
+        planned = [p for p in self.planned() if p.spec.kind != "heading"]
+        wanted = self._wanted(planned, sections, stale)
+        report = GenerateReport()
+        lock = threading.Lock()
+
+        def emit(event: Event) -> None:
+            if on_event:
+                with lock:
+                    on_event(event)
+
+        engine, rev = self.engine(), self.facts_rev()
+        report.warnings += self.desk.warnings
+        by_prompt = {p.spec.prompt: p for p in planned if p.spec.kind == "synthesis" and p.spec.id in wanted}
+        with ThreadPoolExecutor(max_workers=self.settings.llm_concurrency) as pool:
+            body = [p for p in planned if p.spec.kind == "body" and p.spec.id in wanted]
+            self._run(pool, [(p, {}) for p in body], engine, rev, report, emit)
+            bodies = self._bodies()
+            first = [(by_prompt[k], {"bodies": bodies}) for k in ("problems", "lead") if k in by_prompt]
+            self._run(pool, first, engine, rev, report, emit)
+            if "plan" in by_prompt:
+                problems = self._text_of("problems")
+                self._run(pool, [(by_prompt["plan"], {"bodies": bodies, "problems": problems})], engine, rev,
+                          report, emit)
+        return report
+
+    def _wanted(self, planned: list[PlannedSection], sections: list[str] | None, stale: bool) -> set[str]:
+        ids = {p.spec.id for p in planned}
+        if stale:
+            return set(self.ws.stale(self.id)) & ids
+        if sections:
+            for sid in sections:
+                self.section(sid)
+            return set(sections)
+        return ids
+
+    def _run(self, pool: ThreadPoolExecutor, jobs: list, engine, rev: int, report: GenerateReport,
+             emit: OnEvent) -> None:
+        futures = [pool.submit(engine.write, p, on_event=emit, **kw) for p, kw in jobs]
+        for future in as_completed(futures):
+            result = future.result()
+            report.results[result.id] = result
+            if result.ok:
+                version = self.ws.save(self.id, result.id, result.text, result.origin, facts_rev=rev,
+                                       findings=result.findings, spans=result.spans, passages=result.passages,
+                                       prompt_hash=result.prompt_hash)
+                report.saved[result.id] = version
+                emit(Event("saved", result.id, str(version.number)))
+
+    def _bodies(self) -> list[dict]:
+        latest = self.ws.latest(self.id)
+        return [{"heading": p.heading, "text": latest[p.spec.id].text} for p in self.planned()
+                if p.spec.kind == "body" and p.spec.id in latest and latest[p.spec.id].text]
+
+    def _text_of(self, section_id: str) -> str:
+        v = self.ws.latest(self.id).get(section_id)
+        return v.text if v else ""
+
+    def messages(self, section_id: str):
+        """The exact messages a section's model call gets now (synthesis sections: from the saved body)."""
+        return self.engine(with_model=False).messages(self.section(section_id), self._bodies(),
+                                                       self._text_of("problems"))
+
+    # ---- the writer's own changes ----
+    def edit(self, section_id: str, text: str, *, base: int | None = None) -> Version:
+        """Save the writer's text as a new version. `base`: the version id the writer started from."""
+        self.section(section_id)
+        previous = self._text_of(section_id)
+        table = self.table()
+        findings = self.engine(table, with_model=False).check(text, reference=previous)
+        return self.ws.save(self.id, section_id, text.strip(), "manual", facts_rev=self.facts_rev(),
+                            findings=tuple(findings), spans=patch.spans(text, table), base=base)
+
+    def refine(self, section_id: str, instruction: str = "", *, action: str | None = None, span: str | None = None,
+               on_event: OnEvent | None = None, base: int | None = None) -> Version:
+        """A new version through the model: the writer's instruction or a quick action (扩写, 缩写 …)."""
+        section = self.section(section_id)
+        actions = quick_actions(self.settings.prompts_dir)
+        instruction = (instruction or "").strip() or actions.get(action or "", "")
+        if not instruction:
+            raise SessionError(f"请写明修改要求，或选一个快捷操作：{'、'.join(actions)}。")
+        current = self.ws.latest(self.id).get(section_id)
+        if current is None or not current.text:
+            raise SessionError(f"“{section.heading or '开头总述'}”还没有正文，请先生成。")
+        history = self.ws.chat(self.id, section_id)
+        self.ws.add_chat(self.id, section_id, "user", instruction + (f"（只改：{span}）" if span else ""))
+        result = self.engine().refine(section, current.text, instruction, span=span,
+                                       history=[t for t in history if t["role"] in ("user", "assistant")],
+                                       on_event=on_event)
+        if not result.ok:
+            self.ws.add_chat(self.id, section_id, "error", result.error or "")
+            raise SessionError(f"{result.error}（原文未改动）")
+        version = self.ws.save(self.id, section_id, result.text, "chat", facts_rev=self.facts_rev(),
+                               findings=result.findings, spans=result.spans, prompt_hash=result.prompt_hash,
+                               note=instruction, base=base if base is not None else current.id)
+        self.ws.add_chat(self.id, section_id, "assistant", result.text, version.id)
+        return version
+
+    def tidy(self, section_id: str, action: str) -> Version:
+        """Changes that need no model: apply_facts (current numbers), renumber (一是/二是), strip_hints (参考表述)."""
+        self.section(section_id)
+        current = self.ws.latest(self.id).get(section_id)
+        if current is None:
+            raise SessionError("这一部分还没有正文，请先生成。")
+        if action == "apply_facts":
+            table = self.table()
+            result = patch.patch(current.text, self.table(current.facts_rev or None), table, self._stated(section_id))
+            if result.stale:
+                self.ws.mark_stale(self.id, section_id, "；".join(result.stale))
+            if not result.changes:
+                raise SessionError("正文中的数字已是最新数据，无需更新。" if not result.stale else
+                                   "有数字无法就地更新：" + "；".join(result.stale))
+            return self._save_patch(section_id, result, self.facts_rev(), table)
+        if action not in TIDY:
+            raise SessionError(f"不认识的操作 {action}；可用：apply_facts（套用最新数据）、renumber（重新编号）、"
+                               "strip_hints（删除参考表述）。")
+        text = TIDY[action](current.text)
+        if text == current.text:
+            raise SessionError("没有需要改动的地方。")
+        return self.edit(section_id, text)
+
+    # ---- history ----
+    def history(self, section_id: str) -> list[Version]:
+        self.section(section_id)
+        return self.ws.history(self.id, section_id)
+
+    def version(self, section_id: str, number: int) -> Version:
+        versions = self.history(section_id)
+        if not 1 <= number <= len(versions):
+            raise SessionError(f"这一部分只有 {len(versions)} 个版本（1–{len(versions)}），没有第 {number} 版。")
+        return versions[number - 1]
+
+    def diff(self, section_id: str, a: int, b: int) -> list[tuple[str, str]]:
+        return textops.diff(self.version(section_id, a).text, self.version(section_id, b).text)
+
+    def restore(self, section_id: str, number: int) -> Version:
+        """A new version with an older text, its numbers brought up to the current facts where that is safe."""
+        old = self.version(section_id, number)
+        table = self.table()
+        result = patch.patch(old.text, self.table(old.facts_rev or None), table, set())
+        note = f"恢复第{number}版" + ("；数字已按最新数据更新" if result.changes else "")
+        if result.stale:
+            self.ws.mark_stale(self.id, section_id, "；".join(result.stale))
+        findings = self.engine(table, with_model=False).check(result.text)
+        return self.ws.save(self.id, section_id, result.text, "restore", facts_rev=self.facts_rev(),
+                            findings=tuple(findings), spans=patch.spans(result.text, table), note=note)
+
+    # ---- reading the draft ----
+    def sections(self) -> list[SectionState]:
+        latest, stale = self.ws.latest(self.id), self.ws.stale(self.id)
+        return [SectionState(p.spec.id, p.heading, p.spec.level, p.spec.kind, latest.get(p.spec.id),
+                             stale.get(p.spec.id)) for p in self.planned()]
+
+    def chat(self, section_id: str) -> list[dict]:
+        return self.ws.chat(self.id, section_id)
+
+    def check(self) -> list[tuple[str, Finding]]:
+        """Findings on every section's current text, and on the outline of the whole document."""
+        from drafter.checks import outline_findings
+
+        engine = self.engine(with_model=False)
+        out = [(s.id, f) for s in self.sections() if s.version for f in engine.check(s.version.text)]
+        return out + [("", f) for f in outline_findings(self.markdown(), self.planned())]
+
+    def document(self) -> ExportDocument:
+        parts = [ExportSection(s.heading, s.level, s.version.text if s.version else "") for s in self.sections()]
+        today = date.today()
+        return ExportDocument(self.title, tuple(parts), self.info.org,
+                              f"{today.year}年{today.month}月{today.day}日", tuple(self.fact_rows()))
+
+    def markdown(self) -> str:
+        from drafter.export import markdown
+
+        return markdown(self.document())
+
+    def export(self, path: Path) -> Path:
+        from drafter.export import write
+
+        return write(self.document(), Path(path), fonts=self.settings.export_fonts)
+
+
+TIDY = {"renumber": textops.renumber, "strip_hints": textops.strip_hints}
+
+
+def quick_actions(prompts_dir: Path) -> dict[str, str]:
+    """扩写 / 缩写 / 润色 / 更正式 / 补充数据 → the instruction sent (prompts/actions.yaml)."""
+    path = prompts_dir / "actions.yaml"
+    return yaml.safe_load(path.read_text("utf-8")) if path.exists() else {}
+
+
+def check_file(settings: Settings, path: Path, *, facts: Path | None = None, notes: Path | None = None,
+               org: str | None = None, year: int | None = None, period: str | None = None,
+               outline: str | None = None) -> tuple[list[Finding], FactsTable]:
+    """Check any draft or summary file against the facts table drafting would build (nothing is saved)."""
+    from drafter import checks
+    from drafter.corpus import decode, extract_text, read_bytes
+    from drafter.meta import infer_meta
+
+    data = read_bytes(path, settings.max_file_mb)
+    plain = extract_text(path, data)  # offsets point into the file itself for text files
+    text = decode(data) if path.suffix.lower() in (".md", ".txt") else plain
+    given = read_facts(facts) if facts else FactsInput()
+    if not (org or given.org) or not (year or given.year):
+        meta, _ = infer_meta(plain, [], {}, path)
+        org, year = org or meta.org, year or meta.year
+        period = period or ("h1" if meta.period == "H1" else None)
+    org, year = org or given.org, year or given.year
+    if not org or not year:
+        raise SessionError(f"看不出 {path.name} 是哪个单位哪一年的总结：请加 --org 和 --year，或 --facts 数据文件。")
+    period = normalise_period(period) or given.period or "annual"
+    spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), settings.prompts_dir)
+    planned = plan(spec, org=org, year=int(year))
+    if notes:
+        given = FactsInput(rows=given.rows, notes={**given.notes, **read_notes(notes)})
+    table = facts_table(settings, planned, given, org, int(year), period)
+    past, context_values = past_inputs(settings, org, int(year))
+    found = checks.check(text, table, planned=planned, past=past, copy_min_chars=settings.copy_min_chars,
+                         context_values=context_values)
+    return found, table
+
+
+def facts_table(settings: Settings, planned: list[PlannedSection], given: FactsInput, org: str, year: int,
+                period: str) -> FactsTable:
+    """The writer's rows and notes with the ledger's prior-year values and the derived values."""
+    from drafter.ledger import Ledger
+
+    ledger = Ledger(settings.catalog_path) if settings.catalog_path.exists() else None
+    try:
+        return build_table(planned, given, org=org, year=year, period=period, ledger=ledger)
+    finally:
+        if ledger:
+            ledger.close()
+
+
+def past_inputs(settings: Settings, org: str, year: int) -> tuple[list[tuple[str, str]], list[dict]]:
+    """(file name, text) of every past summary but the bureau's own of this year (for copy detection),
+    and the bureau's comparison figures (全省共4家), which are never local numbers."""
+    from drafter.ledger import Ledger
+
+    if not settings.catalog_path.exists():
+        return [], []
+    ledger = Ledger(settings.catalog_path)
+    try:
+        past = [(Path(r["path"]).name, r["text"]) for r in ledger.document_texts()
+                if not (r["org"] == org and r["year"] == year)]
+        context_values = [f for f in ledger.figures(org=org) if f["scope"] == "context" and f["org"] == org]
+    finally:
+        ledger.close()
+    return past, context_values

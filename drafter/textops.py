@@ -1,0 +1,79 @@
+"""Text changes that need no model: a readable character diff for Chinese, renumbering 一是/二是, and
+removing the offline drafter's （参考表述：…） hints."""
+
+import re
+from difflib import SequenceMatcher
+
+from drafter.spec import cn_ordinal
+
+HINT = re.compile(r"（参考表述：[^）]*）")
+TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[A-Za-z]+|\s+|.", re.S)  # a number changes as a whole, not digit by digit
+
+
+def diff(a: str, b: str) -> list[tuple[str, str]]:
+    """(op, text) runs from a to b, op in equal | delete | insert; tiny equal runs between changes are
+    folded into them so that a rewritten clause reads as one change, not a scatter of single characters."""
+    ta, tb = TOKEN.findall(a), TOKEN.findall(b)
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            runs.append(("delete", "".join(ta[i1:i2])))
+        if op in ("insert", "replace"):
+            runs.append(("insert", "".join(tb[j1:j2])))
+        if op == "equal":
+            runs.append(("equal", "".join(ta[i1:i2])))
+    return _merge(_fold(runs))
+
+
+def _fold(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for i, (op, text) in enumerate(runs):
+        between = 0 < i < len(runs) - 1 and runs[i - 1][0] != "equal" and runs[i + 1][0] != "equal"
+        if op == "equal" and len(text) <= 2 and between:
+            out += [("delete", text), ("insert", text)]
+        else:
+            out.append((op, text))
+    return out
+
+
+def _merge(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Adjacent runs of one kind joined; within a change, deletions first, then insertions."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(runs):
+        if runs[i][0] == "equal":
+            out.append(runs[i])
+            i += 1
+            continue
+        j = i
+        while j < len(runs) and runs[j][0] != "equal":
+            j += 1
+        gone = "".join(t for op, t in runs[i:j] if op == "delete")
+        new = "".join(t for op, t in runs[i:j] if op == "insert")
+        out += [r for r in (("delete", gone), ("insert", new)) if r[1]]
+        i = j
+    return out
+
+
+def render_diff(runs: list[tuple[str, str]]) -> str:
+    """A diff as plain text: [-删去的-]{+新增的+}."""
+    return "".join(t if op == "equal" else f"[-{t}-]" if op == "delete" else f"{{+{t}+}}" for op, t in runs)
+
+
+def renumber(text: str) -> str:
+    """一是…三是…二是 → 一是…二是…三是, counted afresh in each paragraph."""
+    out = []
+    for paragraph in text.split("\n\n"):
+        count = 0
+
+        def next_point(m: re.Match) -> str:
+            nonlocal count
+            count += 1
+            return f"{cn_ordinal(count)}是"
+
+        out.append(re.sub(r"(?:(?<=^)|(?<=[。；：:！？\n]))[一二三四五六七八九十]+是", next_point, paragraph))
+    return "\n\n".join(out)
+
+
+def strip_hints(text: str) -> str:
+    return HINT.sub("", text)
