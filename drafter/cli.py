@@ -598,6 +598,18 @@ def export(
     console.print(f"已写出：{_desk(offline_model=True).open(draft_id).export(out)}")
 
 
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option("--host", help="监听地址；默认只在本机可用。")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口。")] = 7860,
+    insecure: Annotated[bool, typer.Option("--insecure", help="允许在非本机地址上不登录使用（不建议）。")] = False,
+) -> None:
+    """The writer's workbench in the browser."""
+    from drafter.ui import serve
+
+    serve(_settings(), host=host, port=port, insecure=insecure)
+
+
 def main() -> None:
     """Entry point: run the app, printing DrafterErrors as one line without a traceback."""
     try:
