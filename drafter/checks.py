@@ -300,23 +300,44 @@ def stock_phrases() -> tuple[str, ...]:
     return tuple(yaml.safe_load(text))
 
 
-def copied_findings(text: str, past: list[tuple[str, str]], min_chars: int, table: FactsTable | None = None
-                    ) -> list[Finding]:
+class PastTexts:
+    """Past summaries with their runs of n characters indexed (by hash), built once per length and shared
+    by every check of a session, so a check costs the length of the text checked, not of the corpus."""
+
+    def __init__(self, past: list[tuple[str, str]]):
+        self.past = list(past)
+        self._grams: dict[int, dict[int, int]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.past)
+
+    def grams(self, n: int) -> dict[int, int]:
+        """hash of every n-character run (spaces removed) -> index of the first past text holding it."""
+        if n not in self._grams:
+            index: dict[int, int] = {}
+            for k, (_, text) in enumerate(self.past):
+                compact, _ = _compact(text)
+                for i in range(len(compact) - n + 1):
+                    index.setdefault(hash(compact[i:i + n]), k)
+            self._grams[n] = index
+        return self._grams[n]
+
+
+def copied_findings(text: str, past: "PastTexts | list[tuple[str, str]]", min_chars: int,
+                    table: FactsTable | None = None) -> list[Finding]:
     """Runs of at least `min_chars` characters shared with a past summary (spaces ignored), outside the
     writer's own notes and the stock formulae."""
+    past = past if isinstance(past, PastTexts) else PastTexts(past)
     compact, positions = _compact(text)
     if len(compact) < min_chars:
         return []
     allowed = set(stock_phrases()) | {line for lines in (table.notes.values() if table else ()) for line in lines}
-    grams = {compact[i:i + min_chars] for i in range(len(compact) - min_chars + 1)}
+    index = past.grams(min_chars)
     hits: dict[int, str] = {}
-    for name, past_text in past:
-        past_compact, _ = _compact(past_text)
-        for i in range(len(past_compact) - min_chars + 1):
-            gram = past_compact[i:i + min_chars]
-            if gram in grams:
-                for j in _positions(compact, gram):
-                    hits.setdefault(j, name)
+    for i in range(len(compact) - min_chars + 1):
+        k = index.get(hash(compact[i:i + min_chars]))
+        if k is not None:
+            hits[i] = past.past[k][0]
     out = []
     for start, end, name in _runs(hits, min_chars):
         run = compact[start:end]
@@ -331,14 +352,6 @@ def copied_findings(text: str, past: list[tuple[str, str]], min_chars: int, tabl
 def _compact(text: str) -> tuple[str, list[int]]:
     keep = [(i, c) for i, c in enumerate(text) if not c.isspace()]
     return "".join(c for _, c in keep), [i for i, _ in keep]
-
-
-def _positions(text: str, gram: str) -> list[int]:
-    out, i = [], text.find(gram)
-    while i >= 0:
-        out.append(i)
-        i = text.find(gram, i + 1)
-    return out
 
 
 def _runs(hits: dict[int, str], n: int) -> list[tuple[int, int, str]]:

@@ -186,9 +186,9 @@ class Engine:
         if wrong and self.model is not None:
             emit(Event("repair", section.spec.id, "；".join(f.message for f in wrong)))
             try:
-                repaired = clean(stream(self.model, self._repair_messages(section, text, wrong)), section)
+                repaired = self._ask(self._repair_messages(section, text, wrong), section, None)
             except ModelError:
-                repaired = ""  # the first text stays; its numbers are still guarded below
+                repaired = ""  # an empty, refused or failed repair: the first text stays, still guarded below
             if repaired:
                 again = self.check(repaired)
                 if sum(f.kind in REPAIR_KINDS for f in again) <= len(wrong):

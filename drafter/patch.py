@@ -49,16 +49,18 @@ class Patched:
     stale: tuple[str, ...]  # reasons the section needs a redraft
 
 
-def bind(text: str, table: FactsTable) -> list[Binding]:
+def bind(text: str, table: FactsTable, allowed: list[Source] | None = None) -> list[Binding]:
     """Every number of the text with the value of a facts-table cell, and the cells it states (empty when
     the sentence names none of the candidates: then it is not bound, only noticed)."""
-    table_sources = [s for s in sources(table) if s.indicator]
-    note_sources = [s for s in sources(table) if s.role == "note"]
+    allowed = sources(table) if allowed is None else allowed
+    table_sources = [s for s in allowed if s.indicator]
+    note_sources = [s for s in allowed if s.role == "note"]
     out = []
     for m in mentions(text):
         fitting = {(s.indicator, s.key) for s in table_sources if _fits(m, s)}
         if fitting:
             keys = _nearest(text, m.start, fitting)
+            keys |= _also_named(text, m.start, fitting - keys, keys)
             noted = any(_fits(m, s) for s in note_sources)
             out.append(Binding(m.start, m.end, text[m.start:m.end], frozenset(keys), frozenset(fitting), noted))
     return out
@@ -99,6 +101,20 @@ def _nearest(text: str, pos: int, keys: set[Key]) -> set[Key]:
     return _by_role(named, before)
 
 
+def _also_named(text: str, pos: int, others: set[Key], chosen: set[Key]) -> set[Key]:
+    """Other candidates about a different thing named in the same clause (新增高新技术企业和科技型中小企业
+    各30家): the number may state either, so it is ambiguous, never guessed."""
+    start = max(text.rfind(c, 0, pos) for c in "，,；;。！？\n") + 1
+    clause = text[start:pos + 12]
+    nouns = {_noun(k[0]) for k in chosen}
+    return {k for k in others if _noun(k[0]) not in nouns and _noun(k[0]) in clause}
+
+
+def _noun(name: str) -> str:
+    """What an indicator counts: 新增高新技术企业 and 高新技术企业总数 both count 高新技术企业."""
+    return re.sub(r"^(?:新增|净增|新认定|累计)|(?:总数|总量|入库数|数量|数)$", "", name)
+
+
 def _by_role(keys: set[Key], before: str) -> set[Key]:
     """Same indicator, same value in two roles (value 100, target 100): the wording decides."""
     if len(keys) <= 1:
@@ -136,54 +152,68 @@ def changed(old: FactsTable, new: FactsTable) -> dict[Key, tuple[str, float, str
     return {k: b.get(k) for k in a.keys() | b.keys() if (a.get(k) or ("",))[0] != (b.get(k) or ("",))[0]}
 
 
+class Patcher:
+    """Moves texts from one facts table to the next; the tables' differences are worked out once."""
+
+    def __init__(self, old: FactsTable, new: FactsTable):
+        self.old, self.new = old, new
+        self.diff = changed(old, new)
+        self._sources = sources(old)
+        self._cells = cells(old)
+
+    def apply(self, text: str, stated: set[Key] = frozenset()) -> Patched:
+        """Rewrite the numbers of `text` that state changed cells. `stated`: cells an earlier machine-written
+        version of the section stated, so that a statement the writer rewrote is noticed, not missed."""
+        if not self.diff:
+            return Patched(text, (), ())
+        bindings = bind(text, self.old, self._sources)
+        edits, changes, stale = [], [], []
+        for b in bindings:
+            hit = b.keys & self.diff.keys()
+            if not b.keys and b.candidates & self.diff.keys() and not b.noted:
+                names = "、".join(sorted({i for i, _ in b.candidates & self.diff.keys()}))
+                stale.append(f"“{b.text}”与{names}的原数值相同，但句中没有点明指标，请核对是否要改。")
+            if not hit:
+                continue
+            if len(b.keys) > 1:
+                names = "、".join(sorted(f"{i}（{_ROLE.get(r, r)}）" for i, r in b.keys))
+                stale.append(f"“{b.text}”可能是{names}中的任一个，无法确定是否要改。")
+                continue
+            key = next(iter(hit))
+            replacement, reason = _replacement(text, b, key, self.old, self.diff[key], self._cells[key][1])
+            if reason:
+                stale.append(reason)
+            else:
+                edits.append(replacement)
+                changes.append(Change(key[0], key[1], b.text, replacement[2] + text[replacement[1]:b.end]))
+        bound = {k for b in bindings for k in b.keys}
+        for key in sorted((stated & self.diff.keys()) - bound):
+            stale.append(f"原稿中{key[0]}（{_ROLE.get(key[1], key[1])}）的表述已被改写，找不到可以就地更新的数字。")
+        for start, end, value in sorted(edits, reverse=True):
+            text = text[:start] + value + text[end:]
+        return Patched(text, tuple(changes), tuple(stale))
+
+
 def patch(text: str, old: FactsTable, new: FactsTable, stated: set[Key] = frozenset()) -> Patched:
-    """Rewrite the numbers of `text` that state changed cells. `stated`: cells an earlier machine-written
-    version of the section stated, so that a statement the writer rewrote is noticed, not missed."""
-    diff = changed(old, new)
-    if not diff:
-        return Patched(text, (), ())
-    bindings = bind(text, old)
-    edits, changes, stale = [], [], []
-    for b in bindings:
-        hit = b.keys & diff.keys()
-        if not b.keys and b.candidates & diff.keys() and not b.noted:
-            names = "、".join(sorted({i for i, _ in b.candidates & diff.keys()}))
-            stale.append(f"“{b.text}”与{names}的原数值相同，但句中没有点明指标，请核对是否要改。")
-        if not hit:
-            continue
-        if len(b.keys) > 1:
-            names = "、".join(sorted(f"{i}（{_ROLE.get(r, r)}）" for i, r in b.keys))
-            stale.append(f"“{b.text}”可能是{names}中的任一个，无法确定是否要改。")
-            continue
-        key = next(iter(hit))
-        replacement, reason = _replacement(text, b, key, old, new, diff[key])
-        if reason:
-            stale.append(reason)
-        else:
-            edits.append(replacement)
-            changes.append(Change(key[0], key[1], b.text, replacement[2] + text[replacement[1]:b.end]))
-    bound = {k for b in bindings for k in b.keys}
-    for key in sorted((stated & diff.keys()) - bound):
-        stale.append(f"原稿中{key[0]}（{_ROLE.get(key[1], key[1])}）的表述已被改写，找不到可以就地更新的数字。")
-    for start, end, value in sorted(edits, reverse=True):
-        text = text[:start] + value + text[end:]
-    return Patched(text, tuple(changes), tuple(stale))
+    """One text moved from the old facts table to the new one (see Patcher.apply)."""
+    return Patcher(old, new).apply(text, stated)
 
 
 _ROLE = {"value": "本年值", "target": "目标", "next_target": "下年目标", "prior": "上年值"}
 
 
-def _replacement(text: str, b: Binding, key: Key, old: FactsTable, new: FactsTable, cell
+def _replacement(text: str, b: Binding, key: Key, old: FactsTable, cell, old_value: float
                  ) -> tuple[tuple[int, int, str], str | None]:
     """(start, end, new text) for one bound number, or the reason it cannot be rewritten safely."""
     indicator, role = key
     if cell is None:
-        fact = new.find(indicator)
+        fact = old.find(indicator)
         if role == "value" and fact is not None:
-            return (b.start, b.end, pending(fact, new)), None
+            return (b.start, b.end, pending(fact, old)), None
         return (0, 0, ""), f"{indicator}（{_ROLE.get(role, role)}）已无法计算，“{b.text}”需要改写。"
     new_text, value, unit = cell
-    old_value = cells(old)[key][1]
+    if re.search(r"[余多]", b.text) or re.search(r"(?:近|约|超过|逾|接近|将近|不到|不足)$", text[max(0, b.start - 2):b.start]):
+        return (0, 0, ""), f"“{b.text}”是约数的写法，{indicator}改为{new_text}{unit}后需要人工确认怎么写。"
     number = re.match(r"[\d,.]+", b.text)
     if number is None:  # a Chinese numeral (十二家): rewrite it as digits
         number_len = len(re.match(r"[零〇一二两三四五六七八九十百千]+", b.text).group(0))

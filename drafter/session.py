@@ -336,10 +336,14 @@ class DraftSession:
     def _patch_all(self, rev: int) -> FactsUpdate:
         new = self.table(rev)
         update = FactsUpdate(rev, report=new.report)
+        patchers: dict[int, patch.Patcher] = {}
+        stated = self._stated()
         for sid, version in self.ws.latest(self.id).items():
             if version.facts_rev == rev:
                 continue
-            result = patch.patch(version.text, self.table(version.facts_rev or None), new, self._stated(sid))
+            if version.facts_rev not in patchers:
+                patchers[version.facts_rev] = patch.Patcher(self.table(version.facts_rev or None), new)
+            result = patchers[version.facts_rev].apply(version.text, stated.get(sid, set()))
             if result.changes:
                 self._save_patch(sid, result, rev, new)
                 update.patched[sid] = list(result.changes)
@@ -348,10 +352,10 @@ class DraftSession:
                 update.stale[sid] = list(result.stale)
         return update
 
-    def _stated(self, section_id: str) -> set[patch.Key]:
-        """Cells the newest machine-written version of a section stated."""
-        machine = [v for v in self.ws.history(self.id, section_id) if v.origin in MACHINE_ORIGINS]
-        return {(s.indicator, s.role) for s in machine[-1].spans} if machine else set()
+    def _stated(self) -> dict[str, set[patch.Key]]:
+        """Cells the newest machine-written version of each section stated."""
+        machine = self.ws.latest(self.id, MACHINE_ORIGINS)
+        return {sid: {(s.indicator, s.role) for s in v.spans} for sid, v in machine.items()}
 
     def _save_patch(self, section_id: str, result: patch.Patched, rev: int, table: FactsTable) -> Version:
         note = "；".join(f"{c.indicator}：{c.old}→{c.new}" for c in result.changes)
@@ -371,7 +375,10 @@ class DraftSession:
 
     def _past(self) -> tuple[list, list]:
         if self._inputs is None:
-            self._inputs = past_inputs(self.settings, self.info.org, self.info.year)
+            from drafter.checks import PastTexts
+
+            past, context_values = past_inputs(self.settings, self.info.org, self.info.year)
+            self._inputs = (PastTexts(past), context_values)
         return self._inputs
 
     def generate(self, sections: list[str] | None = None, *, stale: bool = False,
@@ -483,7 +490,8 @@ class DraftSession:
             raise SessionError("这一部分还没有正文，请先生成。")
         if action == "apply_facts":
             table = self.table()
-            result = patch.patch(current.text, self.table(current.facts_rev or None), table, self._stated(section_id))
+            result = patch.patch(current.text, self.table(current.facts_rev or None), table,
+                                 self._stated().get(section_id, set()))
             if result.stale:
                 self.ws.mark_stale(self.id, section_id, "；".join(result.stale))
             if not result.changes:

@@ -71,7 +71,7 @@ def renumber(text: str) -> str:
             count += 1
             return f"{cn_ordinal(count)}是"
 
-        out.append(re.sub(r"(?:(?<=^)|(?<=[。；：:！？\n]))[一二三四五六七八九十]+是", next_point, paragraph))
+        out.append(re.sub(r"(?:(?<=^)|(?<=[。；：:！？）\n]))[一二三四五六七八九十]+是", next_point, paragraph))
     return "\n\n".join(out)
 
 

@@ -233,12 +233,15 @@ class Workspace:
             self.touch(db, draft_id)
             return self._version(db, db.execute("SELECT * FROM versions WHERE id = ?", (cur.lastrowid,)).fetchone())
 
-    def latest(self, draft_id: int) -> dict[str, Version]:
-        """The newest version of every section of a draft."""
+    def latest(self, draft_id: int, origins: tuple[str, ...] | None = None) -> dict[str, Version]:
+        """The newest version of every section of a draft (of these origins only, when given)."""
+        where = f" AND source IN ({','.join('?' * len(origins))})" if origins else ""
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM versions WHERE id IN "
-                              "(SELECT MAX(id) FROM versions WHERE draft_id = ? GROUP BY section)", (draft_id,))
-            return {r["section"]: self._version(db, r) for r in rows}
+            rows = db.execute(
+                "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY section ORDER BY id) AS n FROM versions"
+                f" WHERE draft_id = ?) WHERE id IN (SELECT MAX(id) FROM versions WHERE draft_id = ?{where} GROUP BY section)",
+                (draft_id, draft_id, *(origins or ())))
+            return {r["section"]: _to_version(r, r["n"]) for r in rows}
 
     def history(self, draft_id: int, section: str) -> list[Version]:
         with self._connect() as db:

@@ -1,3 +1,4 @@
+import os
 import socket
 from pathlib import Path
 
@@ -23,6 +24,14 @@ def no_network(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def no_drafter_environment(monkeypatch):
+    """Every test, and every subprocess it starts, sees no DRAFTER_* variable unless it sets one itself:
+    an endpoint exported in the developer's shell must never be reached from the suite."""
+    for name in [n for n in os.environ if n.startswith("DRAFTER_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

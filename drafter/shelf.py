@@ -1,0 +1,233 @@
+"""The corpus side of the session layer: past summaries added, listed, previewed, corrected and removed.
+
+Functions over Settings, for the UI's 语料库 tab (the CLI has `drafter ingest`). Uploaded files are copied
+into the corpus folder under a safe name, then ingested; corrections of a document's org/year/period go
+into its sidecar `NAME.meta.yaml`, as README "Your own past summaries" describes.
+"""
+
+import re
+import shutil
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from drafter.config import Settings
+from drafter.corpus import SUPPORTED
+from drafter.errors import CorpusError
+from drafter.ingest import IngestReport, ingest
+from drafter.ledger import Ledger
+from drafter.meta import PERIODS, sidecar_path
+from drafter.retrieve import IndexReport, Progress, build_index
+
+REMOVED = ".removed"  # inside the corpus folder; ingest skips dot folders, so removed files stay out
+PERIOD_NAMES = {"annual": "全年", "H1": "上半年", "other": "其他"}
+_writing = threading.Lock()  # the catalog and the index take one writer at a time
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    path: str
+    name: str
+    org: str | None
+    year: int | None
+    period: str | None
+    title: str | None
+    sections: int
+    figures: int
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Preview:
+    document: DocumentRow
+    outline: tuple[str, ...]  # headings as written, indented by level
+    figures: tuple[dict, ...]  # indicator, value, unit, kind, scope, sentence
+
+
+@dataclass(frozen=True)
+class Stats:
+    documents: int
+    passages: int
+    figures: int
+
+
+def documents(settings: Settings) -> list[DocumentRow]:
+    """Every ingested document with its metadata, counts and what is missing from it."""
+    if not settings.catalog_path.exists():
+        return []
+    ledger = Ledger(settings.catalog_path)
+    try:
+        counts = {d["path"]: d for d in ledger.documents()}
+        stored = ledger.stored_documents()
+    finally:
+        ledger.close()
+    rows = [_row(path, meta, sections, counts[path]) for _, path, _, meta, sections in stored]
+    return sorted(rows, key=lambda r: (r.org or "", r.year or 0, r.name))
+
+
+def _row(path: str, meta, sections, counts: dict) -> DocumentRow:
+    missing = [label for label, value in (("单位", meta.org), ("年度", meta.year), ("期间", meta.period)) if not value]
+    warnings = [f"看不出{'、'.join(missing)}：请在下方补填"] if missing else []
+    if not any(s.level >= 1 for s in sections):
+        warnings.append("没有识别出标题，全文作为一节")
+    return DocumentRow(path, Path(path).name, meta.org, meta.year, meta.period, meta.title, counts["sections"],
+                       counts["figures"], tuple(warnings))
+
+
+def stats(settings: Settings) -> Stats:
+    """How much the index holds: documents, passages, figures."""
+    if not settings.catalog_path.exists():
+        return Stats(0, 0, 0)
+    ledger = Ledger(settings.catalog_path)
+    try:
+        docs = ledger.documents()
+        return Stats(len(docs), len(ledger.passage_ids()), sum(d["figures"] for d in docs))
+    finally:
+        ledger.close()
+
+
+def preview(settings: Settings, path: str) -> Preview:
+    """One document as it was parsed: its outline and the figures read from it."""
+    row = next((d for d in documents(settings) if d.path == path), None)
+    if row is None:
+        raise CorpusError(f"语料库中没有“{Path(path).name}”，可能已被移除。请刷新列表。")
+    ledger = Ledger(settings.catalog_path)
+    try:
+        sections = next(s for _, p, _, _, s in ledger.stored_documents() if p == path)
+        figures = [f for f in ledger.figures(org=row.org) if f["path"] == path]
+    finally:
+        ledger.close()
+    outline = tuple("　" * max(s.level - 1, 0) + s.heading for s in sections if s.level >= 1)
+    keys = ("indicator", "value", "unit", "kind", "scope", "sentence")
+    return Preview(row, outline, tuple({k: f[k] for k in keys} for f in figures))
+
+
+def add(settings: Settings, files: list[Path], *, on_file: Callable[[Path, int, int], None] | None = None,
+        on_embed: Progress | None = None) -> IngestReport:
+    """Copy files into the corpus folder under safe names and ingest them."""
+    if not files:
+        raise CorpusError("请先选择要上传的文件（.txt .md .docx .pdf .html，或装有 LibreOffice 时的 .doc）。")
+    folder = Path(settings.corpus_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    targets = [_place(Path(f), folder) for f in files]
+    with _writing:
+        return ingest(settings, targets, on_file=on_file, on_embed=on_embed)
+
+
+def _place(source: Path, folder: Path) -> Path:
+    """The copy of an upload in the corpus folder; a different file of the same name gets -2, -3 …"""
+    name = safe_name(source.name)
+    target = folder / name
+    stem, suffix, n = target.stem, target.suffix, 2
+    while target.exists() and target.read_bytes() != source.read_bytes():
+        target, n = folder / f"{stem}-{n}{suffix}", n + 1
+    if not target.exists():
+        shutil.copyfile(source, target)
+    return target
+
+
+def safe_name(name: str) -> str:
+    """A plain file name from whatever a browser sent: no folders, no `..`, no control or reserved characters."""
+    name = unicodedata.normalize("NFC", re.split(r"[\\/]", name)[-1])
+    name = re.sub(r'[\x00-\x1f\x7f<>:"|?*]', "", name).strip().lstrip(".").strip()
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = stem[:100].strip() or "未命名"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def remove(settings: Settings, path: str) -> IndexReport:
+    """Forget a document; a file inside the corpus folder is moved to its .removed folder, not deleted."""
+    with _writing:
+        ledger = Ledger(settings.catalog_path)
+        try:
+            if path not in ledger.paths():
+                raise CorpusError(f"语料库中没有“{Path(path).name}”，可能已被移除。请刷新列表。")
+            ledger.remove(path)
+        finally:
+            ledger.close()
+        _set_aside(Path(path), Path(settings.corpus_dir))
+        return build_index(settings)
+
+
+def _set_aside(file: Path, corpus: Path) -> None:
+    if not file.exists() or not file.resolve().is_relative_to(corpus.resolve()):
+        return
+    trash = corpus / REMOVED
+    trash.mkdir(exist_ok=True)
+    for item in (file, sidecar_path(file)):
+        if item.exists():
+            item.replace(trash / item.name)
+
+
+def set_meta(settings: Settings, path: str, org: str | None, year: int | str | None, period: str | None
+             ) -> IngestReport:
+    """Write what the parser could not read into the sidecar NAME.meta.yaml and ingest the file again."""
+    file = Path(path)
+    if not file.exists():
+        raise CorpusError(f"找不到文件 {path}，无法写入补充信息。请重新上传该文件。")
+    values = _meta_values(org, year, period)
+    sidecar = sidecar_path(file)
+    current = yaml.safe_load(sidecar.read_text("utf-8")) if sidecar.exists() else {}
+    merged = {**(current if isinstance(current, dict) else {}), **values}
+    with _writing:
+        sidecar.write_text(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False), "utf-8")
+        return ingest(settings, [file])
+
+
+def _meta_values(org: str | None, year: int | str | None, period: str | None) -> dict:
+    values: dict = {}
+    if org and org.strip():
+        values["org"] = org.strip()
+    if year not in (None, ""):
+        try:
+            values["year"] = int(float(str(year)))
+        except ValueError as e:
+            raise CorpusError(f"年度“{year}”不是数字，请写四位年份，如 2023。") from e
+        if not 1949 <= values["year"] <= 2100:
+            raise CorpusError(f"年度“{year}”不像年份，请写四位年份，如 2023。")
+    if period:
+        if period not in PERIODS:
+            raise CorpusError(f"期间应为 {'、'.join(PERIOD_NAMES.values())} 之一。")
+        values["period"] = period
+    if not values:
+        raise CorpusError("请至少填写单位、年度或期间中的一项。")
+    return values
+
+
+# The parser reports in English (the CLI's language); the writer reads these in Chinese.
+_REASONS = (
+    (r"same content as (.+); skipped as a duplicate", r"与 \1 内容相同，作为重复文件跳过"),
+    (r"unsupported file type '([^']*)'.*", r"不支持的文件类型 \1；请用 .txt .md .docx .pdf .html（或 .doc）"),
+    (r"only (\d+) characters of text after cleaning.*", r"清理后只剩 \1 个字，没有可用的内容"),
+    (r"file is empty", "文件是空的"),
+    (r"([\d.]+) MB is over the ([\d.]+) MB limit.*", r"文件 \1 MB，超过 \2 MB 的上限；请拆分文件或调大 DRAFTER_MAX_FILE_MB"),
+    (r"not a text file.*", "不是文本文件（二进制数据或无法识别的编码），请另存为 UTF-8 文本"),
+    (r"not a valid \.docx file.*", "不是有效的 .docx 文件，请用 Word 或 WPS 重新保存"),
+    (r"the \.docx contains no text", ".docx 中没有文字"),
+    (r"not a readable PDF.*", "PDF 无法读取，请重新导出或另存为 .docx"),
+    (r"the PDF has no text layer.*", "PDF 没有文字层（可能是扫描件），请先做文字识别或提供 .docx"),
+    (r"\.doc needs LibreOffice.*", ".doc 需要 LibreOffice 才能转换，或请另存为 .docx"),
+    (r"LibreOffice .*", ".doc 转换失败，文件可能已损坏；请另存为 .docx"),
+    (r"permission denied.*", "没有读取权限"),
+    (r"cannot read (\S+\.meta\.yaml).*", r"补充信息文件 \1 无法读取，请检查其格式"),
+    (r"(org|year|period) not found.*", "看不出单位、年度或期间：请补填"),
+    (r"no headings found.*", "没有识别出标题，全文作为一节"),
+)
+
+
+def explain(reason: str) -> str:
+    """A parser's reason for skipping a file (or a warning about it), in Chinese."""
+    for pattern, chinese in _REASONS:
+        if re.fullmatch(pattern, reason, flags=re.S):
+            return re.sub(pattern, chinese, reason, flags=re.S)
+    return f"无法读取（{reason}）"
+
+
+def supported(name: str) -> bool:
+    return Path(name).suffix.lower() in SUPPORTED

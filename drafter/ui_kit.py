@@ -1,0 +1,245 @@
+"""What every tab of the UI shares: the process-wide Desk, error handling, Chinese labels and HTML rendering."""
+
+import functools
+import html
+import inspect
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+# Before gradio is imported (the other UI modules take `gr` from here): no analytics, no Hub lookups.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+import gradio as gr  # noqa: E402
+
+from drafter.config import Settings  # noqa: E402
+from drafter.errors import DrafterError  # noqa: E402
+from drafter.models import Event, Finding  # noqa: E402
+from drafter.session import Desk, DraftSession, SectionState, SessionError  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
+           "restore": "恢复旧版"}
+FINDINGS = {"unverified_number": "数字无来源", "inconsistent_prior": "上年数不一致", "target_as_actual": "目标写成已完成",
+            "context_as_local": "对比数当成本地数", "copied_text": "照抄往年", "placeholder": "占位符", "pending": "待核实",
+            "plan_as_done": "计划写成已完成", "outline": "提纲"}
+ROLES = {"value": "本年值", "target": "目标", "next_target": "下年目标", "prior": "上年值", "增量": "净增",
+         "同比增长": "同比增长", "提高": "提高", "完成率": "完成率"}
+NO_DRAFT = "请先在“稿件”页新建或打开一份稿件。"
+
+
+class Hub:
+    """The Desk every browser of this process shares; replaced when the corpus changes, so that new
+    drafting runs search the new index (a Desk builds its retriever once)."""
+
+    def __init__(self, settings: Settings, desk: Desk | None = None):
+        self.settings = settings
+        self.desk = desk or Desk(settings)
+
+    def session(self, draft_id: int | None) -> DraftSession:
+        if not draft_id:
+            raise SessionError(NO_DRAFT)
+        return self.desk.open(int(draft_id))
+
+    def corpus_changed(self) -> None:
+        self.desk = Desk(self.settings)
+
+
+def guarded(fn: Callable) -> Callable:
+    """A handler whose DrafterErrors show as a readable message and whose bugs never show a traceback."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def stream(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 — every failure reaches the writer as one readable line
+                raise _readable(e) from e
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001
+            raise _readable(e) from e
+    return call
+
+
+def _readable(e: Exception) -> Exception:
+    if isinstance(e, gr.Error):
+        return e
+    if isinstance(e, DrafterError):
+        return gr.Error(str(e), title="无法完成", print_exception=False)
+    log.exception("UI handler failed")
+    return gr.Error(f"内部错误（{type(e).__name__}），操作没有完成。请把运行 drafter ui 的终端里的错误信息发给维护人员。",
+                    title="内部错误")
+
+
+def warn(message: str) -> None:
+    gr.Warning(message, title="提醒")
+
+
+def info(message: str) -> None:
+    gr.Info(message, title="完成")
+
+
+# ---- streaming: the session calls on_event from worker threads; a handler yields page updates ----
+
+class Bridge:
+    """Run `work(on_event)` in a thread and hand its events over in batches, `interval` seconds apart at most."""
+
+    def __init__(self, work: Callable[[Callable[[Event], None]], object], interval: float = 0.15):
+        self._events: queue.Queue = queue.Queue()
+        self._interval = interval
+        self._outcome: dict = {}
+        threading.Thread(target=self._run, args=(work,), daemon=True).start()
+
+    def _run(self, work) -> None:
+        try:
+            self._outcome["result"] = work(self._events.put)
+        except Exception as e:  # noqa: BLE001 — handed to the handler's thread, which reports it
+            self._outcome["error"] = e
+        finally:
+            self._events.put(None)
+
+    def __iter__(self) -> Iterator[list[Event]]:
+        finished = False
+        while not finished:
+            batch = [self._events.get()]
+            deadline = time.monotonic() + self._interval
+            while batch[-1] is not None and (left := deadline - time.monotonic()) > 0:
+                try:
+                    batch.append(self._events.get(timeout=left))
+                except queue.Empty:
+                    break
+            finished = batch[-1] is None
+            yield [e for e in batch if e is not None]
+
+    @property
+    def result(self):
+        """The work's return value; its exception is raised here."""
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome.get("result")
+
+
+STATUS = {"queued": "排队中", "writing": "生成中…", "repair": "核对后修改中…", "done": "已完成", "failed": "生成失败",
+          "saved": "已保存", "kept": "", "empty": "尚未生成"}
+
+
+class Live:
+    """The page's view of a drafting run: every section's status and its text so far."""
+
+    def __init__(self, states: list[SectionState], wanted: set[str]):
+        self.states = [s for s in states if s.kind != "heading"]
+        self.status = {s.id: "queued" if s.id in wanted else "kept" if s.version else "empty" for s in self.states}
+        self.kept = {s.id: s.version.text if s.version else "" for s in self.states}
+        self.text = dict(self.kept)
+        self.note = {s.id: _kept_note(s) for s in self.states}
+
+    def apply(self, events: list[Event]) -> None:
+        for e in events:
+            if e.kind == "started":
+                self.status[e.section], self.text[e.section], self.note[e.section] = "writing", "", ""
+            elif e.kind == "delta":
+                self.text[e.section] += e.text
+            elif e.kind == "repair":
+                self.status[e.section], self.note[e.section] = "repair", e.text
+            elif e.kind == "done":
+                self.status[e.section], self.text[e.section] = "done", e.text
+            elif e.kind == "failed":
+                self.status[e.section], self.note[e.section] = "failed", f"{e.text}（保留原有文字）"
+                self.text[e.section] = self.kept[e.section]
+            elif e.kind == "saved":
+                self.status[e.section], self.note[e.section] = "saved", f"第{e.text}版"
+
+    def html(self) -> str:
+        return "<div class='live'>" + "".join(self._card(s) for s in self.states) + "</div>"
+
+    def _card(self, s: SectionState) -> str:
+        status = self.status[s.id]
+        badge = " · ".join(x for x in (STATUS[status], self.note[s.id]) if x)
+        body = esc(self.text[s.id]) or "<span class='muted'>（无正文）</span>"
+        return (f"<div class='live-section' data-section='{s.id}' data-status='{status}'>"
+                f"<div class='live-head'><b>{esc(heading(s.heading))}</b><span class='badge {status}'>{esc(badge)}</span>"
+                f"</div><div class='live-text'>{body}</div></div>")
+
+
+def _kept_note(s: SectionState) -> str:
+    if s.stale:
+        return f"需重新生成：{s.stale}"
+    return f"第{s.version.number}版 · {ORIGINS.get(s.version.origin, s.version.origin)}" if s.version else ""
+
+
+# ---- rendering ----
+
+def esc(text: str) -> str:
+    return html.escape(text or "", quote=True)
+
+
+def heading(text: str) -> str:
+    """A section's heading; the untitled opening paragraph has a name too."""
+    return text or "开头总述段"
+
+
+def number(value: float | None) -> str:
+    """A cell of the facts grid: 98, 5.3, 1234567 — never 98.0 or 1.2e+06."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def marked(text: str, findings: tuple[Finding, ...]) -> str:
+    """A section's text with each finding marked, then the list of findings with what to do."""
+    if not text:
+        return "<p class='muted'>这一部分还没有正文。</p>"
+    out, pos = [], 0
+    for f in sorted(findings, key=lambda f: f.start):
+        start = f.start if text[f.start:f.end] == f.text else text.find(f.text, pos)
+        if start < pos or not f.text:
+            continue  # overlapping or no longer in the text: listed below only
+        end = start + len(f.text)
+        out += [esc(text[pos:start]), f"<mark class='finding {f.kind}' title='{esc(f.message)}'>{esc(text[start:end])}</mark>"]
+        pos = end
+    out.append(esc(text[pos:]))
+    body = f"<div class='draft-text'>{''.join(out)}</div>"
+    if not findings:
+        return body + "<p class='ok'>核对：没有发现问题。</p>"
+    items = "".join(f"<li><b>{FINDINGS.get(f.kind, f.kind)}</b>　“{esc(f.text)}”：{esc(f.message)}"
+                    + (f"<br><span class='fix'>建议：{esc(f.suggestion)}</span>" if f.suggestion else "") + "</li>"
+                    for f in findings)
+    return body + f"<p>核对发现 {len(findings)} 处问题：</p><ol class='findings'>{items}</ol>"
+
+
+def diff_html(runs: list[tuple[str, str]]) -> str:
+    """Deletions struck through in red, insertions in green."""
+    parts = {"equal": "{}", "delete": "<del>{}</del>", "insert": "<ins>{}</ins>"}
+    body = "".join(parts[op].format(esc(text)) for op, text in runs)
+    return f"<div class='diff draft-text'>{body or '（两个版本相同）'}</div>"
+
+
+CSS = """
+.muted { color: #6b7280; }
+.ok { color: #15803d; }
+.draft-text { white-space: pre-wrap; line-height: 1.9; font-size: 15px; }
+mark.finding { background: #fde68a; border-bottom: 2px solid #d97706; padding: 0 1px; }
+mark.finding.unverified_number, mark.finding.target_as_actual, mark.finding.plan_as_done { background: #fecaca; border-color: #dc2626; }
+ol.findings li { margin: 4px 0; }
+ol.findings .fix { color: #1d4ed8; }
+.diff del { color: #b91c1c; background: #fee2e2; text-decoration: line-through; }
+.diff ins { color: #15803d; background: #dcfce7; text-decoration: none; }
+.live { display: flex; flex-direction: column; gap: 8px; max-height: 560px; overflow-y: auto; }
+.live-section { border: 1px solid #e5e7eb; border-radius: 6px; padding: 6px 10px; }
+.live-head { display: flex; justify-content: space-between; gap: 12px; }
+.live-text { white-space: pre-wrap; line-height: 1.8; font-size: 14px; max-height: 9em; overflow-y: auto; }
+.badge { font-size: 13px; color: #374151; text-align: right; }
+.badge.writing, .badge.repair { color: #1d4ed8; }
+.badge.saved, .badge.done { color: #15803d; }
+.badge.failed { color: #b91c1c; }
+#status-line p { margin: 2px 0; }
+footer { display: none !important; }
+"""
