@@ -132,13 +132,13 @@ def test_every_template_reads_exactly_the_variables_the_chain_passes(sampled):
 
 @pytest.mark.parametrize("section", ["enterprises", "problems", "plan", "lead"])
 def test_prompt_snapshot(sampled, section):
-    """Prompt changes show up as a diff here; refresh with DRAFTER_UPDATE_SNAPSHOTS=1 after reviewing them."""
+    """Prompt changes show up as a diff here; refresh with UPDATE_SNAPSHOTS=1 after reviewing them."""
     session = offline_session(sampled)
     planned = session.section(section)
     messages = session.engine().messages(planned, [{"heading": "（二）科技企业培育", "text": "正文。"}], "一是问题。")
     text = "\n\n".join(f"[{m.type}]\n{m.content}" for m in messages)
     path = SNAPSHOTS / f"prompt_{section}.txt"
-    if os.environ.get("DRAFTER_UPDATE_SNAPSHOTS") or not path.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
         path.parent.mkdir(exist_ok=True)
         path.write_text(text + "\n", "utf-8")
     assert text + "\n" == path.read_text("utf-8")

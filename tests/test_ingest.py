@@ -103,7 +103,8 @@ def test_prune_forgets_removed_files(settings, tmp_path):
 def test_corrupt_catalog_gives_a_clear_message_and_rebuild_recovers(settings, tmp_path):
     settings.catalog_path.parent.mkdir(parents=True)
     settings.catalog_path.write_bytes(b"this is not sqlite" * 100)
-    env = {**os.environ, "DRAFTER_INDEX_DIR": str(settings.index_dir), "DRAFTER_CORPUS_DIR": str(CORPUS)}
+    env = {**os.environ, "DRAFTER_INDEX_DIR": str(settings.index_dir), "DRAFTER_CORPUS_DIR": str(CORPUS),
+           "DRAFTER_EMBEDDING": "hash"}
     broken = _run(["ingest"], env)
     assert broken.returncode != 0 and "drafter ingest --rebuild" in broken.stderr and "Traceback" not in broken.stderr
     fixed = _run(["ingest", "--rebuild"], env)
@@ -116,7 +117,7 @@ def _run(args, env, cwd=ROOT):
 
 
 def test_cli_ingests_the_sample_corpus_and_lists_the_ledger(tmp_path):
-    env = {**os.environ, "DRAFTER_INDEX_DIR": str(tmp_path / "index"), "COLUMNS": "200"}
+    env = {**os.environ, "DRAFTER_INDEX_DIR": str(tmp_path / "index"), "COLUMNS": "200", "DRAFTER_EMBEDDING": "hash"}
     result = _run(["ingest"], env)
     assert result.returncode == 0, result.stderr
     assert "6 added" in result.stdout and "skipped" in result.stdout
