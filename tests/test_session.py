@@ -361,3 +361,26 @@ def test_killed_mid_draft_keeps_every_finished_section(sampled, tmp_path):
     done = [b for b in bodies if b != "platforms"]
     assert all(latest[b].text == "一是新写的内容。" and latest[b].origin == "generated" for b in done)
     assert proc.returncode == -signal.SIGKILL and len(Workspace(ws).history(session.id, "platforms")) == 1
+
+
+def test_an_unexpected_error_in_one_section_fails_only_that_section(sampled):
+    class Flaky:
+        """A retriever that breaks for one topic only."""
+
+        def __init__(self, real):
+            self.real = real
+
+        def search(self, query, **kw):
+            if kw.get("topic") == "人才":
+                raise RuntimeError("index file vanished")
+            return self.real.search(query, **kw)
+
+    from drafter.retrieve import Retriever
+
+    desk = Desk(sampled, offline_model=True, retriever=Flaky(Retriever(sampled)))
+    session = desk.quick(facts=FACTS)
+    session.edit("talent", "上一版的人才部分。")
+    report = session.generate()
+    assert [r.id for r in report.failed] == ["talent"] and "内部错误（RuntimeError" in report.failed[0].error
+    assert len(report.saved) == len(report.results) - 1
+    assert session.history("talent")[-1].text == "上一版的人才部分。"
