@@ -323,7 +323,7 @@ def check(
 ) -> None:
     """Check a text against the facts table: unsourced numbers, placeholders, copied text, outline.
     Exits 1 when a finding of a --fail-on kind is found."""
-    from drafter.session import check_file
+    from drafter.inputs import check_file
 
     found, table = check_file(_settings(), file, facts=facts, notes=notes, org=org, year=year, period=period,
                               outline=outline)

@@ -18,7 +18,8 @@ import yaml
 from drafter import patch, textops
 from drafter.config import Settings
 from drafter.errors import DrafterError
-from drafter.facts import FactsError, FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
+from drafter.facts import FactsError, FactsInput, FactsTable, normalise_period, read_facts, read_notes
+from drafter.inputs import facts_table, past_inputs
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
 from drafter.spec import OutlineSpec, PlannedSection, load_outline, plan, title
 from drafter.workspace import Workspace
@@ -573,64 +574,3 @@ def quick_actions(prompts_dir: Path) -> dict[str, str]:
     """扩写 / 缩写 / 润色 / 更正式 / 补充数据 → the instruction sent (prompts/actions.yaml)."""
     path = prompts_dir / "actions.yaml"
     return yaml.safe_load(path.read_text("utf-8")) if path.exists() else {}
-
-
-def check_file(settings: Settings, path: Path, *, facts: Path | None = None, notes: Path | None = None,
-               org: str | None = None, year: int | None = None, period: str | None = None,
-               outline: str | None = None) -> tuple[list[Finding], FactsTable]:
-    """Check any draft or summary file against the facts table drafting would build (nothing is saved)."""
-    from drafter import checks
-    from drafter.corpus import decode, extract_text, read_bytes
-    from drafter.meta import infer_meta
-
-    data = read_bytes(path, settings.max_file_mb)
-    plain = extract_text(path, data)  # offsets point into the file itself for text files
-    text = decode(data) if path.suffix.lower() in (".md", ".txt") else plain
-    given = read_facts(facts) if facts else FactsInput()
-    if not (org or given.org) or not (year or given.year):
-        meta, _ = infer_meta(plain, [], {}, path)
-        org, year = org or meta.org, year or meta.year
-        period = period or ("h1" if meta.period == "H1" else None)
-    org, year = org or given.org, year or given.year
-    if not org or not year:
-        raise SessionError(f"看不出 {path.name} 是哪个单位哪一年的总结：请加 --org 和 --year，或 --facts 数据文件。")
-    period = normalise_period(period) or given.period or "annual"
-    spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), settings.prompts_dir)
-    planned = plan(spec, org=org, year=int(year))
-    if notes:
-        given = FactsInput(rows=given.rows, notes={**given.notes, **read_notes(notes)})
-    table = facts_table(settings, planned, given, org, int(year), period)
-    past, context_values = past_inputs(settings, org, int(year))
-    found = checks.check(text, table, planned=planned, past=past, copy_min_chars=settings.copy_min_chars,
-                         context_values=context_values)
-    return found, table
-
-
-def facts_table(settings: Settings, planned: list[PlannedSection], given: FactsInput, org: str, year: int,
-                period: str) -> FactsTable:
-    """The writer's rows and notes with the ledger's prior-year values and the derived values."""
-    from drafter.ledger import Ledger
-
-    ledger = Ledger(settings.catalog_path) if settings.catalog_path.exists() else None
-    try:
-        return build_table(planned, given, org=org, year=year, period=period, ledger=ledger)
-    finally:
-        if ledger:
-            ledger.close()
-
-
-def past_inputs(settings: Settings, org: str, year: int) -> tuple[list[tuple[str, str]], list[dict]]:
-    """(file name, text) of every past summary but the bureau's own of this year (for copy detection),
-    and the bureau's comparison figures (全省共4家), which are never local numbers."""
-    from drafter.ledger import Ledger
-
-    if not settings.catalog_path.exists():
-        return [], []
-    ledger = Ledger(settings.catalog_path)
-    try:
-        past = [(Path(r["path"]).name, r["text"]) for r in ledger.document_texts()
-                if not (r["org"] == org and r["year"] == year)]
-        context_values = [f for f in ledger.figures(org=org) if f["scope"] == "context" and f["org"] == org]
-    finally:
-        ledger.close()
-    return past, context_values
