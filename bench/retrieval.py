@@ -30,7 +30,7 @@ from drafter.ingest import ingest  # noqa: E402
 from drafter.lexical import tokenize  # noqa: E402
 from drafter.ledger import Ledger  # noqa: E402
 from drafter.passages import mask, split_text  # noqa: E402
-from drafter.retrieve import LEXICAL_FILE, Retriever, _write_lexical  # noqa: E402
+from drafter.retrieve import Retriever, _write_lexical  # noqa: E402
 
 QUERIES = ["高新技术企业培育 净增 总数", "科技型中小企业 评价入库", "产学研合作 成果转化 高校对接", "科技金融 科技贷 贷款",
            "知识产权 发明专利 授权量", "防震减灾 地震应急", "科技特派员 农村科技服务", "科普 科技活动周",
@@ -95,7 +95,7 @@ def latency(tmp: Path, sizes: list[int], n_queries: int) -> None:
                   [r["text"] for r in rows])
         for r in rows:
             r["tokens"] = " ".join(tokenize(r["text"]))
-        _write_lexical(rows, settings.index_dir / LEXICAL_FILE)
+        _write_lexical(rows, settings.index_dir)
         build = time.perf_counter() - t0
         retriever = Retriever(settings, embedder=embedder, store=store)
         for q in QUERIES[:3]:

@@ -1,8 +1,15 @@
-"""The lexical leg: jieba tokens and a BM25 index kept as numpy arrays (fast at 100k passages)."""
+"""The lexical leg: jieba tokens and a BM25 index kept as numpy arrays (fast at 100k passages).
 
+Saved as data only (an .npz of arrays read with allow_pickle=False, and JSON), never pickled: index
+folders are shared between colleagues, and reading one must never run code.
+"""
+
+import hashlib
+import json
 import logging
 import re
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -25,10 +32,20 @@ def tokenize(text: str) -> list[str]:
     return [t for t in jieba.cut_for_search(text) if _TOKEN.search(t) and t not in _STOP]
 
 
+FORMAT = 1
+
+
+class LexicalIndexError(ValueError):
+    """The saved lexical index is missing, of another format, or damaged."""
+
+
 class BM25:
     """Okapi BM25 over pre-tokenised passages; postings hold precomputed term weights."""
 
     def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75):
+        self._build(docs, k1, b)
+
+    def _build(self, docs: list[list[str]], k1: float, b: float) -> None:
         self.n = len(docs)
         lengths = np.array([len(d) for d in docs], dtype=np.float32)
         avg = float(lengths.mean()) if self.n else 1.0
@@ -52,6 +69,38 @@ class BM25:
         self.doc_ids = np.concatenate(doc_ids) if doc_ids else np.zeros(0, np.int32)
         self.weights = np.concatenate(weights) if weights else np.zeros(0, np.float32)
 
+    def save(self, folder: Path, stem: str, extra: dict) -> None:
+        """stem.npz (arrays) and stem.json (format, vocabulary, `extra`, checksum of the arrays), each
+        written to a temporary file first so that a reader never sees half a file."""
+        arrays = folder / f"{stem}.npz"
+        with (folder / f"{stem}.npz.tmp").open("wb") as f:
+            np.savez(f, indptr=self.indptr, doc_ids=self.doc_ids, weights=self.weights)
+        digest = _sha256(folder / f"{stem}.npz.tmp")
+        meta = {"format": FORMAT, "n": self.n, "vocab": list(self.vocab), "sha256": digest, **extra}
+        (folder / f"{stem}.json.tmp").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+        (folder / f"{stem}.npz.tmp").replace(arrays)
+        (folder / f"{stem}.json.tmp").replace(folder / f"{stem}.json")
+
+    @classmethod
+    def load(cls, folder: Path, stem: str) -> tuple["BM25", dict]:
+        """The index and the `extra` saved with it; LexicalIndexError when missing, foreign or damaged."""
+        arrays, meta_path = folder / f"{stem}.npz", folder / f"{stem}.json"
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            if meta.get("format") != FORMAT:
+                raise LexicalIndexError(f"{meta_path.name} 是另一版本的格式（{meta.get('format')}）")
+            if _sha256(arrays) != meta["sha256"]:
+                raise LexicalIndexError(f"{arrays.name} 与 {meta_path.name} 不匹配（文件损坏或不完整）")
+            with np.load(arrays, allow_pickle=False) as data:
+                self = cls.__new__(cls)
+                self.indptr, self.doc_ids, self.weights = data["indptr"], data["doc_ids"], data["weights"]
+            self.n, self.vocab = int(meta["n"]), {t: i for i, t in enumerate(meta["vocab"])}
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise LexicalIndexError(str(e)) from e
+        if len(self.indptr) != len(self.vocab) + 1 or len(self.doc_ids) != len(self.weights):
+            raise LexicalIndexError(f"{arrays.name} 的内容不完整")
+        return self, meta
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         out = np.zeros(self.n, dtype=np.float32)
         for t in set(query_tokens):
@@ -72,3 +121,11 @@ class BM25:
         idx = np.argpartition(-s, n - 1)[:n]
         idx = idx[np.argsort(-s[idx])]
         return [(int(i), float(s[i])) for i in idx]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

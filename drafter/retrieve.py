@@ -1,7 +1,6 @@
 """Index passages of past summaries and search them: a dense leg (Chroma) fused with a lexical leg (BM25)."""
 
 import hashlib
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ import numpy as np
 from drafter.config import Settings
 from drafter.embeddings import Embedder, make_embedder
 from drafter.ledger import Ledger
-from drafter.lexical import BM25, tokenize
+from drafter.lexical import BM25, LexicalIndexError, tokenize
 from drafter.passages import Passage, assign_topics, document_passages, topics
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -22,7 +21,7 @@ Mode = Literal["hybrid", "dense", "lexical"]
 DENSE_WEIGHT = 0.3
 PER_DOC = 4
 BATCH = 32
-LEXICAL_FILE = "lexical.pkl"
+LEXICAL = "lexical"  # lexical.npz + lexical.json in the index folder
 Progress = Callable[[int, int, float], None]  # (done, total, passages per second)
 
 
@@ -71,9 +70,8 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, store=N
             ledger.delete_passages(stale)
         if new:
             _embed_and_store(new, wanted, embedder, store, ledger, source, on_progress)
-        lexical_path = Path(settings.index_dir) / LEXICAL_FILE
-        if new or stale or not lexical_path.exists():
-            _write_lexical(ledger.passages(), lexical_path, source)
+        if new or stale or not _lexical_ok(Path(settings.index_dir)):
+            _write_lexical(ledger.passages(), Path(settings.index_dir), source)
     finally:
         ledger.close()
     return IndexReport(len(wanted), len(new), len(stale), time.perf_counter() - started, store.rebuilt_from)
@@ -126,14 +124,19 @@ def _metadata(p: Passage, topic: str) -> dict:
             "part": p.part, "section": p.section[:200], "position": p.position}
 
 
-def _write_lexical(rows: list[dict], path: Path, source: str | None = None) -> None:
+def _write_lexical(rows: list[dict], folder: Path, source: str | None = None) -> None:
     bm25 = BM25([r["tokens"].split() for r in rows])
-    payload = {"source": source, "bm25": bm25, "rows": [{k: r[k] for k in ("id", "path", "org", "year", "period", "section", "topic",
-                                                         "part", "text", "masked")} for r in rows]}
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as f:
-        pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
+    keep = ("id", "path", "org", "year", "period", "section", "topic", "part", "text", "masked")
+    bm25.save(folder, LEXICAL, {"source": source, "rows": [{k: r[k] for k in keep} for r in rows]})
+
+
+def _lexical_ok(folder: Path) -> bool:
+    """A lexical index that loads and checks out; anything else is rebuilt by the next ingest."""
+    try:
+        BM25.load(folder, LEXICAL)
+    except LexicalIndexError:
+        return False
+    return True
 
 
 class Retriever:
@@ -142,18 +145,16 @@ class Retriever:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None, store=None):
         from drafter.index import IndexStoreError, VectorStore
 
-        path = Path(settings.index_dir) / LEXICAL_FILE
-        if not path.exists():
-            raise IndexStoreError(f"No search index in {settings.index_dir}; run `drafter ingest` first.")
+        folder = Path(settings.index_dir)
+        if not (folder / f"{LEXICAL}.json").exists():
+            raise IndexStoreError(f"{settings.index_dir} 中还没有检索索引。请先运行 `drafter ingest`。")
         try:
-            with path.open("rb") as f:
-                payload = pickle.load(f)
-            self.bm25: BM25 = payload["bm25"]
-            self.rows: list[dict] = payload["rows"]
-            # only a shared server holds other catalogs' passages; locally the filter would only cost time
-            self.source: str | None = payload["source"] if settings.chroma_url else None
-        except (pickle.UnpicklingError, EOFError, KeyError, AttributeError, ValueError) as e:
-            raise IndexStoreError(f"{path} is damaged ({e}); run `drafter ingest --rebuild`.") from e
+            self.bm25, meta = BM25.load(folder, LEXICAL)
+            self.rows: list[dict] = meta["rows"]
+        except (LexicalIndexError, KeyError) as e:
+            raise IndexStoreError(f"{folder / LEXICAL}.* 已损坏（{e}）。运行 `drafter ingest` 会从语料目录重建它。") from e
+        # only a shared server holds other catalogs' passages; locally the filter would only cost time
+        self.source: str | None = meta.get("source") if settings.chroma_url else None
         self.embedder = embedder or make_embedder(settings)
         self.store = store or VectorStore(settings, self.embedder)
         self.row_of = {r["id"]: i for i, r in enumerate(self.rows)}

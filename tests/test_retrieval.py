@@ -1,7 +1,9 @@
 """Passages, the search index (real Chroma in tmp_path, and a real `chroma run` server) and hybrid search."""
 
+import hashlib
 import json
 import os
+import pickle
 import shutil
 import socket
 import subprocess
@@ -10,6 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.retrieval_quality import GOLD, evaluate, gold_retriever
@@ -96,12 +99,38 @@ def test_corrupt_index_gives_a_clear_message_and_rebuild_recovers(hashed):
     ingest(hashed)
     for f in (hashed.index_dir / "chroma").glob("*.sqlite3"):
         f.write_bytes(b"garbage" * 1000)
-    (hashed.index_dir / "lexical.pkl").write_bytes(b"not a pickle")
     with pytest.raises(IndexStoreError, match="drafter ingest --rebuild"):
         Retriever(hashed)
     report = ingest(hashed, rebuild=True)
     assert report.index.embedded == report.index.passages
     assert Retriever(hashed).search("科普活动", k=3)
+
+
+class _Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_lexical_index_is_read_as_data_only_and_a_damaged_one_is_rebuilt_by_a_plain_ingest(hashed, tmp_path):
+    ingest(hashed)
+    marker = tmp_path / "code-ran"
+    index = hashed.index_dir
+    (index / "lexical.pkl").write_bytes(pickle.dumps(_Exploit(marker)))  # an index of the old format: never read
+    assert Retriever(hashed).search("科普活动", k=3) and not marker.exists()
+    meta = json.loads((index / "lexical.json").read_text("utf-8"))
+    with (index / "lexical.npz").open("wb") as f:  # arrays that only a pickle could load, checksum made to match
+        np.savez(f, indptr=np.array([_Exploit(marker)], dtype=object), doc_ids=np.zeros(1), weights=np.zeros(1))
+    meta["sha256"] = hashlib.sha256((index / "lexical.npz").read_bytes()).hexdigest()
+    (index / "lexical.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    with pytest.raises(IndexStoreError, match="已损坏.*drafter ingest"):
+        Retriever(hashed)
+    assert not marker.exists()
+    (index / "lexical.npz").write_bytes(b"truncated")
+    ingest(hashed)  # a plain ingest notices and rebuilds it
+    assert Retriever(hashed).search("科普活动", k=3) and not marker.exists()
 
 
 def _free_port() -> int:
