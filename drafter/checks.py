@@ -332,6 +332,7 @@ def copied_findings(text: str, past: "PastTexts | list[tuple[str, str]]", min_ch
     if len(compact) < min_chars:
         return []
     allowed = set(stock_phrases()) | {line for lines in (table.notes.values() if table else ()) for line in lines}
+    allowed = {_compact(phrase)[0] for phrase in allowed}
     index = past.grams(min_chars)
     hits: dict[int, str] = {}
     for i in range(len(compact) - min_chars + 1):
@@ -349,8 +350,13 @@ def copied_findings(text: str, past: "PastTexts | list[tuple[str, str]]", min_ch
     return out
 
 
+# past summaries are stored NFKC-folded (，→,) while drafts keep full-width punctuation: fold both the
+# same way, one character for one, so a copied sentence is found across its commas
+_FOLD = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
 def _compact(text: str) -> tuple[str, list[int]]:
-    keep = [(i, c) for i, c in enumerate(text) if not c.isspace()]
+    keep = [(i, c) for i, c in enumerate(text.translate(_FOLD)) if not c.isspace()]
     return "".join(c for _, c in keep), [i for i, _ in keep]
 
 

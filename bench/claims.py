@@ -1,0 +1,124 @@
+"""Number checker on the labelled drafts of tests/claims/cases.jsonl: per-class recall and precision.
+
+Each case is a draft passage with planted defects (class and the exact wrong text) and legitimate
+figures that must not be flagged, labelled before the checker ran. A defect is caught when an error
+finding overlaps it (and caught "by kind" when the finding's kind is the defect's class); a finding
+that overlaps no planted defect is a false alarm.
+
+    .venv/bin/python bench/claims.py [--show]
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "claims" / "cases.jsonl"
+NOT_ERRORS = {"pending", "placeholder", "outline"}
+
+
+@dataclass
+class Score:
+    planted: Counter = field(default_factory=Counter)
+    caught: Counter = field(default_factory=Counter)
+    by_kind: Counter = field(default_factory=Counter)
+    findings: int = 0
+    false_alarms: list = field(default_factory=list)
+    missed: list = field(default_factory=list)
+    legit_flagged: list = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return 1 - len(self.false_alarms) / self.findings if self.findings else 1.0
+
+
+def load_cases(path: Path = CASES) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def score(cases: list[dict], check_case) -> Score:
+    """`check_case(case) -> list[Finding]` is the checker under test."""
+    out = Score()
+    for case in cases:
+        text = case["text"]
+        findings = [f for f in check_case(case) if f.kind not in NOT_ERRORS]
+        spans = [(text.index(d["text"]), text.index(d["text"]) + len(d["text"]), d) for d in case["defects"]]
+        out.findings += len(findings)
+        for start, end, d in spans:
+            out.planted[d["class"]] += 1
+            hits = [f for f in findings if f.start < end and start < f.end]
+            if hits:
+                out.caught[d["class"]] += 1
+                out.by_kind[d["class"]] += any(f.kind == d["class"] for f in hits)
+            else:
+                out.missed.append((case["id"], d["class"], d["text"], d.get("why", "")))
+        for f in findings:
+            if not any(f.start < end and start < f.end for start, end, _ in spans):
+                out.false_alarms.append((case["id"], f.kind, f.text, f.message))
+        for legit in case.get("legit", []):
+            at = text.index(legit)
+            if any(f.start < at + len(legit) and at < f.end for f in findings):
+                out.legit_flagged.append((case["id"], legit))
+    return out
+
+
+def checker(settings):
+    """The number checker as `drafter check` runs it, over the sample index."""
+    from drafter import checks
+    from drafter.facts import read_facts
+    from drafter.inputs import facts_table, past_inputs
+    from drafter.spec import load_outline, plan
+
+    cache: dict[str, tuple] = {}
+
+    def check_case(case: dict):
+        if case["facts"] not in cache:
+            given = read_facts(ROOT / case["facts"])
+            spec = load_outline("kjj_annual", settings.prompts_dir)
+            planned = plan(spec, org=given.org, year=given.year)
+            table = facts_table(settings, planned, given, given.org, given.year, "annual")
+            past, context_values = past_inputs(settings, given.org, given.year)
+            cache[case["facts"]] = (table, checks.PastTexts(past), context_values)
+        table, past, context_values = cache[case["facts"]]
+        return checks.check(case["text"], table, past=past, copy_min_chars=settings.copy_min_chars,
+                            context_values=context_values)
+    return check_case
+
+
+def report(s: Score, show: bool) -> None:
+    print(f"{'class':<20}{'planted':>8}{'caught':>8}{'recall':>8}{'by kind':>9}")
+    for cls in sorted(s.planted):
+        n = s.planted[cls]
+        print(f"{cls:<20}{n:>8}{s.caught[cls]:>8}{s.caught[cls] / n:>8.2f}{s.by_kind[cls] / n:>9.2f}")
+    total = sum(s.planted.values())
+    print(f"{'all':<20}{total:>8}{sum(s.caught.values()):>8}{sum(s.caught.values()) / total:>8.2f}"
+          f"{sum(s.by_kind.values()) / total:>9.2f}")
+    print(f"findings {s.findings}, false alarms {len(s.false_alarms)}, precision {s.precision:.2f}; "
+          f"legitimate figures flagged: {len(s.legit_flagged)}")
+    if show:
+        for row in s.missed:
+            print("missed", *row, sep="\t")
+        for row in s.false_alarms:
+            print("false alarm", *row, sep="\t")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--show", action="store_true", help="list missed defects and false alarms")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from drafter.config import Settings
+    from drafter.ingest import ingest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(corpus_dir=ROOT / "corpus", index_dir=Path(tmp) / "index", embedding="hash")
+        ingest(settings)
+        report(score(load_cases(), checker(settings)), args.show)
+
+
+if __name__ == "__main__":
+    main()
