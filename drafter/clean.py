@@ -128,3 +128,16 @@ def _strip_first_chunk(lines: list[str]) -> None:
         if line.startswith("1、") and len(line) > 40:
             lines[i] = line[2:]
             return
+
+
+_HALF = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
+_CJK = r"[\u4e00-\u9fff〔〕《》“”、。]"
+
+
+def as_written(text: str) -> str:
+    """Cleaned (NFKC-folded) text with the full-width punctuation a Chinese document is written in:
+    commas, colons, brackets and quotes next to Chinese text; 1,200 and 10:30 stay as they are."""
+    text = re.sub(r"(?<!\d)[,;:!?]|[,;:!?](?!\d)", lambda m: _HALF[m.group(0)], text)
+    text = re.sub(rf"\(([^()\n]*{_CJK}[^()\n]*|[一二三四五六七八九十\d]{{1,3}})\)", r"（\1）", text)
+    quotes = iter(("“", "”") * (text.count('"') // 2 + 1))
+    return re.sub(r'"', lambda m: next(quotes), text)

@@ -161,6 +161,7 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Find past phrasing: passages of ingested summaries ranked for a query."""
+    from drafter.clean import as_written
     from drafter.retrieve import Retriever
 
     if mode not in ("hybrid", "dense", "lexical"):
@@ -168,15 +169,16 @@ def search(
     hits = Retriever(_settings()).search(query, k, org=org, year_from=year, year_to=year, exclude_year=exclude_year,
                                          topic=topic, mode=mode)
     if as_json:
-        out = [{"doc": h.doc, "org": h.org, "year": h.year, "section": h.section, "text": h.text, "score": h.score}
-               for h in hits]
+        out = [{"doc": h.doc, "org": h.org, "year": h.year, "section": as_written(h.section), "text": as_written(h.text),
+                "score": h.score} for h in hits]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"{len(hits)} passages for “{query}”", show_lines=True)
     for col in ("#", "doc", "year", "topic", "section", "text", "score"):
         table.add_column(col, overflow="fold")
     for i, h in enumerate(hits, 1):
-        table.add_row(str(i), h.doc, str(h.year or "—"), h.topic, h.section[-30:], h.text, f"{h.score:.4f}")
+        table.add_row(str(i), h.doc, str(h.year or "—"), h.topic, as_written(h.section[-30:]), as_written(h.text),
+                      f"{h.score:.4f}")
     console.print(table)
 
 

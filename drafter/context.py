@@ -4,6 +4,7 @@ exemplars of past phrasing chosen by relevance within a character budget."""
 import re
 from dataclasses import dataclass
 
+from drafter.clean import as_written
 from drafter.facts import Fact, FactsTable
 from drafter.figures import indicator as catalog_entry
 from drafter.spec import PlannedSection
@@ -119,7 +120,7 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
         seen = {h.id for h in hits}
         more = retriever.search(query, k=EXEMPLARS_PER_SECTION, topic=section.spec.topic, **common)
         hits += [h for h in more if h.id not in seen][:EXEMPLARS_PER_SECTION - len(hits)]
-    return [Exemplar(h.doc, h.section.split(" > ")[-1][:30], h.masked, h.score) for h in hits]
+    return [Exemplar(h.doc, as_written(h.section.split(" > ")[-1][:30]), as_written(h.masked), h.score) for h in hits]
 
 
 def within_budget(fixed: list[str], exemplars: list[Exemplar], budget: int) -> list[Exemplar]:
