@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from drafter import claims
 from drafter.context import area
 from drafter.facts import MONEY, FactsTable
 from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, cn_number, is_figure
@@ -150,7 +151,8 @@ def sources(table: FactsTable) -> list[Source]:
         for line in lines:
             kind = "target" if TARGET_CLAUSE.search(line) and not re.search("已|完成", line) else "actual"
             scope = "context" if _compared(line, table) else "local"
-            for m in mentions(line):
+            ended = line if line[-1:] in "。！？；;" else line + "。"  # a note's last figure is read like any other
+            for m in mentions(ended):
                 out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind))
     return out
 
@@ -176,22 +178,41 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
 
 def number_findings(text: str, table: FactsTable, context_values: list[dict]) -> list[Finding]:
     allowed = sources(table)
+    ranks = claims.rank_spans(text)
+    found = [m for m in mentions(text) if not any(a <= m.start < b for a, b in ranks)]  # ranks are judged apart
+    read = claims.read(text, table, found)
     out = []
-    for m in mentions(text):
-        matched = [s for s in allowed if _same(m, s)]
+    for m, claim in zip(found, read):
+        verdict = claims.judge(claim, table)
+        if verdict is None and claim.indicator:
+            continue
+        if verdict is not None and verdict is not claims.UNKNOWN:
+            out.append(verdict)
+        elif finding := _by_value(text, m, allowed, table, context_values):
+            out.append(finding)
+    out += claims.rank_findings(text, table)
+    out += claims.breakdown_findings(text, found)
+    return out
+
+
+def _by_value(text: str, m: Mention, allowed: list[Source], table: FactsTable, context_values: list[dict]
+              ) -> Finding | None:
+    """A number naming no facts row: it needs a source of the same value, kind and scope."""
+    matched = [s for s in allowed if _same(m, s)]
+    if True:  # noqa: SIM108 — kept as one block with the old checks
         sentence, at = _around(SENTENCE, text, m.start)
         lead_in = sentence[:m.start - at] + _around(CLAUSE, text, m.start)[0]  # the sentence up to and around it
         if not matched:
-            out.append(_unsourced(m, sentence, _around(CLAUSE, text, m.start)[0], table, context_values))
-        elif all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
-            out.append(Finding("target_as_actual", m.start, m.end, m.text,
-                               f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
-                               "写成“目标为…”“力争…”，或改用本年实际完成数。"))
-        elif all(s.scope == "context" for s in matched) and not _compared(lead_in, table):
-            out.append(Finding("context_as_local", m.start, m.end, m.text,
-                               f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
-                               "写明“全省/全市共…”，或删去。"))
-    return out
+            return _unsourced(m, sentence, _around(CLAUSE, text, m.start)[0], table, context_values)
+        if all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
+            return Finding("target_as_actual", m.start, m.end, m.text,
+                           f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
+                           "写成“目标为…”“力争…”，或改用本年实际完成数。")
+        if all(s.scope == "context" for s in matched) and not _compared(lead_in, table):
+            return Finding("context_as_local", m.start, m.end, m.text,
+                           f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
+                           "写明“全省/全市共…”，或删去。")
+    return None
 
 
 def _compared(lead_in: str, table: FactsTable) -> bool:

@@ -307,8 +307,8 @@ def _print_findings(items: list) -> None:
 
 FailOnOpt = Annotated[Optional[str], typer.Option(
     "--fail-on", help="哪些类型算错误（逗号分隔）；默认：数字、占位符、照抄、计划写成完成、提纲。")]
-FAIL_DEFAULT = ("unverified_number,inconsistent_prior,target_as_actual,context_as_local,copied_text,placeholder,"
-                "plan_as_done,outline")
+FAIL_DEFAULT = ("unverified_number,inconsistent_prior,wrong_indicator,wrong_year,target_as_actual,context_as_local,"
+                "arithmetic,qualifier,rank,plan_as_done,copied_text,placeholder,outline")
 
 
 @app.command()

@@ -25,8 +25,8 @@ from drafter.prompts import render
 from drafter.spec import PlannedSection
 
 REPAIR_KINDS = {"unverified_number", "inconsistent_prior", "copied_text", "placeholder", "target_as_actual",
-                "context_as_local"}
-REPLACE_KINDS = {"unverified_number", "inconsistent_prior"}
+                "context_as_local", "wrong_indicator", "wrong_year", "arithmetic", "qualifier", "rank", "plan_as_done"}
+REPLACE_KINDS = {"unverified_number", "inconsistent_prior", "wrong_indicator", "wrong_year", "arithmetic"}
 # a model declining the task rather than writing it
 _REFUSAL = re.compile(r"^(?:抱歉|对不起|很抱歉|我无法|我不能|作为一个?(?:AI|人工智能))")
 

@@ -408,6 +408,8 @@ def _same_indicator(indicator: Indicator, name: str) -> bool:
 
 
 def _most_stated(figures: list[dict]) -> tuple[float, str, str, str]:
+    exact = [f for f in figures if not f["qualifier"]]  # 首次突破50% is not last year's value
+    figures = exact or figures
     counts = Counter((f["value"], f["unit"]) for f in figures)
     (value, unit), _ = counts.most_common(1)[0]
     first = next(f for f in figures if (f["value"], f["unit"]) == (value, unit))

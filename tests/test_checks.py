@@ -49,7 +49,7 @@ def test_numbers_from_the_table_notes_and_derivations_pass(table):
 
 def test_an_invented_number_is_unverified(table):
     found = check("全县高新技术企业总数达到98家，引进院士团队37个，同比增长15.6%。", table)
-    assert kinds(found) == [("unverified_number", "37个"), ("unverified_number", "15.6%")]
+    assert kinds(found) == [("unverified_number", "37个"), ("arithmetic", "15.6%")]  # 同比 is 15.3%, computed
     assert all(f.message and f.suggestion for f in found)
 
 

@@ -1,0 +1,362 @@
+"""Numbers read as claims and verified by meaning.
+
+A claim is what a number in context says: which facts row it is about (the indicator named nearest
+before it in its sentence), in which role (this year's value, last year's, a target, a change on last
+year, a completion rate), with which qualifier (近, 超, 余). A claim about a named indicator must state
+that indicator's own cell; a known value in the wrong place is reported for what it is (another
+indicator's, last year's, a target), not accepted because the value exists somewhere.
+"""
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+from drafter.context import area
+from drafter.facts import MONEY, Fact, FactsTable
+from drafter.figures import indicator as catalog_entry
+from drafter.models import Finding
+
+_SENTENCE_START = "。！？；;\n"
+_CLAUSE_BREAK = "，,；;。！？\n"
+# units one counts the same thing in (研发机构 5个 / 5家); others (场 vs 家, 人 vs 人次) are different things
+_EQUIVALENT = [{"场", "场次"}, {"人", "名", "位"}, {"家", "个", "所"}, {"项", "个", "件"}, {"次", "场次"}]
+_QUALIFIER_BEFORE = re.compile(r"(近|接近|将近|约|超过|超|逾|突破|不到|不足)$")
+_RANK = re.compile(r"(?:位居|位列|居于|排名|排在|保持|跻身|走在|居|列)([^，。；,;]{0,8}?)(?:第\s*([一二三四五六七八九十\d]{1,3})\s*(?:位|名)?|前列|前茅|第一方阵|首位)")
+
+
+@dataclass(frozen=True)
+class Claim:
+    start: int
+    end: int
+    text: str
+    value: float
+    unit: str | None
+    indicator: str | None  # the facts row named for it
+    role: str  # value | prior | target | next_target | 增量 | 同比增长 | 提高 | 完成率
+    qualifier: str | None
+    variant: str | None = None  # new | net | total: what the words before it say is counted
+
+
+def same_unit(a: str | None, b: str | None) -> bool:
+    if not a or not b or a == b:
+        return True
+    return (a in MONEY and b in MONEY) or any(a in group and b in group for group in _EQUIVALENT)
+
+
+def equal(value: float, unit: str | None, text: str, other: float, other_unit: str) -> bool:
+    """A stated value equals a table value, to the precision it is written with (money converted)."""
+    if unit in MONEY and other_unit in MONEY:
+        other = other * MONEY[other_unit] / MONEY[unit]
+    number = re.match(r"[\d,.]+", text)
+    decimals = len(number.group(0).split(".")[1]) if number and "." in number.group(0) else 0
+    return abs(value - other) <= 0.5 * 10 ** -decimals + 1e-9
+
+
+def patterns(name: str) -> list[re.Pattern]:
+    known = catalog_entry(name)
+    return [re.compile(re.escape(name)), *(known.aliases if known else ())]
+
+
+def named(text: str, pos: int, names: list[str]) -> list[tuple[str, int]]:
+    """Indicators named before `pos` in its sentence, nearest first, with where each naming ends."""
+    start = max(text.rfind(c, 0, pos) for c in _SENTENCE_START) + 1
+    before = text[start:pos]
+    ends: dict[str, int] = {}
+    for name in names:
+        for p in patterns(name):
+            for m in p.finditer(before):
+                ends[name] = max(ends.get(name, -1), m.end())
+    # nearest first; of two namings ending together (高新技术产业产值 in …产值占规上工业比重) the longer
+    return sorted(((n, start + e) for n, e in ends.items()), key=lambda x: (-x[1], -len(x[0])))
+
+
+def role(seg: str, unit: str | None, year: int, names: list[str]) -> str:
+    """What the words right before a number (since the previous number of its clause) say it is."""
+    if re.search(r"完成(?:年度|全年|年)?(?:目标|任务|计划)(?:任务)?的?$|完成率(?:为|达到?)?$", seg):
+        return "完成率"
+    if unit == "个百分点":
+        return "提高"
+    if unit == "%" and re.search(r"(?:增长|下降|增幅|增速|降幅|提高|回落|上升)(?:了|为|达到?)?$|同比$", seg):
+        return "同比增长"
+    if re.search(r"(?:增加|减少|净增|新增|多|少)了?$|(?:比上年|较上年|比去年|较去年)[增减多少][^，,]{0,2}$", seg):
+        return "增量"
+    bare = seg
+    for name in names:  # 争取上级资金 names an indicator; it is not a target word
+        for p in patterns(name):
+            bare = p.sub("", bare)
+    if re.search(rf"上年|去年|上一年|{year - 1}年", bare):
+        return "prior"
+    if TARGET.search(bare):
+        return "next_target" if re.search(rf"明年|下一年|{year + 1}年", bare) else "target"
+    return "value"
+
+
+TARGET = re.compile(r"目标|力争|预计|确保|拟|争取|计划(?=新增|实施|培育|完成|申报|引进|组织|建设|开展|推荐|争取|达到|$)")
+_REGION = re.compile(r"全国|全省|全市|全区|省内|国内")
+
+
+def read(text: str, table: FactsTable, mentions) -> list[Claim]:
+    """Every number of the text as a claim (the indicator is None when no facts row is named for it)."""
+    names = [f.indicator for f in table.facts]
+    units = {f.indicator: f.unit for f in table.facts}
+    out, previous_end = [], 0
+    for m in mentions:
+        clause_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
+        seg_start = max(clause_start, previous_end)
+        previous_end = m.end
+        indicator, named_end = _subject(text, m, clause_start, names, units, table)
+        tail = text[max(seg_start, named_end):m.start] if indicator and named_end > clause_start else text[seg_start:m.start]
+        r = role(tail, m.unit, table.year, names)
+        if r == "value" and (_targeted(text, m.start, names) or re.match(r"的?(?:年度|全年)?目标", text[m.end:m.end + 6])):
+            r = "target"
+        if r == "value" and re.search(r"[由从]$", tail):
+            r = "prior"  # 由三家增至四家
+        q = _QUALIFIER_BEFORE.search(text[max(0, m.start - 2):m.start])
+        qualifier = q.group(1) if q else ("余" if re.search(r"[余多]", m.text) else None)
+        between = text[named_end:m.start] if indicator else ""
+        claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, _last_variant(between))
+        out.append(_as_sibling(claim, table))
+    return out
+
+
+def _subject(text: str, m, clause_start: int, names: list[str], units: dict, table: FactsTable
+             ) -> tuple[str | None, int]:
+    """The facts row a number is about, and where its naming ends; (None, start) when it names none."""
+    region = _REGION.search(text[clause_start:m.start])
+    if region and region.group(0) != area(table.org):
+        return None, m.start  # 全省共有11家: a comparison, judged by its sources
+    probe = role(text[clause_start:m.start], m.unit, table.year, [])
+    for name, end in named(text, m.start, names):
+        if "其中" in text[end:m.start]:
+            break  # a component of the named total, not the total itself
+        if end <= clause_start and _own_subject(text[clause_start:m.start]):
+            break  # the clause speaks of something else (扣除…未通过重新认定的3家)
+        if _fits_unit(probe, m.unit, units[name]):
+            return name, end
+    after = text[m.end:m.end + 10]
+    for name in names:  # 110余名科技特派员: named right after the number
+        if any(p.match(after) for p in patterns(name)) and same_unit(m.unit, units[name]):
+            return name, m.start
+    return None, m.start
+
+
+_FILLER = re.compile(r"比上年|较上年|比去年|较去年|同比|增加|增长|减少|下降|提高|达到|完成|年度|全年|目标|累计|总数|新增|净增"
+                     r"|实现|共计|共有|其中|全县|全市|全区|我县|我市|我区|为|达|的|了|约|近|超过|超|突破|已|分别|多|少|全年度|今年|上年|去年")
+
+
+def _own_subject(clause: str) -> bool:
+    return len(re.findall(r"[\u4e00-\u9fff]", _FILLER.sub("", clause))) >= 3
+
+
+def _targeted(text: str, pos: int, names: list[str]) -> bool:
+    """An earlier clause of the sentence set a target (力争…，…，…): its numbers are targets too."""
+    start = max(text.rfind(c, 0, pos) for c in _SENTENCE_START) + 1
+    before = text[start:pos]
+    for name in names:
+        for p in patterns(name):
+            before = p.sub("", before)
+    return bool(re.search(r"力争|确保|目标(?:是|为)|计划(?=新增|实施|培育|完成|达到)|预计", before))
+
+
+def _last_variant(words: str) -> str | None:
+    found = [(m.start(), name) for name, pattern in _VARIANTS for m in re.finditer(pattern, words)]
+    return max(found)[1] if found else None
+
+
+_VARIANTS = (("net", r"净增"), ("new", r"新增|新认定|认定|新入库"), ("total", r"总数|总量|累计|达到|共有|有效"))
+
+
+def _fits_unit(r: str, unit: str | None, indicator_unit: str) -> bool:
+    if r in ("同比增长", "完成率"):
+        return unit in (None, "%")
+    if r == "提高":
+        return indicator_unit == "%"
+    return same_unit(unit, indicator_unit)
+
+
+def _as_sibling(c: Claim, table: FactsTable) -> Claim:
+    """净增高新技术企业13家，总数达到98家: the words before a number can name another count of the same thing."""
+    if not c.indicator or c.variant is None or c.role not in ("value", "增量", "prior", "target", "同比增长", "完成率"):
+        return c
+    own = variant(c.indicator)
+    if own == c.variant and c.role != "增量":
+        return c
+    for g in table.facts:
+        if g.indicator != c.indicator and noun(g.indicator) == noun(c.indicator) and variant(g.indicator) == c.variant:
+            return replace(c, indicator=g.indicator, role="value" if c.role == "增量" and c.variant != "total" else c.role)
+    return c
+
+
+def variant(words: str) -> str | None:
+    """新增 / 净增 / 总数: which count of a thing the words name (新认定高企 vs 高企总数 vs 净增)."""
+    for name, pattern in _VARIANTS:
+        if re.search(pattern, words):
+            return name
+    return None
+
+
+def noun(name: str) -> str:
+    """What an indicator counts: 新增高新技术企业 and 高新技术企业总数 both count 高新技术企业."""
+    return re.sub(r"^(?:新增|净增|新认定|累计)|(?:总数|总量|入库数|数量|数)$", "", name)
+
+
+UNKNOWN = Finding("unknown", 0, 0, "", "")  # judge's answer when the table holds no cell to compare with
+
+
+def cell(f: Fact, which: str) -> tuple[float, str] | None:
+    """(value, unit) of a facts row's cell; derived values signed as computed."""
+    if which in ("value", "prior", "target", "next_target"):
+        value = getattr(f, which)
+        return None if value is None else (value, f.unit)
+    d = f.get(which)
+    return None if d is None else (d.value, d.unit)
+
+
+def judge(c: Claim, table: FactsTable) -> Finding | None:
+    """A finding when a claim about a named indicator does not state that indicator's cell; None when it
+    does, or when the claim names no indicator (the caller then looks for any source)."""
+    f = table.find(c.indicator) if c.indicator else None
+    if f is None:
+        return None
+    expected = cell(f, c.role)
+    if c.role in ("target", "next_target"):  # a target sentence may state this year's or next year's target
+        targets = [t for t in (cell(f, "target"), cell(f, "next_target")) if t]
+        expected = next((t for t in targets if _states(c, t)), targets[0] if targets else None)
+    if expected is None:
+        return UNKNOWN  # the table cannot say (no prior, no target): judged by its sources instead
+    if c.qualifier:
+        return _qualifier(c, f, expected)
+    if expected and _states(c, expected):
+        return None
+    return _mismatch(c, f, expected, table)
+
+
+def _qualifier(c: Claim, f: Fact, expected: tuple[float, str]) -> Finding | None:
+    actual, unit = abs(expected[0]), expected[1]
+    if c.unit in MONEY and unit in MONEY:
+        actual = actual * MONEY[unit] / MONEY[c.unit]
+    v, q = c.value, c.qualifier
+    step = 10 ** max(0, math.floor(math.log10(v)) - (0 if v < 100 else 1)) if v > 0 else 1
+    ok = {"近": 0.8 * v <= actual < v, "接近": 0.8 * v <= actual < v, "将近": 0.8 * v <= actual < v,
+          "约": abs(actual - v) <= 0.1 * v, "超过": actual > v, "超": actual > v, "逾": actual > v,
+          "突破": actual >= v, "不到": actual < v, "不足": actual < v, "余": v <= actual < v + step}[q]
+    if ok:
+        return None
+    return Finding("qualifier", c.start, c.end, c.text,
+                   f"{f.indicator}为{_fmt(actual)}{c.unit or unit}，“{q}{c.text}”与实际不符。",
+                   f"改为{_fmt(actual)}{c.unit or unit}，或用相符的说法（如“近”“超过”）。")
+
+
+def _mismatch(c: Claim, f: Fact, expected: tuple[float, str] | None, table: FactsTable) -> Finding:
+    said = f"{f.indicator}{_ROLES.get(c.role, c.role)}"
+    should = f"应为{_fmt(abs(expected[0]))}{expected[1]}" if expected else "事实表中没有这个数"
+    for other in ("prior", "value", "target", "next_target"):
+        cell_ = cell(f, other)
+        if other != c.role and cell_ and _states(c, cell_):
+            if other == "prior" or c.role == "prior":
+                kind = "wrong_year" if c.role != "prior" or other == "value" else "inconsistent_prior"
+                return Finding(kind, c.start, c.end, c.text,
+                               f"{c.text}是{f.indicator}{_ROLES[other]}的数，这里写成了{_ROLES.get(c.role, c.role)}（{should}）。",
+                               "核对年份，改用对应年份的数字。")
+            if other in ("target", "next_target") and c.role == "value":
+                return Finding("target_as_actual", c.start, c.end, c.text,
+                               f"{c.text}是{f.indicator}的目标值，这里写成了已完成的实绩（{should}）。",
+                               "写成“目标为…”“力争…”，或改用本年实际完成数。")
+    if c.role in ("增量", "同比增长", "提高", "完成率") and expected:
+        return Finding("arithmetic", c.start, c.end, c.text, f"{said}按事实表计算{should}，这里写作{c.text}。",
+                       f"改为{_fmt(abs(expected[0]))}{expected[1]}（由代码计算，不要手算）。")
+    if c.role == "prior":
+        return Finding("inconsistent_prior", c.start, c.end, c.text,
+                       f"上年{f.indicator}{should}（{f.prior_source or '事实表'}），这里写作{c.text}。",
+                       "改为往年材料中的上年值，或在事实表中更正上年值。")
+    for g in table.facts:
+        for which in ("value", "prior"):
+            if g is not f and (cell_ := cell(g, which)) and _states(c, cell_):
+                return Finding("wrong_indicator", c.start, c.end, c.text,
+                               f"{c.text}是{g.indicator}{_ROLES[which]}的数，这里写给了{f.indicator}（{should}）。",
+                               f"改用{f.indicator}自己的数字。")
+    return Finding("unverified_number", c.start, c.end, c.text, f"{said}{should}，这里写作{c.text}。",
+                   "改用事实表中的数字；确有此数的，先补进事实表。")
+
+
+def _states(c: Claim, target: tuple[float, str]) -> bool:
+    return same_unit(c.unit, target[1]) and equal(c.value, c.unit, c.text, abs(target[0]), target[1])
+
+
+_ROLES = {"value": "本年值", "prior": "上年值", "target": "目标", "next_target": "下年目标", "增量": "增量",
+          "同比增长": "同比增幅", "提高": "提高幅度", "完成率": "完成率"}
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.2f}".rstrip("0").rstrip(".") if v % 1 else str(int(v))
+
+
+# ---- ranks, conflicts, arithmetic of a passage -------------------------------------------------------
+
+def rank_findings(text: str, table: FactsTable) -> list[Finding]:
+    """A ranking (全市第一, 位居前列) is stated only when the writer's notes give it."""
+    notes = "\n".join(line for lines in table.notes.values() for line in lines)
+    given = {(_region(m.group(1)), _rank_no(m)) for m in _RANK.finditer(notes)}
+    out = []
+    for m in _RANK.finditer(text):
+        if (_region(m.group(1)), _rank_no(m)) in given:
+            continue
+        out.append(Finding("rank", m.start(), m.end(), m.group(0),
+                           f"排名“{m.group(0)}”在事实表和笔记中没有依据。",
+                           "有排名依据的，先写进笔记（注明范围和名次）；没有的删去。"))
+    return out
+
+
+def rank_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _RANK.finditer(text)]
+
+
+def _region(words: str) -> str:
+    m = re.search(r"全国|全省|全市|全区|全县|省内|市内|[\u4e00-\u9fff]{2}(?:省|市)", words)
+    return m.group(0) if m else ""
+
+
+def _rank_no(m: re.Match) -> str:
+    from drafter.figures import cn_number
+
+    return str(int(cn_number(m.group(2)))) if m.group(2) else "前列"
+
+
+def breakdown_findings(text: str, mentions) -> list[Finding]:
+    """Components after 其中 that do not add up to the total before it; 新增 − 减少 ≠ 净增."""
+    out = []
+    for s in re.finditer(r"[^。；;\n]+", text):
+        inside = [m for m in mentions if s.start() <= m.start < s.end() and m.unit]
+        split = s.group(0).find("其中")
+        if split > 0:
+            total = [m for m in inside if m.start < s.start() + split]
+            parts = [m for m in inside if m.start > s.start() + split and total and m.unit == total[-1].unit]
+            if total and len(parts) >= 2 and parts[-1].end - parts[0].start < 60:
+                whole = total[-1]
+                if abs(sum(p.value for p in parts) - whole.value) > 1e-6 and not re.search(r"等|主要", s.group(0)[split:]):
+                    out.append(Finding("arithmetic", parts[0].start, parts[-1].end, text[parts[0].start:parts[-1].end],
+                                       f"分项合计{_fmt(sum(p.value for p in parts))}，与总数{whole.text}不符。",
+                                       "核对分项和总数。"))
+    out += _net_change(text, mentions)
+    return out
+
+
+def _net_change(text: str, mentions) -> list[Finding]:
+    """新增 a … 未通过/减少 b … 净增 c in one paragraph: a − b must be c."""
+    out = []
+    for p in re.finditer(r"[^\n]+", text):
+        found = {}
+        for m in mentions:
+            if p.start() <= m.start < p.end():
+                before = text[max(p.start(), m.start - 14):m.start]
+                for key, words in (("new", r"新增|新认定|认定"), ("lost", r"未通过|未能通过|减少|退出|注销|期满"),
+                                   ("net", r"净增")):
+                    if re.search(words, before[-8:] if key != "lost" else before) and key not in found:
+                        found[key] = m
+                        break
+        if len(found) == 3 and abs(found["new"].value - found["lost"].value - found["net"].value) > 1e-6:
+            b = found["lost"]
+            out.append(Finding("arithmetic", b.start, b.end, b.text,
+                               f"新增{found['new'].text}、净增{found['net'].text}，减少的应为"
+                               f"{_fmt(found['new'].value - found['net'].value)}，这里写作{b.text}。", "核对新增、减少与净增。"))
+    return out
