@@ -6,6 +6,7 @@ and the headings follow the outline. Each finding names its span and says, in Ch
 import re
 import unicodedata
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -150,10 +151,11 @@ def sources(table: FactsTable) -> list[Source]:
     for section, lines in table.notes.items():
         for line in lines:
             kind = "target" if TARGET_CLAUSE.search(line) and not re.search("已|完成", line) else "actual"
-            scope = "context" if _compared(line, table) else "local"
             ended = line if line[-1:] in "。！？；;" else line + "。"  # a note's last figure is read like any other
             for m in mentions(ended):
-                out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind))
+                clause, at = _around(CLAUSE, ended, m.start)
+                scope = "context" if _compared(line, table) or claims.elsewhere(clause[:m.start - at], table) else "local"
+                out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind, key=clause))
     return out
 
 
@@ -168,7 +170,7 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     findings = number_findings(text, table, context_values or []) if table else []
     findings += placeholder_findings(text)
     notes = "\n".join(line for lines in table.notes.values() for line in lines) if table else ""
-    findings += plan_findings(text, notes + "\n" + reference)
+    findings += plan_findings(text, notes + "\n" + reference, table.notes.get("plan", ()) if table else ())
     if past:
         findings += copied_findings(text, past, copy_min_chars, table)
     if planned:
@@ -180,6 +182,8 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict]) ->
     allowed = sources(table)
     ranks = claims.rank_spans(text)
     found = [m for m in mentions(text) if not any(a <= m.start < b for a, b in ranks)]  # ranks are judged apart
+    found = sorted(found + [Mention(*r) for r in claims.round_numbers(text) if all(r[0] != m.start for m in found)],
+                   key=lambda m: m.start)
     read = claims.read(text, table, found)
     out = []
     for m, claim in zip(found, read):
@@ -188,14 +192,14 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict]) ->
             continue
         if verdict is not None and verdict is not claims.UNKNOWN:
             out.append(verdict)
-        elif finding := _by_value(text, m, allowed, table, context_values):
+        elif finding := _by_value(text, m, claim, allowed, table, context_values):
             out.append(finding)
     out += claims.rank_findings(text, table)
     out += claims.breakdown_findings(text, found)
     return out
 
 
-def _by_value(text: str, m: Mention, allowed: list[Source], table: FactsTable, context_values: list[dict]
+def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsTable, context_values: list[dict]
               ) -> Finding | None:
     """A number naming no facts row: it needs a source of the same value, kind and scope."""
     matched = [s for s in allowed if _same(m, s)]
@@ -203,12 +207,23 @@ def _by_value(text: str, m: Mention, allowed: list[Source], table: FactsTable, c
         sentence, at = _around(SENTENCE, text, m.start)
         lead_in = sentence[:m.start - at] + _around(CLAUSE, text, m.start)[0]  # the sentence up to and around it
         if not matched:
-            return _unsourced(m, sentence, _around(CLAUSE, text, m.start)[0], table, context_values)
+            return claims.other_activity(m, _around(CLAUSE, text, m.start)[0], allowed) or \
+                _unsourced(m, sentence, _around(CLAUSE, text, m.start)[0], table, context_values)
+        if claim.role == "prior" and all(s.role == "value" for s in matched):
+            return Finding("wrong_year", m.start, m.end, m.text,
+                           f"{m.text}是今年的数（{matched[0].label}），这里写成了上年的数。", "核对年份，改用上年的数字。")
+        if claim.role != "prior" and (finding := claims.other_activity(m, _around(CLAUSE, text, m.start)[0], allowed,
+                                                                          matched)):
+            return finding
+        if finding := claims.ledger_context(m, _around(CLAUSE, text, m.start)[0], matched, context_values, table):
+            return finding
         if all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
             return Finding("target_as_actual", m.start, m.end, m.text,
                            f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
                            "写成“目标为…”“力争…”，或改用本年实际完成数。")
-        if all(s.scope == "context" for s in matched) and not _compared(lead_in, table):
+        clause_at = _around(CLAUSE, text, m.start)[1]
+        if all(s.scope == "context" for s in matched) and not _compared(lead_in, table) \
+                and not claims.elsewhere(text[clause_at:m.start], table):
             return Finding("context_as_local", m.start, m.end, m.text,
                            f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
                            "写明“全省/全市共…”，或删去。")
@@ -221,7 +236,7 @@ def _compared(lead_in: str, table: FactsTable) -> bool:
     return bool(region and region.group(1) != area(table.org))
 
 
-def _unsourced(m: Mention, sentence: str, clause: str, table: FactsTable, context_values: list[dict]) -> Finding:
+def _unsourced(m: Mention, sentence: str, clause: str, table: FactsTable, context_values: list[dict]) -> Finding | None:
     for f in table.facts:
         if f.prior is not None and PRIOR_WORDS.search(clause) and _names(f.indicator, sentence) and _unit_ok(m.unit, f.unit):
             return Finding("inconsistent_prior", m.start, m.end, m.text,
@@ -229,6 +244,8 @@ def _unsourced(m: Mention, sentence: str, clause: str, table: FactsTable, contex
                            f"改为{f.text('prior')}{f.unit}，或在事实表中更正上年值。")
     for c in context_values:
         if abs(c["value"] - m.value) < 1e-9 and _unit_ok(m.unit, c["unit"]):
+            if claims.elsewhere(clause, table) or _compared(clause, table):
+                return None  # stated as the comparison figure it is (当年全省共12家)
             return Finding("context_as_local", m.start, m.end, m.text,
                            f"{m.text}在往年材料中是对比用的数字（{Path(c['path']).name}：{c['sentence']}），不是本地数字。",
                            "删去，或改用事实表中的本地数字。")
@@ -243,13 +260,12 @@ def _names(indicator: str, sentence: str) -> bool:
 
 
 def _same(m: Mention, s: Source) -> bool:
-    if not _unit_ok(m.unit, s.unit):
+    if not claims.same_unit(m.unit, s.unit):  # 3场 is not 3家: a count of another thing
         return False
     value = s.value
     if m.unit in MONEY and s.unit in MONEY:
         value = s.value * MONEY[s.unit] / MONEY[m.unit]
-    decimals = len(m.text.split(".")[1]) if "." in m.text and m.text[0].isdigit() else 0
-    return abs(m.value - value) <= 0.5 * 10 ** -decimals + 1e-9
+    return claims.equal(m.value, m.unit, m.text, value, m.unit or s.unit)
 
 
 def _unit_ok(mention_unit: str | None, source_unit: str) -> bool:
@@ -277,35 +293,34 @@ def placeholder_findings(text: str) -> list[Finding]:
 
 # ---- plans stated as done ----------------------------------------------------------------------
 
-PLAN_WORDS = re.compile(r"拟|计划|力争|争取|正在|筹备|谋划|推动|推进|将")
-DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现")
+PLAN_WORDS = re.compile(r"拟|计划|力争|争取|正在|筹备|谋划|推动|推进|将|尚未|有待")
+DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现|成功|正式|跻身|出台|设立|开馆|投用|落成")
 
 
-def plan_findings(text: str, reference: str) -> list[Finding]:
-    """A plan of the reference (拟新建…, 推动…获批) stated as done in the text (已新建…)."""
+def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) -> list[Finding]:
+    """A plan of the reference (拟新建…, 推动…获批) or of the plan section's notes stated as done (已新建…):
+    a done clause sharing its object (a run of 5+ characters) with a plan more than with any done note."""
     clauses = CLAUSE.findall(reference)
-    plans = {_core(c): c for c in clauses if PLAN_WORDS.search(c) and len(_core(c)) >= 4}
-    done = {_core(c) for c in clauses if DONE_WORDS.search(c) and not PLAN_WORDS.search(c)}
+    plans = [c for c in clauses if PLAN_WORDS.search(c)] + [c for line in plans_too for c in CLAUSE.findall(line)]
+    plans = [(c, _core(c)) for c in plans if len(_core(c)) >= 4]
+    done = [_core(c) for c in clauses if DONE_WORDS.search(c) and not PLAN_WORDS.search(c)]
     out = []
     for m in CLAUSE.finditer(text):
         clause = m.group(0)
         if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause):
             continue
         core = _core(clause)
-        if any(_alike(core, d) for d in done):
-            continue  # the writer's notes state it as done themselves
-        source = next((v for k, v in plans.items() if _alike(core, k)), None)
-        if source:
+        shared, closeness, source = max(((n := _shared(core, k), n / max(len(core), len(k)), c) for c, k in plans),
+                                        default=(0, 0.0, ""))
+        if shared >= 5 and closeness >= 0.4 and closeness > max((_shared(core, d) / max(len(core), len(d)) for d in done), default=0):
             out.append(Finding("plan_as_done", m.start(), m.end(), clause.strip(),
                                f"“{source.strip()}”还是计划，这里写成了已经完成。",
                                "确已完成的，先在笔记中更新；否则保留“拟/计划/正在”等说法。"))
     return out
 
 
-def _alike(a: str, b: str) -> bool:
-    """The same statement but for a few characters (今年, 全县) around it."""
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 4 and short in long and len(long) - len(short) <= 4
+def _shared(a: str, b: str) -> int:
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
 
 
 def _core(clause: str) -> str:

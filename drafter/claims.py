@@ -10,6 +10,7 @@ indicator's, last year's, a target), not accepted because the value exists somew
 import math
 import re
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 
 from drafter.context import area
 from drafter.facts import MONEY, Fact, FactsTable
@@ -44,12 +45,16 @@ def same_unit(a: str | None, b: str | None) -> bool:
 
 
 def equal(value: float, unit: str | None, text: str, other: float, other_unit: str) -> bool:
-    """A stated value equals a table value, to the precision it is written with (money converted)."""
+    """A stated value equals a table value, to the precision it is written with (money converted); a
+    rounder figure is accepted only within half a percent (289亿元 for 289.40, never 5亿元 for 5.30)."""
     if unit in MONEY and other_unit in MONEY:
         other = other * MONEY[other_unit] / MONEY[unit]
     number = re.match(r"[\d,.]+", text)
     decimals = len(number.group(0).split(".")[1]) if number and "." in number.group(0) else 0
-    return abs(value - other) <= 0.5 * 10 ** -decimals + 1e-9
+    tolerance = 0.5 * 10 ** -decimals
+    if decimals == 0 or abs(other) >= 100:
+        tolerance = min(tolerance, max(0.005 * abs(other), 1e-9))
+    return abs(value - other) <= tolerance + 1e-9
 
 
 def patterns(name: str) -> list[re.Pattern]:
@@ -109,8 +114,8 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         r = role(tail, m.unit, table.year, names)
         if r == "value" and (_targeted(text, m.start, names) or re.match(r"的?(?:年度|全年)?目标", text[m.end:m.end + 6])):
             r = "target"
-        if r == "value" and re.search(r"[由从]$", tail):
-            r = "prior"  # 由三家增至四家
+        if r == "value" and (re.search(r"[由从]$", tail) or _said_last_year(text[seg_start:m.start], names, table.year)):
+            r = "prior"  # 由三家增至四家; 2023年全县研发经费投入强度为1.96%
         q = _QUALIFIER_BEFORE.search(text[max(0, m.start - 2):m.start])
         qualifier = q.group(1) if q else ("余" if re.search(r"[余多]", m.text) else None)
         between = text[named_end:m.start] if indicator else ""
@@ -146,6 +151,13 @@ _FILLER = re.compile(r"比上年|较上年|比去年|较去年|同比|增加|增
 
 def _own_subject(clause: str) -> bool:
     return len(re.findall(r"[\u4e00-\u9fff]", _FILLER.sub("", clause))) >= 3
+
+
+def _said_last_year(seg: str, names: list[str], year: int) -> bool:
+    for name in names:
+        for p in patterns(name):
+            seg = p.sub("", seg)
+    return bool(re.search(rf"上年|去年|上一年|{year - 1}年(?!以来)", seg)) and not re.search(r"比上年|较上年|比去年|较去年", seg)
 
 
 def _targeted(text: str, pos: int, names: list[str]) -> bool:
@@ -222,6 +234,9 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
     if c.role in ("target", "next_target"):  # a target sentence may state this year's or next year's target
         targets = [t for t in (cell(f, "target"), cell(f, "next_target")) if t]
         expected = next((t for t in targets if _states(c, t)), targets[0] if targets else None)
+    if expected is None and c.role == "value" and (prior := cell(f, "prior")) and _states(c, prior):
+        return Finding("wrong_year", c.start, c.end, c.text,
+                       f"{c.text}是{f.indicator}上年的数，今年的数还没有填写。", "填写今年的数，或写作【待核实】。")
     if expected is None:
         return UNKNOWN  # the table cannot say (no prior, no target): judged by its sources instead
     if c.qualifier:
@@ -237,7 +252,7 @@ def _qualifier(c: Claim, f: Fact, expected: tuple[float, str]) -> Finding | None
         actual = actual * MONEY[unit] / MONEY[c.unit]
     v, q = c.value, c.qualifier
     step = 10 ** max(0, math.floor(math.log10(v)) - (0 if v < 100 else 1)) if v > 0 else 1
-    ok = {"近": 0.8 * v <= actual < v, "接近": 0.8 * v <= actual < v, "将近": 0.8 * v <= actual < v,
+    ok = {"近": 0.95 * v <= actual < v, "接近": 0.95 * v <= actual < v, "将近": 0.95 * v <= actual < v,
           "约": abs(actual - v) <= 0.1 * v, "超过": actual > v, "超": actual > v, "逾": actual > v,
           "突破": actual >= v, "不到": actual < v, "不足": actual < v, "余": v <= actual < v + step}[q]
     if ok:
@@ -360,3 +375,75 @@ def _net_change(text: str, mentions) -> list[Finding]:
                                f"新增{found['new'].text}、净增{found['net'].text}，减少的应为"
                                f"{_fmt(found['new'].value - found['net'].value)}，这里写作{b.text}。", "核对新增、减少与净增。"))
     return out
+
+
+def elsewhere(words: str, table: FactsTable) -> bool:
+    """Words before a number place it outside the bureau (全省, 全国; 全市 for a county bureau)."""
+    region = _REGION.search(words)
+    return bool(region and region.group(0) != area(table.org))
+
+
+_ROUND = re.compile(r"(?<=超|近|逾|过|破)([一二两三四五六七八九]?[百千万])(?=余?[家人个项件场次所])")
+
+
+def round_numbers(text: str) -> list[tuple[int, int, str, float, str]]:
+    """超百家, 近千人: round Chinese numbers after a qualifier, as (start, end, text, value, unit)."""
+    from drafter.figures import cn_number
+
+    out = []
+    for m in _ROUND.finditer(text):
+        unit = re.match(r"余?([家人个项件场次所]+)", text[m.end():]).group(1)[:2]
+        value = cn_number(m.group(1).replace("万", "")) * (10_000 if "万" in m.group(1) else 1)
+        out.append((m.start(), m.end() + len(unit), text[m.start():m.end() + len(unit)], value or 10_000, unit))
+    return out
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[^\u4e00-\u9fff]", "", re.sub(r"\d+(?:\.\d+)?[^\s，。；]?", "", text))
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+def _similar(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def other_activity(m, clause: str, allowed: list, matched: list | None = None) -> Finding | None:
+    """A number taken from a note line about another activity (推介会3场 when 3场 was the training, 2场
+    the 推介会), or a note's count in another unit (培训120场次 when 120 was 家)."""
+    notes = [s for s in allowed if s.role == "note" and s.key]
+    if matched is None:  # no source at all: the same value in another unit?
+        other = [s for s in notes if abs(s.value - m.value) < 1e-9 and s.unit and m.unit and s.unit != m.unit]
+        if other:
+            return Finding("wrong_indicator", m.start, m.end, m.text,
+                           f"笔记中的{_fmt(m.value)}是“{other[0].key}”的{other[0].unit}数，这里写成了{m.text}。",
+                           "核对这个数说的是哪件事。")
+        return None
+    own = max(matched, key=lambda s: _similar(clause, s.key if s.role == "note" else s.indicator))
+    best_own = _similar(clause, own.key if own.role == "note" else own.indicator)
+    rivals = [s for s in notes if same_unit(m.unit, s.unit) and abs(s.value - m.value) > 1e-9]
+    rival = max(rivals, key=lambda s: _similar(clause, s.key), default=None)
+    if rival and _similar(clause, rival.key) >= 0.3 and _similar(clause, rival.key) > best_own + 0.15:
+        where = f"“{own.key}”" if own.role == "note" else own.label
+        return Finding("wrong_indicator", m.start, m.end, m.text,
+                       f"按笔记，“{rival.key}”；{m.text}是{where}的数。", f"改为{_fmt(rival.value)}{rival.unit}。")
+    return None
+
+
+def ledger_context(m, clause: str, matched: list, context_values: list[dict], table: FactsTable) -> Finding | None:
+    """A past summary's comparison figure (全市共4家企业研究院) restated as the bureau's own: same value, the
+    same thing named, while the facts the value coincides with are about something else."""
+    if elsewhere(clause, table):
+        return None
+    for c in context_values:
+        if abs(c["value"] - m.value) > 1e-9 or not same_unit(m.unit, c["unit"]):
+            continue
+        run = SequenceMatcher(None, clause, c["sentence"], autojunk=False).find_longest_match(
+            0, len(clause), 0, len(c["sentence"]))
+        topic = re.sub(r"[^\u4e00-\u9fff]", "", clause[run.a:run.a + run.size])
+        ours = max((_similar(clause, s.key if s.role == "note" else s.indicator) for s in matched), default=0.0)
+        if len(topic) >= 3 and not _REGION.search(topic) and ours < 0.2:
+            return Finding("context_as_local", m.start, m.end, m.text,
+                           f"{m.text}在往年材料中是对比用的数字（{c['sentence'][:40]}），不是本地数字。",
+                           "删去，或改用事实表中的本地数字。")
+    return None

@@ -403,6 +403,8 @@ def _same_indicator(indicator: Indicator, name: str) -> bool:
     for alias in indicator.aliases:
         if m := alias.search(name):
             rest = FILLER.sub("", name[:m.start()] + name[m.end():])
+            if re.search(r"(?:总数|总量)$", name):  # 新增…23家，总数达到231家: the total of the thing just named
+                rest = re.sub(r"^(?:新增|净增)|(?:总数|总量)$", "", rest)
             return len(rest) <= 4 and not CHANGE_WORDS.search(rest)
     return False
 

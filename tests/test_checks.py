@@ -72,8 +72,9 @@ def test_target_stated_as_achieved(table):
 def test_context_figure_of_the_ledger_used_as_local(sampled):
     s = draft_of(sampled)
     found = check("全县新增企业研究院4家。", s.table(), context_values=s.engine().context_values)
-    # 4 is also this year's 孵化器 count, so it has a source: only a number with no other source is reported
-    assert kinds(found) == []
+    # 4 is also this year's 孵化器 count, but the sentence speaks of the 企业研究院 of the past comparison figure
+    assert kinds(found) == [("context_as_local", "4家")]
+    assert check("全县科技企业孵化器达到4家。", s.table(), context_values=s.engine().context_values) == []
     found = check("全县新增企业研究院5家。", s.table(), context_values=[{"value": 5.0, "unit": "家", "path": "a.md", "sentence": "全市共有5家"}])
     assert kinds(found) == [("context_as_local", "5家")]
 

@@ -12,8 +12,9 @@ def test_labelled_drafts_recall_and_precision(sample_index):
     result = score(load_cases(), checker(sample_index))
     recall = sum(result.caught.values()) / sum(result.planted.values())
     # floors measured on this set; the goal is 0.9 for every class (see bench/claims.py)
-    assert result.precision >= 0.9, result.false_alarms
-    assert recall >= 0.75, result.missed
-    for cls in ("arithmetic", "copied_text", "inconsistent_prior", "rank", "unverified_number"):
-        assert result.caught[cls] / result.planted[cls] >= 0.9, (cls, result.missed)
-    assert len(result.legit_flagged) <= 8, result.legit_flagged
+    assert result.precision >= 0.95, result.false_alarms
+    assert recall >= 0.95, result.missed
+    for cls in result.planted:
+        if cls != "plan_as_done":  # 0.75: a plan whose object sits in another clause of the note is not matched
+            assert result.caught[cls] / result.planted[cls] >= 0.9, (cls, result.missed)
+    assert len(result.legit_flagged) <= 3, result.legit_flagged
