@@ -138,6 +138,12 @@ def _subject(text: str, m, clause_start: int, names: list[str], units: dict, tab
             break  # the clause speaks of something else (扣除…未通过重新认定的3家)
         if _fits_unit(probe, m.unit, units[name]):
             return name, end
+    clause = text[clause_start:m.start]
+    said = variant(clause)
+    by_noun = [n for n in names if len(noun(n)) >= 4 and noun(n) in clause and _fits_unit(probe, m.unit, units[n])]
+    for name in sorted(by_noun, key=lambda n: variant(n) != said and variant(n) not in (None, "total")):
+        if variant(name) == said or variant(name) in (None, "total"):
+            return name, m.start  # 全县高新技术企业近百家: the thing named without 总数 is its total
     after = text[m.end:m.end + 10]
     for name in names:  # 110余名科技特派员: named right after the number
         if any(p.match(after) for p in patterns(name)) and same_unit(m.unit, units[name]):
@@ -240,10 +246,12 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
     if expected is None:
         return UNKNOWN  # the table cannot say (no prior, no target): judged by its sources instead
     if c.qualifier:
-        return _qualifier(c, f, expected)
-    if expected and _states(c, expected):
+        found = _qualifier(c, f, expected)
+    elif _states(c, expected):
         return None
-    return _mismatch(c, f, expected, table)
+    else:
+        found = _mismatch(c, f, expected, table)
+    return found and replace(found, indicator=c.indicator, role=c.role)
 
 
 def _qualifier(c: Claim, f: Fact, expected: tuple[float, str]) -> Finding | None:

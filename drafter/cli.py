@@ -373,7 +373,10 @@ def new(
     name: Annotated[Optional[str], typer.Option("--name", help="稿件名称（同一单位年度可有多份）。")] = None,
 ) -> None:
     """Create a draft; prints its id."""
-    session = _desk().create(org, year, period, outline, name)
+    desk = _desk()
+    session = desk.create(org, year, period, outline, name)
+    for line in desk.warnings:
+        err.print(f"[yellow]提示[/yellow] {line}")
     console.print(f"{session.id}")
     err.print(f"已创建稿件 {session.id}：{session.info.name}（{session.title}）。"
               f"下一步：drafter facts import {session.id} 数据文件")

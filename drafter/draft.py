@@ -193,7 +193,9 @@ class Engine:
                 again = self.check(repaired)
                 if sum(f.kind in REPAIR_KINDS for f in again) <= len(wrong):
                     text, findings = repaired, again
-        replaced = [f for f in findings if f.kind in REPLACE_KINDS]
+        notes = "\n".join(line for lines in self.table.notes.values() for line in lines)
+        # a number as the writer's own notes write it is flagged but never replaced: the writer knows it
+        replaced = [f for f in findings if f.kind in REPLACE_KINDS and f.text not in notes]
         for f in sorted(replaced, key=lambda f: -f.start):
             text = text[:f.start] + f"【待核实：{f.text}】" + text[f.end:]
         if replaced:

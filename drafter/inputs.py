@@ -2,6 +2,8 @@
 past summaries (for copy detection) and the bureau's comparison figures; and a check of any file
 against them, for a text that is not a saved draft."""
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 from drafter.config import Settings
@@ -18,10 +20,42 @@ def facts_table(settings: Settings, planned: list[PlannedSection], given: FactsI
 
     ledger = Ledger(settings.catalog_path) if settings.catalog_path.exists() else None
     try:
-        return build_table(planned, given, org=org, year=year, period=period, ledger=ledger)
+        table = build_table(planned, given, org=org, year=year, period=period, ledger=ledger)
+        known = sorted({d["org"] for d in ledger.documents() if d["org"]}) if ledger else []
     finally:
         if ledger:
             ledger.close()
+    if org not in known:  # said plainly: every 上年 value and 同比 is missing for this reason
+        table = replace(table, report=table.report + (
+            f"语料库中没有“{org}”的往年总结，上年值、同比和增量无法自动取得（可在数据表“上年值”一列填写）。"
+            + (f"已有往年总结的单位：{'、'.join(known)}。" if known else "语料库还是空的：先运行 drafter ingest。"),))
+    return table
+
+
+def resolve_org(settings: Settings, org: str) -> tuple[str, str | None]:
+    """A bureau's name as the ledger knows it: 海安市科技局 and 海安科学技术局 are 海安市科学技术局. Returns
+    (name, message) where the message says what was resolved, or None."""
+    from drafter.ledger import Ledger
+
+    org = org.strip()
+    if not settings.catalog_path.exists():
+        return org, None
+    ledger = Ledger(settings.catalog_path)
+    try:
+        known = sorted({d["org"] for d in ledger.documents() if d["org"]})
+    finally:
+        ledger.close()
+    if org in known:
+        return org, None
+    same = [k for k in known if _org_key(k) == _org_key(org)]
+    if len(same) == 1:
+        return same[0], f"单位“{org}”按往年材料读作“{same[0]}”。"
+    return org, None
+
+
+def _org_key(org: str) -> str:
+    """海安市科学技术局 / 海安市科技局 / 海安科技局 → 海安."""
+    return re.sub(r"(?:市|县|区|旗)?(?:科学技术局|科技局|科学技术委员会|科委)$", "", org.strip())
 
 
 def past_inputs(settings: Settings, org: str, year: int) -> tuple[list[tuple[str, str]], list[dict]]:
@@ -58,6 +92,9 @@ def check_file(settings: Settings, path: Path, *, facts: Path | None = None, not
         org, year = org or meta.org, year or meta.year
         period = period or ("h1" if meta.period == "H1" else None)
     org, year = org or given.org, year or given.year
+    resolved = None
+    if org:
+        org, resolved = resolve_org(settings, org)
     if not org or not year:
         raise DrafterError(f"看不出 {path.name} 是哪个单位哪一年的总结：请加 --org 和 --year，或 --facts 数据文件。")
     period = normalise_period(period) or given.period or "annual"
@@ -66,6 +103,8 @@ def check_file(settings: Settings, path: Path, *, facts: Path | None = None, not
     if notes:
         given = FactsInput(rows=given.rows, notes={**given.notes, **read_notes(notes)})
     table = facts_table(settings, planned, given, org, int(year), period)
+    if resolved:
+        table = replace(table, report=(resolved, *table.report))
     past, context_values = past_inputs(settings, org, int(year))
     found = checks.check(text, table, planned=planned, past=past, copy_min_chars=settings.copy_min_chars,
                          context_values=context_values)

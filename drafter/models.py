@@ -83,10 +83,15 @@ class Finding:
     text: str
     message: str
     suggestion: str = ""
+    indicator: str = ""  # the claim it is about, when the number names a facts row
+    role: str = ""  # value | prior | target | next_target | 增量 | 同比增长 | 提高 | 完成率
 
     def to_json(self) -> dict:
-        """The `drafter check --json` contract."""
-        return {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end, "message": self.message}
+        """The `drafter check --json` contract: kind, text, start, end, message; then the suggested fix and,
+        for a number about a named indicator, its claim."""
+        out = {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end, "message": self.message,
+               "suggestion": self.suggestion}
+        return out | ({"indicator": self.indicator, "role": self.role} if self.indicator else {})
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from drafter import patch, textops
 from drafter.config import Settings
 from drafter.errors import DrafterError
 from drafter.facts import FactsError, FactsInput, FactsTable, normalise_period, read_facts, read_notes
-from drafter.inputs import facts_table, past_inputs
+from drafter.inputs import facts_table, past_inputs, resolve_org
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
 from drafter.spec import OutlineSpec, PlannedSection, load_outline, plan, title
 from drafter.workspace import Workspace
@@ -125,6 +125,9 @@ class Desk:
         org = (org or "").strip()
         if not org or not year:
             raise SessionError("请写明单位和年度，例如 --org 示例县科学技术局 --year 2024。")
+        org, message = resolve_org(self.settings, org)
+        if message:
+            self.warnings.append(message)
         spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), self.settings.prompts_dir)
         info = self.workspace.create(name or f"{org}{year}年{'上半年' if period == 'H1' else ''}", org, int(year),
                                      period, str(outline or spec.name))
@@ -139,6 +142,9 @@ class Desk:
     def find_or_create(self, org: str, year: int, period: str | None, outline: str | None, name: str = "默认"
                        ) -> "DraftSession":
         period = normalise_period(period) or "annual"
+        org, message = resolve_org(self.settings, org)
+        if message and message not in self.warnings:
+            self.warnings.append(message)
         outline_name = str(outline or ("kjj_h1" if period == "H1" else "kjj_annual"))
         found = self.workspace.drafts(org=org, year=year, period=period, outline=outline_name, name=name)
         return DraftSession(self, found[0]) if found else self.create(org, year, period, outline_name, name)
@@ -288,7 +294,8 @@ class DraftSession:
     def import_facts(self, path: Path, given: FactsInput | None = None) -> FactsUpdate:
         """Facts (and notes, in a YAML file) from .yaml / .csv / .xlsx, validated like the grid."""
         given = given or read_facts(path)
-        if given.org and given.org != self.info.org or given.year and given.year != self.info.year:
+        named = resolve_org(self.settings, given.org)[0] if given.org else None
+        if named and named != self.info.org or given.year and given.year != self.info.year:
             raise FactsError(f"{path.name} 写的是 {given.org or ''}{given.year or ''}年，与这份稿件"
                              f"（{self.info.org}{self.info.year}年）不一致。请检查文件或换一份稿件。")
         if given.notes:

@@ -290,8 +290,8 @@ def _dump(items) -> str:
 
 
 def _to_version(row: sqlite3.Row, number: int) -> Version:
-    findings = tuple(Finding(**{k: f.get(k, "") for k in ("kind", "start", "end", "text", "message", "suggestion")})
-                     for f in json.loads(row["findings"]))
+    fields = ("kind", "start", "end", "text", "message", "suggestion", "indicator", "role")
+    findings = tuple(Finding(**{k: f.get(k, "") for k in fields}) for f in json.loads(row["findings"]))
     return Version(row["id"], row["section"], number, row["text"], row["source"], row["facts_rev"], row["created_at"],
                    findings, tuple(NumberSpan(**s) for s in json.loads(row["spans"])),
                    tuple(PassageRef(**p) for p in json.loads(row["passages"])), row["prompt_hash"], row["note"])

@@ -111,3 +111,20 @@ def test_comparison_count_from_the_notes_used_as_local(sampled, tmp_path):
     table = draft_of(sampled, notes).table()
     assert kinds(check("全省共有11家企业入选。", table)) == []
     assert kinds(check("全县11家企业入选省创新型领军企业。", table)) == [("context_as_local", "11家")]
+
+
+def test_a_known_value_in_the_wrong_place_is_named_for_what_it_is(table):
+    found = check("全县高新技术企业总数达到85家。技术合同成交额5亿元。科技贷款4.62亿元。全县高新技术企业总数达到98家，"
+                  "同比增长16.2%。", table)
+    assert kinds(found) == [("wrong_year", "85家"), ("target_as_actual", "5亿元"), ("wrong_indicator", "4.62亿元"),
+                            ("arithmetic", "16.2%")]
+    assert found[0].to_json()["indicator"] == "高新技术企业总数" and found[0].to_json()["role"] == "value"
+    assert "应为98家" in found[0].message and found[3].suggestion.startswith("改为15.3%")
+
+
+def test_qualifiers_ranks_and_breakdowns(table):
+    assert check("全县高新技术企业近百家。", table) == []
+    assert kinds(check("全县高新技术企业超百家。", table)) == [("qualifier", "百家")]
+    assert kinds(check("技术合同成交额位居全市第一。", table)) == [("rank", "位居全市第一")]
+    found = check("省级以上研发机构达到36家，其中国家级10家、省级20家。", table)
+    assert [f.kind for f in found if f.kind == "arithmetic"] == ["arithmetic"]

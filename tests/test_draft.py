@@ -46,7 +46,7 @@ def test_readme_main_command_drafts_the_sample_corpus_offline_and_the_draft_chec
     text = out.read_text("utf-8")
     checked = run(["check", str(out), "--facts", str(FACTS), "--json"], env)
     findings = json.loads(checked.stdout)
-    assert all(set(f) == {"kind", "text", "start", "end", "message"} for f in findings)
+    assert all(set(f) >= {"kind", "text", "start", "end", "message", "suggestion"} for f in findings)
     assert all(text[f["start"]:f["end"]] == f["text"] for f in findings)
     assert [f["text"] for f in findings] == ["【待核实：2024年全社会研发投入（亿元）】", "【待核实：2024年研发投入强度（%）】"]
     # a usable first draft: every heading, every section written, facts stated with their derivations

@@ -384,3 +384,15 @@ def test_an_unexpected_error_in_one_section_fails_only_that_section(sampled):
     assert [r.id for r in report.failed] == ["talent"] and "内部错误（RuntimeError" in report.failed[0].error
     assert len(report.saved) == len(report.results) - 1
     assert session.history("talent")[-1].text == "上一版的人才部分。"
+
+
+def test_bureau_short_names_resolve_and_an_unknown_bureau_is_said_plainly(sampled):
+    desk = offline(sampled)
+    session = desk.create("示例县科技局", 2024)
+    assert session.info.org == ORG and any("读作“示例县科学技术局”" in w for w in desk.warnings)
+    session.set_facts([{"indicator": "高新技术企业总数", "value": 98, "unit": "家"}])
+    assert session.table().find("高新技术企业总数").prior == 85  # the ledger's value, found through the name
+    stranger = desk.create("某某县科学技术局", 2024)
+    stranger.set_facts(ROWS)
+    report = " ".join(stranger.table().report)
+    assert "没有“某某县科学技术局”的往年总结" in report and "示例县科学技术局" in report and "示范市科学技术局" in report
