@@ -330,10 +330,11 @@ def _core(clause: str) -> str:
 # ---- copied text --------------------------------------------------------------------------------
 
 @cache
-def stock_phrases() -> tuple[str, ...]:
-    """Formulae every summary may share (drafter/data/stock_phrases.yaml): never counted as copying."""
+def stock_phrases() -> tuple[re.Pattern, ...]:
+    """Formulae every summary may share (drafter/data/stock_phrases.yaml, regular expressions over the
+    folded text: commas as ","): never counted as copying."""
     text = resources.files("drafter").joinpath("data/stock_phrases.yaml").read_text("utf-8")
-    return tuple(yaml.safe_load(text))
+    return tuple(re.compile(_compact(p)[0]) for p in yaml.safe_load(text))
 
 
 class PastTexts:
@@ -367,8 +368,8 @@ def copied_findings(text: str, past: "PastTexts | list[tuple[str, str]]", min_ch
     compact, positions = _compact(text)
     if len(compact) < min_chars:
         return []
-    allowed = set(stock_phrases()) | {line for lines in (table.notes.values() if table else ()) for line in lines}
-    allowed = {_compact(phrase)[0] for phrase in allowed}
+    notes = {_compact(line)[0] for lines in (table.notes.values() if table else ()) for line in lines}
+    allowed = list(stock_phrases()) + [re.compile(re.escape(line)) for line in notes]
     index = past.grams(min_chars)
     hits: dict[int, str] = {}
     for i in range(len(compact) - min_chars + 1):
@@ -378,7 +379,7 @@ def copied_findings(text: str, past: "PastTexts | list[tuple[str, str]]", min_ch
     out = []
     for start, end, name in _runs(hits, min_chars):
         run = compact[start:end]
-        if any(run in phrase for phrase in allowed) or _mostly_allowed(run, allowed, min_chars):
+        if any(run in line for line in notes) or _mostly_allowed(run, allowed, min_chars):
             continue
         a, b = positions[start], positions[end - 1] + 1
         out.append(Finding("copied_text", a, b, text[a:b], f"这段文字与往年材料《{name}》中的原文相同（{end - start}字）。",
@@ -406,11 +407,11 @@ def _runs(hits: dict[int, str], n: int) -> list[tuple[int, int, str]]:
     return runs
 
 
-def _mostly_allowed(run: str, allowed: set[str], min_chars: int) -> bool:
-    rest = run
+def _mostly_allowed(run: str, allowed: list[re.Pattern], min_chars: int) -> bool:
+    """What is left of a shared run once the stock formulae and the writer's notes are taken out is short."""
     for phrase in allowed:
-        rest = rest.replace(phrase, "")
-    return len(rest) < min_chars
+        run = phrase.sub("", run)
+    return len(re.sub(r"[,;:.。、]", "", run)) < min_chars
 
 
 # ---- outline -----------------------------------------------------------------------------------

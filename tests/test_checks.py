@@ -128,3 +128,12 @@ def test_qualifiers_ranks_and_breakdowns(table):
     assert kinds(check("技术合同成交额位居全市第一。", table)) == [("rank", "位居全市第一")]
     found = check("省级以上研发机构达到36家，其中国家级10家、省级20家。", table)
     assert [f.kind for f in found if f.kind == "arithmetic"] == ["arithmetic"]
+
+
+def test_longer_standard_openings_are_not_copying_but_stale_content_is(table):
+    past = [("a.md", "在县委、县政府的坚强领导和上级科技部门的精心指导下,县科技局以习近平新时代中国特色社会主义思想为引领,"
+                     "认真学习宣传贯彻党的二十大精神,统筹疫情防控和科技创新工作,全县科技创新能力稳步提升。")]
+    opening = "今年以来，在县委、县政府的坚强领导和上级科技部门的精心指导下，县科技局以习近平新时代中国特色社会主义思想为引领，认真学习宣传贯彻党的二十大精神，聚力抓主体。"
+    assert check(opening, table, past=past) == []
+    stale = "认真学习宣传贯彻党的二十大精神，统筹疫情防控和科技创新工作，全县科技创新能力稳步提升。"
+    assert kinds(check(stale, table, past=past))[0][0] == "copied_text"
