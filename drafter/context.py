@@ -18,6 +18,7 @@ class Exemplar:
     section: str  # heading of the past section
     text: str  # numbers masked as 〔N〕
     score: float = 0.0
+    org: str = ""  # the bureau whose summary it is
 
     @property
     def source(self) -> str:
@@ -120,7 +121,8 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
         seen = {h.id for h in hits}
         more = retriever.search(query, k=EXEMPLARS_PER_SECTION, topic=section.spec.topic, **common)
         hits += [h for h in more if h.id not in seen][:EXEMPLARS_PER_SECTION - len(hits)]
-    return [Exemplar(h.doc, as_written(h.section.split(" > ")[-1][:30]), as_written(h.masked), h.score) for h in hits]
+    return [Exemplar(h.doc, as_written(h.section.split(" > ")[-1][:30]), as_written(h.masked), h.score, h.org or "")
+            for h in hits]
 
 
 def within_budget(fixed: list[str], exemplars: list[Exemplar], budget: int) -> list[Exemplar]:

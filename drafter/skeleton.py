@@ -10,7 +10,7 @@ from drafter.figures import indicator as catalog_entry
 from drafter.lexical import tokenize
 from drafter.spec import PlannedSection, cn_ordinal
 
-PHRASE_MIN, PHRASE_MAX = 6, 18  # short enough never to count as copied text
+PHRASE_MIN, PHRASE_MAX = 6, 19  # short enough never to count as copied text
 # old names, numbers and counted Chinese numerals (七成, 三家) are facts of another year, not phrasing
 _NAMED = re.compile(r"公司|大学|学院|集团|医院|〔N〕|\d|[A-Za-z]|“|”|《|》|[一二两三四五六七八九十百千万]+[成倍个家项件人名次场批所]")
 _LEADING_MARK = re.compile(r"^(?:[一二三四五六七八九十]+是|[（(]?[一二三四五六七八九十\d]+[)）、.．])")
@@ -18,7 +18,7 @@ _END = "。！？；"
 
 
 def body(section: PlannedSection, table: FactsTable, exemplars: list[Exemplar]) -> str:
-    phrases = _Phrases(exemplars)
+    phrases = _Phrases(exemplars, table.org)
     paragraphs = []
     if statement := facts_sentence(table.stated(section.spec.id), table):
         paragraphs.append(statement)
@@ -80,7 +80,7 @@ def lead(table: FactsTable, sections: list[PlannedSection]) -> str:
 
 
 def problems(section: PlannedSection, table: FactsTable, exemplars: list[Exemplar]) -> str:
-    phrases = _Phrases(exemplars)
+    phrases = _Phrases(exemplars, table.org, wanted=_PROBLEM)
     lines = list(table.notes.get(section.spec.id, ()))
     missed = [f for f in table.facts if (r := f.get("完成率")) and r.value < 100]
     if missed:
@@ -97,7 +97,7 @@ def problems(section: PlannedSection, table: FactsTable, exemplars: list[Exempla
 
 
 def plan(section: PlannedSection, table: FactsTable, sections: list[PlannedSection], exemplars: list[Exemplar]) -> str:
-    phrases = _Phrases(exemplars)
+    phrases = _Phrases(exemplars, table.org, wanted=_PLAN)
     when = next_period(table)
     titles = _work_titles(sections)[:5]
     intro = f"{when}，{table.org}将围绕{'、'.join(titles)}等重点，抓好以下工作。"
@@ -116,23 +116,44 @@ def _work_titles(sections: list[PlannedSection]) -> list[str]:
     return [s.title for s in sections if s.spec.kind == "body" and s.spec.points]
 
 
-class _Phrases:
-    """Short clauses of past phrasing without numbers or names, handed out once each, best match first."""
+# a clause worth offering: not a fragment (但…, 在农业科技上), not a stale topic, in the section's mood
+_FRAGMENT = re.compile(r"^(?:但|而|并|且|和|及|与|对|在|从|以|为|把|将|同时|其中|特别是)|(?:上|中|下|时|后|方面|等)$")
+_STALE = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫")
+_PRAISE = re.compile(r"成效|显著|明显|稳步|突破|成功|取得|提升了|增强")
+_PROBLEM = re.compile(r"不足|不够|偏低|偏少|偏弱|短板|薄弱|滞后|有待|仍需|还需|缺乏|不强|不高|紧缺|不平衡|较少|较弱|难以")
+_PLAN = re.compile(r"加快|推动|力争|着力|进一步|持续|深化|强化|完善|推进|建立|实施|开展")
 
-    def __init__(self, exemplars: list[Exemplar]):
+
+_COMMON = set("科技 企业 工作 推动 开展 全县 全市 建设 服务 创新 组织 加强 提升 进一步 完成".split())
+
+
+class _Phrases:
+    """Whole clauses of the bureau's own past wording, without numbers or names, handed out once each and
+    only where they share a word with the point they follow: none rather than a poor one."""
+
+    def __init__(self, exemplars: list[Exemplar], org: str, wanted: re.Pattern | None = None):
         self.pool: list[str] = []
         for e in exemplars:
-            for clause in re.split(r"[，,；;。：:！？\s]", e.text)[1:]:  # the first clause is the heading
+            if e.org != org:
+                continue  # another bureau's phrasing names its own places and firms
+            for clause in re.split(r"[，,；;。！？\s]", e.text)[1:]:  # the first clause is the heading
                 clause = _LEADING_MARK.sub("", clause.strip())
-                if PHRASE_MIN <= len(clause) <= PHRASE_MAX and not _NAMED.search(clause) and clause not in self.pool:
+                if self._usable(clause, wanted):
                     self.pool.append(clause)
 
+    def _usable(self, clause: str, wanted: re.Pattern | None) -> bool:
+        if not PHRASE_MIN <= len(clause) <= PHRASE_MAX or clause in self.pool:
+            return False
+        if _NAMED.search(clause) or _FRAGMENT.search(clause) or _STALE.search(clause):
+            return False
+        if wanted is _PROBLEM:
+            return bool(_PROBLEM.search(clause)) and not _PRAISE.search(clause)
+        return wanted is None or bool(wanted.search(clause))
+
     def hint(self, line: str, count: int = 1) -> str:
-        if not self.pool:
-            return ""
-        words = set(tokenize(line))
-        ranked = sorted(self.pool, key=lambda c: -len(words & set(tokenize(c))))
-        chosen = ranked[:count]
+        words = {w for w in tokenize(line) if len(w) >= 2} - _COMMON
+        ranked = sorted(((len(words & set(tokenize(c))), c) for c in self.pool), key=lambda x: -x[0])
+        chosen = [c for n, c in ranked[:count] if n > 0 or not line]
         for c in chosen:
             self.pool.remove(c)
-        return f"（参考表述：{'；'.join(chosen)}）"
+        return f"（参考表述：{'；'.join(chosen)}）" if chosen else ""

@@ -142,3 +142,19 @@ def test_prompt_snapshot(sampled, section):
         path.parent.mkdir(exist_ok=True)
         path.write_text(text + "\n", "utf-8")
     assert text + "\n" == path.read_text("utf-8")
+
+
+def test_offline_hints_are_the_bureaus_own_on_topic_clauses_or_none(sampled):
+    from drafter import skeleton
+    from drafter.context import Exemplar
+
+    session = offline_session(sampled)
+    table = session.table()
+    own = Exemplar("a.md", "s", "标题。建立高企后备库并实行动态管理，全县科技工作取得明显成效，但对照高质量发展要求", org=table.org)
+    other = Exemplar("b.md", "s", "标题。力争全市高企申报辅导实现全覆盖，瑞丰新材料成功获批", org="示范市科学技术局")
+    phrases = skeleton._Phrases([other, own], table.org)
+    assert phrases.hint("分三批开展高企申报辅导") == "（参考表述：建立高企后备库并实行动态管理）"
+    assert phrases.hint("新建农业科技示范基地2个") == ""  # nothing on topic: no hint
+    problems = skeleton._Phrases([own, Exemplar("a.md", "s", "标题。专业服务人才紧缺，企业研发投入意愿不强", org=table.org)],
+                                 table.org, wanted=skeleton._PROBLEM)
+    assert problems.pool == ["专业服务人才紧缺", "企业研发投入意愿不强"]  # no praise offered for a problem
