@@ -301,7 +301,8 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
     """A plan of the reference (拟新建…, 推动…获批) or of the plan section's notes stated as done (已新建…):
     a done clause sharing its object (a run of 5+ characters) with a plan more than with any done note."""
     clauses = CLAUSE.findall(reference)
-    plans = [c for c in clauses if PLAN_WORDS.search(c)] + [c for line in plans_too for c in CLAUSE.findall(line)]
+    plans = [c for line in reference.split("\n") for c in _with_subject(CLAUSE.findall(line)) if PLAN_WORDS.search(c)]
+    plans += [c for line in plans_too for c in CLAUSE.findall(line)]
     plans = [(c, _core(c)) for c in plans if len(_core(c)) >= 4]
     done = [_core(c) for c in clauses if DONE_WORDS.search(c) and not PLAN_WORDS.search(c)]
     out = []
@@ -317,6 +318,11 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
                                f"“{source.strip()}”还是计划，这里写成了已经完成。",
                                "确已完成的，先在笔记中更新；否则保留“拟/计划/正在”等说法。"))
     return out
+
+
+def _with_subject(clauses: list[str]) -> list[str]:
+    """A plan clause without its object (…新馆主体结构封顶，计划2025年建成开馆) read with the clause before it."""
+    return [c if len(_core(c)) >= 6 or i == 0 else clauses[i - 1] + "，" + c for i, c in enumerate(clauses)]
 
 
 def _shared(a: str, b: str) -> int:

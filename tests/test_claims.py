@@ -14,7 +14,6 @@ def test_labelled_drafts_recall_and_precision(sample_index):
     # floors measured on this set; the goal is 0.9 for every class (see bench/claims.py)
     assert result.precision >= 0.95, result.false_alarms
     assert recall >= 0.95, result.missed
-    for cls in result.planted:
-        if cls != "plan_as_done":  # 0.75: a plan whose object sits in another clause of the note is not matched
-            assert result.caught[cls] / result.planted[cls] >= 0.9, (cls, result.missed)
+    for cls in result.planted:  # plan_as_done is at 7/8: a count beyond what the note says was built is missed
+        assert result.caught[cls] / result.planted[cls] >= (0.85 if cls == "plan_as_done" else 0.9), (cls, result.missed)
     assert len(result.legit_flagged) <= 3, result.legit_flagged
