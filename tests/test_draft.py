@@ -46,6 +46,8 @@ def test_readme_main_command_drafts_the_sample_corpus_offline_and_the_draft_chec
     text = out.read_text("utf-8")
     checked = run(["check", str(out), "--facts", str(FACTS), "--json"], env)
     findings = json.loads(checked.stdout)
+    assert checked.returncode == 0  # only the pending markers: nothing that fails a review step by default
+    assert run(["check", str(out), "--facts", str(FACTS), "--fail-on", "pending"], env).returncode == 1
     assert all(set(f) >= {"kind", "text", "start", "end", "message", "suggestion"} for f in findings)
     assert all(text[f["start"]:f["end"]] == f["text"] for f in findings)
     assert [f["text"] for f in findings] == ["【待核实：2024年全社会研发投入（亿元）】", "【待核实：2024年研发投入强度（%）】"]
