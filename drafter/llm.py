@@ -4,6 +4,7 @@
 refuse to start without a key, and nothing may leave the machine unless an endpoint is configured).
 """
 
+import re
 from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
@@ -63,12 +64,21 @@ def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable
     except openai.NotFoundError as e:
         raise ModelError("模型服务找不到该模型或地址：请检查 DRAFTER_LLM_MODEL 和 DRAFTER_LLM_BASE_URL。") from e
     except openai.APIStatusError as e:
-        raise ModelError(f"模型服务返回错误 {e.status_code}：{_short(e.message)}") from e
+        raise ModelError(f"模型服务返回错误 {e.status_code}：{_short(_redact(e.message, model))}") from e
     except openai.APIConnectionError as e:
         raise ModelError(f"连接不上模型服务 {getattr(model, 'openai_api_base', '')}：请检查地址和网络。") from e
     except (openai.APIError, ValueError) as e:  # a malformed stream raises json.JSONDecodeError
-        raise ModelError(f"模型服务的回复无法解析（{type(e).__name__}：{_short(str(e))}）。") from e
+        raise ModelError(f"模型服务的回复无法解析（{type(e).__name__}：{_short(_redact(str(e), model))}）。") from e
     return "".join(parts)
+
+
+def _redact(text: str, model: BaseChatModel) -> str:
+    """A server may echo the request's Authorization header in its error: the key never reaches the writer."""
+    key = getattr(model, "openai_api_key", None)
+    secret = key.get_secret_value() if key is not None and hasattr(key, "get_secret_value") else ""
+    if secret and len(secret) >= 6:
+        text = text.replace(secret, "***")
+    return re.sub(r"(?i)(bearer\s+|api[_-]?key[\"':= ]+)[A-Za-z0-9._\-]{6,}", r"\1***", text)
 
 
 def _short(text: str, limit: int = 160) -> str:

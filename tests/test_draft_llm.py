@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import SecretStr
 
 from chat_server import ChatServer, Hang, Malformed, Status, Text, by_prompt
 from conftest import FACTS, ROOT
@@ -162,3 +163,12 @@ def test_cli_draft_against_an_endpoint_persists_versions_and_keeps_them_when_a_s
         second = subprocess.run(cmd, env=env | {"DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT, capture_output=True, text=True)
     assert second.returncode == 1 and "（二）科技企业培育" in second.stderr and "保留了原有文字" in second.stderr
     assert "引进院士团队【待核实：37个】" in out.read_text("utf-8")  # the failed section kept its last saved version
+
+
+def test_a_server_error_echoing_the_key_never_shows_it(sampled):
+    secret = "sk-live-0123456789abcdef"
+    echo = Status(401 + 99, f"bad request; headers: Authorization: Bearer {secret}; api_key={secret}")
+    with ChatServer(by_prompt({}, echo)) as server:
+        report, _ = draft_with(sampled, server, llm_api_key=SecretStr(secret))
+    errors = " ".join(r.error or "" for r in report.failed)
+    assert report.failed and "500" in errors and secret not in errors and "***" in errors
