@@ -1,6 +1,7 @@
 """Command line: thin wrappers around library calls; user errors print without a traceback."""
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -253,8 +254,19 @@ def draft(
                          skip=tuple(skip or ()))
     _print_facts_report(session.table().report)
     err.print(f"稿件 {session.id}：{session.info.name}　模型：{desk.backend()}")
-    report = session.generate(on_event=_progress_printer(session.planned()))
+    report = _generate(session)
     _finish(session, report, out or desk.settings.workspace / f"{session.title}.md")
+
+
+def _generate(session, sections=None, stale: bool = False):
+    """Write sections; Ctrl-C stops at once: every section finished so far is already saved."""
+    try:
+        return session.generate(sections, stale=stale, on_event=_progress_printer(session.planned()))
+    except KeyboardInterrupt:
+        done = [s.heading or "开头总述" for s in session.sections() if s.version]
+        err.print(f"\n[yellow]已中断。[/yellow]已完成的部分都已保存（{len(done)} 个）；"
+                  f"再运行 `drafter generate {session.id}` 继续。")
+        os._exit(130)  # worker threads may be waiting on the model: do not wait for them
 
 
 def _finish(session, report, out: Path | None) -> None:
@@ -503,7 +515,7 @@ def generate(
     desk = _desk()
     session = desk.open(draft_id)
     err.print(f"模型：{desk.backend()}")
-    report = session.generate(section or None, stale=stale, on_event=_progress_printer(session.planned()))
+    report = _generate(session, section or None, stale)
     if stale and not report.results:
         console.print("没有需要重新生成的章节。")
     _finish(session, report, None)

@@ -5,7 +5,11 @@ refuse to start without a key, and nothing may leave the machine unless an endpo
 """
 
 import re
+import time
 from collections.abc import Callable
+from contextvars import ContextVar
+
+import httpx
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
@@ -34,9 +38,49 @@ def chat_model(settings: Settings) -> BaseChatModel | None:
     from langchain_openai import ChatOpenAI
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"  # local servers accept any
+    client = httpx.Client(transport=_DeadlineTransport(httpx.HTTPTransport(), settings.llm_timeout),
+                          timeout=settings.llm_timeout)
     return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url, api_key=key,
                       temperature=settings.llm_temperature, timeout=settings.llm_timeout,
-                      max_retries=settings.llm_max_retries, streaming=True)
+                      max_retries=settings.llm_max_retries, streaming=True, http_client=client)
+
+
+# The SDK's timeout is per read and per attempt: a server sending keep-alives every few seconds never
+# times out, and each retry starts the clock again. One deadline per answer covers all of it.
+_deadline: ContextVar[float | None] = ContextVar("drafter_llm_deadline", default=None)
+
+
+class _DeadlineTransport(httpx.BaseTransport):
+    """An httpx transport whose responses stop (as a read timeout) at the answer's deadline, however
+    the bytes trickle in; a retry after the deadline is not sent at all."""
+
+    def __init__(self, inner, seconds: float):
+        self.inner, self.seconds = inner, seconds
+
+    def handle_request(self, request):
+        deadline = _deadline.get() or time.monotonic() + self.seconds
+        if time.monotonic() >= deadline:
+            raise httpx.ReadTimeout("drafter: the answer's deadline has passed", request=request)
+        response = self.inner.handle_request(request)
+        response.stream = _DeadlineStream(response.stream, deadline, request)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    def __init__(self, inner, deadline: float, request):
+        self.inner, self.deadline, self.request = inner, deadline, request
+
+    def __iter__(self):
+        for chunk in self.inner:
+            if time.monotonic() > self.deadline:
+                raise httpx.ReadTimeout("drafter: the answer's deadline has passed", request=self.request)
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def describe(settings: Settings) -> str:
@@ -50,6 +94,8 @@ def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable
     import openai
 
     parts: list[str] = []
+    seconds = getattr(model, "request_timeout", None)
+    token = _deadline.set(time.monotonic() + seconds if isinstance(seconds, (int, float)) else None)
     try:
         for chunk in model.stream(messages):
             delta = chunk.text if isinstance(chunk.text, str) else str(chunk.content)
@@ -58,7 +104,7 @@ def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable
                 if on_delta:
                     on_delta(delta)
     except openai.APITimeoutError as e:
-        raise ModelError("模型响应超时（DRAFTER_LLM_TIMEOUT）。请稍后重试，或调大超时时间。") from e
+        raise ModelError("模型响应超时：在 DRAFTER_LLM_TIMEOUT 规定的时间内没有写完（含重试）。请稍后重试，或调大这个设置。") from e
     except openai.AuthenticationError as e:
         raise ModelError("模型服务拒绝了密钥：请检查 DRAFTER_LLM_API_KEY。") from e
     except openai.NotFoundError as e:
@@ -69,6 +115,8 @@ def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable
         raise ModelError(f"连接不上模型服务 {getattr(model, 'openai_api_base', '')}：请检查地址和网络。") from e
     except (openai.APIError, ValueError) as e:  # a malformed stream raises json.JSONDecodeError
         raise ModelError(f"模型服务的回复无法解析（{type(e).__name__}：{_short(_redact(str(e), model))}）。") from e
+    finally:
+        _deadline.reset(token)
     return "".join(parts)
 
 

@@ -406,7 +406,8 @@ class DraftSession:
         engine, rev = self.engine(), self.facts_rev()
         report.warnings += self.desk.warnings
         by_prompt = {p.spec.prompt: p for p in planned if p.spec.kind == "synthesis" and p.spec.id in wanted}
-        with ThreadPoolExecutor(max_workers=self.settings.llm_concurrency) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.settings.llm_concurrency)
+        try:
             body = [p for p in planned if p.spec.kind == "body" and p.spec.id in wanted]
             self._run(pool, [(p, {}) for p in body], engine, rev, report, emit)
             bodies = self._bodies()
@@ -416,6 +417,10 @@ class DraftSession:
                 problems = self._text_of("problems")
                 self._run(pool, [(by_prompt["plan"], {"bodies": bodies, "problems": problems})], engine, rev,
                           report, emit)
+        except BaseException:  # Ctrl-C: what is finished is saved; never wait here for a hung model call
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         return report
 
     def _wanted(self, planned: list[PlannedSection], sections: list[str] | None, stale: bool) -> set[str]:

@@ -38,11 +38,19 @@ class Hang:
 
 
 @dataclass(frozen=True)
+class Trickle:
+    """Start a stream, then send only SSE keep-alive comments every `interval` seconds for `seconds`."""
+
+    interval: float
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Malformed:
     """A broken reply: a non-JSON SSE `data:` line when streaming, else a non-JSON 200 body."""
 
 
-Reply = Text | Status | Hang | Malformed
+Reply = Text | Status | Hang | Trickle | Malformed
 Responder = Callable[[dict[str, Any]], Reply]
 
 CHAT_PATH = "/v1/chat/completions"
@@ -196,6 +204,12 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(reply, Hang):
             if not chat.stopping.wait(reply.seconds) and reply.then is not None:
                 self._answer(reply.then, request)
+        elif isinstance(reply, Trickle):
+            self._start_stream()
+            deadline = time.monotonic() + reply.seconds
+            while time.monotonic() < deadline and not chat.stopping.wait(reply.interval):
+                self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
         elif isinstance(reply, Status):
             self._json(reply.code, _error(reply.code, reply.message))
         elif isinstance(reply, Malformed):

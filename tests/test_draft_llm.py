@@ -4,11 +4,12 @@ reached through the real openai and langchain-openai clients."""
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from pydantic import SecretStr
 
-from chat_server import ChatServer, Hang, Malformed, Status, Text, by_prompt
+from chat_server import ChatServer, Hang, Malformed, Status, Text, Trickle, by_prompt
 from conftest import FACTS, ROOT
 from drafter.llm import chat_model
 from drafter.session import Desk
@@ -172,3 +173,15 @@ def test_a_server_error_echoing_the_key_never_shows_it(sampled):
         report, _ = draft_with(sampled, server, llm_api_key=SecretStr(secret))
     errors = " ".join(r.error or "" for r in report.failed)
     assert report.failed and "500" in errors and secret not in errors and "***" in errors
+
+
+@pytest.mark.parametrize("reply", [Trickle(0.2, 30), Hang(30)], ids=["keep-alive trickle", "silent server"])
+def test_one_deadline_per_answer_covers_keep_alives_and_retries(sampled, reply):
+    rules = {body_prompt("（五）科技人才与科技特派员"): reply}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        started = time.monotonic()
+        report, _ = draft_with(sampled, server, llm_timeout=1.5, llm_max_retries=2)
+        elapsed = time.monotonic() - started
+    assert not report.results["talent"].ok and "超时" in report.results["talent"].error
+    assert elapsed < 6  # one deadline, not 3 attempts × per-read timeouts (and never "forever")
+    assert all(r.ok for r in report.results.values() if r.id != "talent")

@@ -396,3 +396,28 @@ def test_bureau_short_names_resolve_and_an_unknown_bureau_is_said_plainly(sample
     stranger.set_facts(ROWS)
     report = " ".join(stranger.table().report)
     assert "没有“某某县科学技术局”的往年总结" in report and "示例县科学技术局" in report and "示范市科学技术局" in report
+
+
+def test_ctrl_c_stops_within_seconds_and_keeps_finished_sections(sampled, tmp_path):
+    ws = tmp_path / "ws"
+    session = offline(sampled.model_copy(update={"workspace": ws})).quick(facts=FACTS)
+    slow = "（三）创新平台载体建设"
+
+    def respond(request):
+        return Hang(60) if slow in last_user_text(request).split("\n")[0] else Text("一是新写的内容。")
+
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(ws),
+           "DRAFTER_LLM_MAX_RETRIES": "0", "DRAFTER_LLM_TIMEOUT": "120"}
+    with ChatServer(respond) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "drafter", "generate", str(session.id)],
+                                env={**os.environ, **env, "DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(Workspace(ws).latest(session.id)) < 7:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        stopped = time.monotonic()
+        _, stderr = proc.communicate(timeout=10)
+    assert time.monotonic() - stopped < 5 and proc.returncode == 130
+    assert "已中断" in stderr and "Traceback" not in stderr
+    assert len(Workspace(ws).latest(session.id)) >= 7 and "platforms" not in Workspace(ws).latest(session.id)
