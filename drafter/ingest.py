@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,16 +50,23 @@ def ingest(
 ) -> IngestReport:
     """Ingest files and folders (default: the corpus dir) into the catalog, then update the search index."""
     overrides = overrides or {}
+    known: dict[str, dict] = {}
     if rebuild:
+        known = _known_documents(settings)  # --rebuild never forgets a file ingested from another folder
         _clear_index(settings)
     files, missing = discover(paths or [settings.corpus_dir])
     report = IngestReport(skipped=[(str(p), reason) for p, reason in missing])
+    given = {str(p.resolve()) for p in files}
+    again = [Path(p) for p in known if p not in given]
+    report.skipped += [(p, "目录中记录过这个文件，但现在找不到它；重建时未能收录。") for p in map(str, again)
+                       if not Path(p).exists()]
     ledger = Ledger(settings.catalog_path)
     try:
-        for i, path in enumerate(files):
+        todo = [(p, overrides) for p in files] + [(p, _meta_overrides(known[str(p)])) for p in again if p.exists()]
+        for i, (path, chosen) in enumerate(todo):
             if on_file:
-                on_file(path, i, len(files))
-            _ingest_one(ledger, path, settings, overrides, report)
+                on_file(path, i, len(todo))
+            _ingest_one(ledger, path, settings, chosen, report)
         if prune:
             for stored in ledger.paths():
                 if not Path(stored).exists():
@@ -105,6 +113,27 @@ def _fingerprint(data: bytes, path: Path, overrides: dict) -> str:
     h.update(json.dumps(overrides, sort_keys=True, ensure_ascii=False).encode())
     h.update(PARSER_VERSION.encode())
     return h.hexdigest()
+
+
+def _known_documents(settings: Settings) -> dict[str, dict]:
+    """path -> meta of every document the catalog holds; empty when there is no readable catalog."""
+    if not settings.catalog_path.exists():
+        return {}
+    try:
+        ledger = Ledger(settings.catalog_path)
+    except DrafterError:
+        return {}  # a damaged catalog cannot say what it held: only the named folders are ingested
+    try:
+        return {d["path"]: d for d in ledger.documents()}
+    except sqlite3.DatabaseError:
+        return {}
+    finally:
+        ledger.close()
+
+
+def _meta_overrides(doc: dict) -> dict:
+    """What the catalog knew of a file (org, year, period), kept through a rebuild."""
+    return {k: doc[k] for k in ("org", "year", "period") if doc.get(k)}
 
 
 def _clear_index(settings: Settings) -> None:

@@ -5,12 +5,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import docx
 
 from drafter.document import parse_file
 from drafter.ingest import ingest
 from drafter.ledger import Ledger
+from drafter.config import Settings
 from tests.conftest import CORPUS, ROOT, write
 
 GOOD = ("示例县科学技术局2023年工作总结\n2023年,我局围绕中心工作,推动科技创新。\n一、2023年主要工作\n"
@@ -161,3 +163,22 @@ def test_sample_corpus_figures_are_consistent_across_years(settings):
     ledger.close()
     totals = {r["year"]: r["value"] for r in rows if r["kind"] == "actual" and r["doc_period"] == "annual"}
     assert totals == {2021: 60, 2022: 72, 2023: 85}
+
+
+def test_rebuild_keeps_files_ingested_from_other_folders_and_says_which_are_gone(tmp_path):
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", embedding="hash")
+    other = tmp_path / "other"
+    write(other / "a.txt", GOOD)
+    write(other / "b.txt", GOOD.replace("2023", "2022"))
+    ingest(settings, [other], overrides={"org": "某县科学技术局"})
+    ingest(settings)
+    (other / "b.txt").unlink()
+    (settings.index_dir / "lexical.npz").write_bytes(b"damaged")
+    report = ingest(settings, rebuild=True)
+    from drafter.ledger import Ledger
+
+    ledger = Ledger(settings.catalog_path)
+    docs = {Path(d["path"]).name: d for d in ledger.documents()}
+    ledger.close()
+    assert "a.txt" in docs and docs["a.txt"]["org"] == "某县科学技术局" and len(docs) == 7
+    assert any(p.endswith("b.txt") and "找不到" in reason for p, reason in report.skipped)
