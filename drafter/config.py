@@ -45,6 +45,7 @@ class Settings(BaseSettings):
                               description="Prompt templates (*.j2) and outline specs (outlines/*.yaml).")
     prompt_budget_chars: int = Field(6000, ge=500, description="Characters of context (facts, notes, exemplars) per section prompt.")
     copy_min_chars: int = Field(20, ge=8, description="A run this long shared with a past summary is reported as copied text.")
+    allow_classified: bool = Field(False, description="Ingest documents marked 绝密/机密/秘密 (refused by default).")
     ui_auth: Path | None = Field(None, description="Users file for the UI's sign-in (user:sha256 hashed password per line).")
     export_fonts: Literal["official", "common"] = Field(
         "official", description="Fonts of the exported .docx: official (仿宋_GB2312, 方正小标宋简体 …) or common (仿宋, 宋体 …)."

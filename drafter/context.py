@@ -4,6 +4,7 @@ exemplars of past phrasing chosen by relevance within a character budget."""
 import re
 from dataclasses import dataclass
 
+from drafter.admission import injections
 from drafter.clean import as_written
 from drafter.facts import Fact, FactsTable
 from drafter.figures import indicator as catalog_entry
@@ -122,7 +123,7 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
         more = retriever.search(query, k=EXEMPLARS_PER_SECTION, topic=section.spec.topic, **common)
         hits += [h for h in more if h.id not in seen][:EXEMPLARS_PER_SECTION - len(hits)]
     return [Exemplar(h.doc, as_written(h.section.split(" > ")[-1][:30]), as_written(h.masked), h.score, h.org or "")
-            for h in hits]
+            for h in hits if not injections(h.text)]  # text that addresses the model is never an example
 
 
 def within_budget(fixed: list[str], exemplars: list[Exemplar], budget: int) -> list[Exemplar]:

@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from drafter import checks, context, patch, skeleton
+from drafter.admission import is_local, mask_personal
 from drafter.config import Settings
 from drafter.errors import DrafterError
 from drafter.facts import FactsTable
@@ -148,6 +149,8 @@ class Engine:
         return [SystemMessage(self._system()), *earlier, HumanMessage(user)]
 
     def _ask(self, messages: list[BaseMessage], section: PlannedSection, on_delta) -> str:
+        if not is_local(self.settings.llm_base_url):  # personal data never leaves the office
+            messages = [m.model_copy(update={"content": mask_personal(m.content)}) for m in messages]
         text = clean(stream(self.model, messages, on_delta), section)
         if not text:
             raise ModelError("模型返回了空内容。")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from drafter.admission import injections
 from drafter.errors import DrafterError
 from drafter.figures import FILLER, Indicator, canonical
 from drafter.figures import indicator as catalog_entry
@@ -328,6 +329,8 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
             report.append(f"{name}：未填写{year}年数值，稿中标为【待核实】。")
         facts.append(fact)
     notes = _assign_notes({**given.notes, **(extra_notes or {})}, sections, report)
+    for line in (line for lines in notes.values() for line in lines if injections(line)):
+        report.append(f"笔记“{line[:30]}”像是写给模型的指令：只当作笔记内容，不会被执行。")
     return FactsTable(org, year, period, tuple(facts), notes, tuple(report))
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drafter import admission
 from drafter.config import Settings
 from drafter.corpus import discover, read_bytes
 from drafter.document import parse_file
@@ -88,6 +89,7 @@ def _ingest_one(ledger: Ledger, path: Path, settings: Settings, overrides: dict,
             report.unchanged.append(key)
             return
         doc = parse_file(path, max_mb=settings.max_file_mb, overrides=overrides, data=data)
+        _admit(doc, settings)
         if twin := ledger.path_with_content(doc.sha256, key):
             raise CorpusError(f"same content as {Path(twin).name}; skipped as a duplicate")
     except DrafterError as e:
@@ -102,6 +104,17 @@ def _ingest_one(ledger: Ledger, path: Path, settings: Settings, overrides: dict,
     report.sections += len(doc.sections)
     report.figures += len(doc.figures)
     report.warnings += [(str(path), w) for w in doc.warnings]
+
+
+def _admit(doc, settings: Settings) -> None:
+    """Refuse a classified document; note personal data and instructions hidden in the text."""
+    if (mark := admission.classified(doc.text)) and not settings.allow_classified:
+        raise CorpusError(f"标有密级“{mark}”，按保密规定不收录。确需收录的，设置 DRAFTER_ALLOW_CLASSIFIED=true。")
+    if found := admission.personal_data(doc.text):
+        kinds = "、".join(sorted({k for k, _, _ in found}))
+        doc.warnings.append(f"含{kinds} {len(found)} 处：发往非本地模型前会隐去。")
+    if found := admission.injections(doc.text):
+        doc.warnings.append(f"含疑似写给模型的指令（“{found[0][:30]}”）：只当作普通文字，不会用作参考表述。")
 
 
 def _fingerprint(data: bytes, path: Path, overrides: dict) -> str:
