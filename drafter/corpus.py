@@ -1,6 +1,7 @@
 """Find corpus files, read them and decode them to text. Every failure is a CorpusError with the reason."""
 
 import hashlib
+import io
 import re
 import shutil
 import subprocess
@@ -37,7 +38,7 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
             elif path.is_dir() and p.suffix.lower() in {".yaml", ".yml", ".json", ".csv"}:
                 continue  # facts and config files living next to the corpus
             else:
-                skipped.append((p, f"unsupported file type '{p.suffix or '(none)'}'; use .txt .md .docx .pdf .html or .doc"))
+                skipped.append((p, f"不支持的文件类型“{p.suffix or '（无扩展名）'}”；支持 .txt .md .docx .pdf .html，装有 LibreOffice 时也支持 .doc"))
     return files, skipped
 
 
@@ -52,16 +53,15 @@ def read_bytes(path: Path, max_mb: float) -> bytes:
         size = path.stat().st_size
         if size > max_mb * 1024 * 1024:
             raise CorpusError(
-                f"{size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB limit; "
-                "split the file or raise DRAFTER_MAX_FILE_MB"
+                f"文件有 {size / 1024 / 1024:.1f} MB，超过 {max_mb:g} MB 的上限；请拆分文件，或调大 DRAFTER_MAX_FILE_MB"
             )
         data = path.read_bytes()
     except PermissionError as e:
-        raise CorpusError("permission denied; make the file readable (chmod +r)") from e
+        raise CorpusError("没有读取权限；请让这个文件可读（chmod +r）") from e
     except OSError as e:
-        raise CorpusError(f"cannot read file: {e.strerror or e}") from e
+        raise CorpusError(f"无法读取文件：{e.strerror or e}") from e
     if not data.strip():
-        raise CorpusError("file is empty")
+        raise CorpusError("文件是空的")
     return data
 
 
@@ -83,7 +83,7 @@ def extract_text(path: Path, data: bytes) -> str:
         return pdf_to_text(data)
     if suffix == ".doc":
         return doc_to_text(path)
-    raise CorpusError(f"unsupported file type '{suffix}'")
+    raise CorpusError(f"不支持的文件类型“{suffix}”；支持 .txt .md .docx .pdf .html，装有 LibreOffice 时也支持 .doc")
 
 
 def decode(data: bytes) -> str:
@@ -93,10 +93,25 @@ def decode(data: bytes) -> str:
     elif _looks_utf16(data):
         text = _try(data, "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be")
     else:
-        text = _try(data, "utf-8-sig") or _try(data, "gb18030") or _normalizer(data)
+        text = _try(data, "utf-8-sig") or _try(data, "gb18030") or _by_line(data) or _normalizer(data)
     if text is None or not _is_text(text):
-        raise CorpusError("not a text file (binary data or an unknown encoding); save it as UTF-8 text")
-    return text
+        raise CorpusError("不是文本文件（二进制内容或无法识别的编码）；请另存为 UTF-8 文本")
+    return _CONTROL.sub("", text)  # a few stray control characters are noise, not a reason to refuse a file
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+ZIP_LIMIT_MB = 200  # what a .docx may unpack to; Office files compress text about 5–20 times
+
+
+def check_zip(data: bytes, kind: str) -> None:
+    """Refuse a zip (a .docx, an .xlsx) that would unpack to far more than any document: a zip bomb."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile as e:
+        raise CorpusError(f"不是有效的 {kind} 文件（{e}），可能已损坏或设置了打开密码；请另存后重试") from e
+    if unpacked > ZIP_LIMIT_MB * 1024 * 1024 or unpacked > 200 * max(len(data), 1):
+        raise CorpusError(f"这个 {kind} 解压后有 {unpacked / 1024 / 1024:.0f} MB，远超正常文档（疑似压缩炸弹），已拒绝")
 
 
 def _try(data: bytes, encoding: str) -> str | None:
@@ -104,6 +119,12 @@ def _try(data: bytes, encoding: str) -> str | None:
         return data.decode(encoding)
     except UnicodeDecodeError:
         return None
+
+
+def _by_line(data: bytes) -> str | None:
+    """A file pasted together from UTF-8 and GBK parts: each line in the encoding that reads it."""
+    lines = [_try(line, "utf-8") or _try(line, "gb18030") for line in data.split(b"\n")]
+    return None if any(line is None for line in lines) else "\n".join(lines).lstrip("\ufeff")
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -125,7 +146,7 @@ def _is_text(text: str) -> bool:
     if not sample.strip():
         return False
     bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
-    return bad / len(sample) < 0.02
+    return bad <= 20 or bad / len(sample) < 0.02
 
 
 _MD_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", re.M)
@@ -171,28 +192,25 @@ def html_to_text(html: str) -> str:
 
 
 def docx_to_text(data: bytes) -> str:
-    import io
-
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_zip(data, ".docx")
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:
-        raise CorpusError(f"not a valid .docx file ({e}); re-save it from Word or WPS") from e
+        raise CorpusError(f"不是有效的 .docx 文件（{e}），可能已损坏或设置了打开密码；请在 Word 或 WPS 中另存后重试") from e
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
             lines.append(" ".join(cell.text for cell in row.cells))
     text = "\n".join(line for line in lines if line.strip())
     if not text.strip():
-        raise CorpusError("the .docx contains no text")
+        raise CorpusError("这个 .docx 里没有文字")
     return text
 
 
 def pdf_to_text(data: bytes) -> str:
-    import io
-
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -200,10 +218,10 @@ def pdf_to_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise CorpusError(f"not a readable PDF ({e}); re-export it or save it as .docx") from e
+        raise CorpusError(f"PDF 无法读取（{e}），可能已损坏或加密；请重新导出，或另存为 .docx") from e
     text = "\n".join(pages)
     if not text.strip():
-        raise CorpusError("the PDF has no text layer (a scan?); run OCR or provide the .docx")
+        raise CorpusError("PDF 没有文字层（可能是扫描件）；请先做文字识别（OCR），或提供 .docx")
     return text
 
 
@@ -211,7 +229,7 @@ def doc_to_text(path: Path) -> str:
     """Convert a legacy .doc with LibreOffice when it is installed."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise CorpusError(".doc needs LibreOffice to convert (apt-get install libreoffice-writer), or save it as .docx")
+        raise CorpusError(".doc 需要 LibreOffice 转换（apt-get install libreoffice-writer），或在 Word 中另存为 .docx")
     with tempfile.TemporaryDirectory() as out:
         try:
             subprocess.run(
@@ -219,8 +237,8 @@ def doc_to_text(path: Path) -> str:
                 check=True, capture_output=True, timeout=120,
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-            raise CorpusError(f"LibreOffice could not convert the .doc ({e})") from e
+            raise CorpusError(f"LibreOffice 无法转换这个 .doc（{e}）") from e
         converted = Path(out) / (path.stem + ".docx")
         if not converted.exists():
-            raise CorpusError("LibreOffice produced no .docx; the .doc may be corrupt")
+            raise CorpusError("LibreOffice 没有转出 .docx，这个 .doc 可能已损坏")
         return docx_to_text(converted.read_bytes())

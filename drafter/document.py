@@ -21,13 +21,17 @@ def parse_file(path: Path, *, max_mb: float, overrides: dict | None = None, data
     except DrafterError:
         raise
     except Exception as e:  # a parser bug must cost one file, not the whole run
-        raise CorpusError(f"internal error while parsing ({type(e).__name__}: {e}); please report this file") from e
+        raise CorpusError(f"解析时出现内部错误（{type(e).__name__}：{e}）；这个文件已跳过，请把它反馈给维护人员") from e
+
+
+MAX_FIGURES = 3000  # a real summary states a few hundred; more is a table dump or a generated file
 
 
 def _parse(path: Path, data: bytes, overrides: dict | None) -> Document:
-    cleaned = clean(extract_text(path, data))
+    raw, notes = simplified(extract_text(path, data))
+    cleaned = clean(raw)
     if len(cleaned.text) < MIN_CHARS:
-        raise CorpusError(f"only {len(cleaned.text)} characters of text after cleaning; nothing to learn from")
+        raise CorpusError(f"清理后只剩 {len(cleaned.text)} 个字，没有可学习的内容")
     sections = parse_outline(cleaned.text)
     meta, warnings = infer_meta(cleaned.text, sections, cleaned.hints, path)
     meta = apply_overrides(meta, path, overrides or {})
@@ -35,7 +39,23 @@ def _parse(path: Path, data: bytes, overrides: dict | None) -> Document:
     if not any(s.level >= 1 for s in sections):
         warnings.append("no headings found; the whole text is kept as one section")
     figures = extract_figures(cleaned.text, sections, meta)
+    if len(figures) > MAX_FIGURES:
+        warnings.append(f"识别出 {len(figures)} 个数字，远多于一篇总结（可能是数据表）；只收录前 {MAX_FIGURES} 个。")
+        figures = figures[:MAX_FIGURES]
+    warnings += notes
     return Document(
         path=str(path), sha256=sha256(data), meta=meta, text=cleaned.text,
         sections=sections, figures=figures, warnings=warnings,
     )
+
+
+def simplified(text: str) -> tuple[str, list[str]]:
+    """A summary in traditional characters, converted to simplified for reading (OpenCC t2s), said so."""
+    import opencc
+
+    sample = text[:5000]
+    converted = opencc.OpenCC("t2s").convert(sample)
+    changed = sum(a != b for a, b in zip(sample, converted))
+    if changed < max(5, len(sample) // 100):
+        return text, []
+    return opencc.OpenCC("t2s").convert(text), ["繁体文本，已转为简体后解析。"]

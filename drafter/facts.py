@@ -178,6 +178,13 @@ def _xlsx_rows(path: Path) -> list[dict]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from drafter.corpus import check_zip
+    from drafter.errors import CorpusError
+
+    try:
+        check_zip(path.read_bytes(), ".xlsx")
+    except (CorpusError, OSError) as e:
+        raise FactsError(f"{path.name}：{e}") from e
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError as e:

@@ -91,7 +91,7 @@ def _ingest_one(ledger: Ledger, path: Path, settings: Settings, overrides: dict,
         doc = parse_file(path, max_mb=settings.max_file_mb, overrides=overrides, data=data)
         _admit(doc, settings)
         if twin := ledger.path_with_content(doc.sha256, key):
-            raise CorpusError(f"same content as {Path(twin).name}; skipped as a duplicate")
+            raise CorpusError(f"与 {Path(twin).name} 内容相同，作为重复文件跳过")
     except DrafterError as e:
         report.skipped.append((str(path), str(e)))
         return

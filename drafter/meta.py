@@ -108,19 +108,19 @@ def apply_overrides(meta: DocMeta, path: Path, cli: dict) -> DocMeta:
         try:
             loaded = yaml.safe_load(sidecar.read_text("utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as e:
-            raise CorpusError(f"cannot read {sidecar.name}: {e}") from e
+            raise CorpusError(f"无法读取 {sidecar.name}：{e}") from e
         if not isinstance(loaded, dict):
-            raise CorpusError(f"{sidecar.name} must be a mapping of org/year/period/title")
+            raise CorpusError(f"{sidecar.name} 应写成 org: … year: … period: … 的形式")
         values.update({k: v for k, v in loaded.items() if k in ("org", "year", "period", "title")})
     values.update({k: v for k, v in cli.items() if v is not None})
     if "period" in values and values["period"] not in PERIODS:
         fixed = {"h1": "H1"}.get(str(values["period"]).lower(), str(values["period"]).lower())
         if fixed not in PERIODS:
-            raise CorpusError(f"period '{values['period']}' is not one of annual, H1, other")
+            raise CorpusError(f"period“{values['period']}”应为 annual、H1 或 other")
         values["period"] = fixed
     if "year" in values and values["year"] is not None:
         try:
             values["year"] = int(values["year"])
         except (TypeError, ValueError) as e:
-            raise CorpusError(f"year '{values['year']}' is not a number") from e
+            raise CorpusError(f"year“{values['year']}”不是年份数字") from e
     return replace(meta, **values)

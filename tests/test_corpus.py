@@ -28,12 +28,12 @@ def test_utf16_without_bom_is_detected():
 
 def test_binary_junk_is_refused_with_a_reason():
     junk = bytes(range(256)) * 40
-    with pytest.raises(CorpusError, match="not a text file"):
+    with pytest.raises(CorpusError, match="不是文本文件"):
         decode(junk)
 
 
 def test_empty_file_is_refused(tmp_path):
-    with pytest.raises(CorpusError, match="empty"):
+    with pytest.raises(CorpusError, match="空的"):
         read_bytes(write(tmp_path / "a.txt", "  \n"), max_mb=1)
 
 
@@ -41,7 +41,7 @@ def test_oversized_file_is_refused_with_the_limit(tmp_path):
     big = tmp_path / "big.txt"
     with big.open("wb") as f:
         f.truncate(50 * 1024 * 1024)
-    with pytest.raises(CorpusError, match="over the 20 MB limit"):
+    with pytest.raises(CorpusError, match="超过 20 MB 的上限"):
         read_bytes(big, max_mb=20)
 
 
@@ -52,7 +52,7 @@ def test_unreadable_file_is_refused(tmp_path, monkeypatch):
         def denied(self):
             raise PermissionError(13, "Permission denied", str(self))
         monkeypatch.setattr(Path, "read_bytes", denied)
-    with pytest.raises(CorpusError, match="permission denied"):
+    with pytest.raises(CorpusError, match="没有读取权限"):
         read_bytes(path, max_mb=1)
 
 
@@ -63,7 +63,7 @@ def test_discover_reports_unsupported_types_and_skips_sidecars(tmp_path):
     files, skipped = discover([tmp_path, tmp_path / "missing.txt"])
     assert [f.name for f in files] == ["a.txt"]
     reasons = {p.name: r for p, r in skipped}
-    assert "unsupported file type '.xlsx'" in reasons["b.xlsx"]
+    assert "不支持的文件类型“.xlsx”" in reasons["b.xlsx"]
     assert reasons["missing.txt"] == "no such file or folder"
 
 
@@ -81,9 +81,9 @@ def test_docx_text_including_tables(tmp_path):
 
 
 def test_corrupt_docx_and_pdf_are_refused():
-    with pytest.raises(CorpusError, match="not a valid .docx"):
+    with pytest.raises(CorpusError, match="不是有效的 .docx"):
         extract_text(Path("x.docx"), b"PK\x03\x04 this is not a zip")
-    with pytest.raises(CorpusError, match="not a readable PDF"):
+    with pytest.raises(CorpusError, match="PDF 无法读取"):
         extract_text(Path("x.pdf"), b"%PDF-1.4\n garbage without objects")
 
 
@@ -104,7 +104,7 @@ def _pdf_with_text(text: str) -> bytes:
 
 def test_pdf_text_layer_is_read_and_scans_are_refused():
     assert "Annual summary 2023" in extract_text(Path("x.pdf"), _pdf_with_text("Annual summary 2023"))
-    with pytest.raises(CorpusError, match="no text layer"):
+    with pytest.raises(CorpusError, match="没有文字层"):
         extract_text(Path("x.pdf"), _pdf_with_text(""))
 
 

@@ -39,8 +39,8 @@ def test_bad_files_are_reported_by_name_and_the_rest_is_ingested(settings, tmp_p
     report = ingest(settings, [corpus])
     reasons = {os.path.basename(p): r for p, r in report.skipped}
     assert set(reasons) == {"empty.txt", "junk.txt", "broken.docx", "broken.pdf", "table.xlsx", "huge.txt"}
-    assert "empty" in reasons["empty.txt"] and "not a text file" in reasons["junk.txt"]
-    assert "MB limit" in reasons["huge.txt"] and "unsupported" in reasons["table.xlsx"]
+    assert "空的" in reasons["empty.txt"] and "不是文本文件" in reasons["junk.txt"]
+    assert "MB 的上限" in reasons["huge.txt"] and "不支持的文件类型" in reasons["table.xlsx"]
     assert len(report.added) == 4
     assert any("no headings" in w for _, w in report.warnings)
     ledger = Ledger(settings.catalog_path)
@@ -89,7 +89,7 @@ def test_duplicate_content_under_another_name_is_skipped(settings, tmp_path):
     write(corpus / "a.txt", GOOD)
     write(corpus / "copy.txt", GOOD)
     report = ingest(settings, [corpus])
-    assert len(report.added) == 1 and "same content as a.txt" in report.skipped[0][1]
+    assert len(report.added) == 1 and "与 a.txt 内容相同" in report.skipped[0][1]
 
 
 def test_prune_forgets_removed_files(settings, tmp_path):
