@@ -114,12 +114,21 @@ class Workspace:
             raise WorkspaceError(f"工作区 {self.path} 无法使用（{e}）。请把它移走（或改用 DRAFTER_WORKSPACE 指定新文件夹）后重试。") from e
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection for one call. A write takes the database's write lock first (BEGIN IMMEDIATE), so
+        that reading the newest version or revision and appending the next is one step for every process."""
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.row_factory = sqlite3.Row
         try:
-            with db:  # one transaction: committed on success, rolled back on error
-                yield db
+            if write:
+                db.execute("BEGIN IMMEDIATE")
+            yield db
+            if write:
+                db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
         finally:
             db.close()
 
@@ -138,7 +147,7 @@ class Workspace:
 
     # ---- drafts ----
     def create(self, name: str, org: str, year: int, period: str, outline: str) -> DraftInfo:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             cur = db.execute("INSERT INTO drafts (name, org, year, period, outline) VALUES (?, ?, ?, ?, ?)",
                              (name, org, year, period, outline))
             return _draft(db.execute("SELECT * FROM drafts WHERE id = ?", (cur.lastrowid,)).fetchone())
@@ -168,7 +177,7 @@ class Workspace:
             return [(r["section"], bool(r["enabled"])) for r in rows]
 
     def set_outline_choices(self, draft_id: int, choices: list[tuple[str, bool]]) -> None:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("DELETE FROM outline_choices WHERE draft_id = ?", (draft_id,))
             db.executemany("INSERT INTO outline_choices (draft_id, section, position, enabled) VALUES (?, ?, ?, ?)",
                            [(draft_id, s, i, int(on)) for i, (s, on) in enumerate(choices)])
@@ -183,7 +192,7 @@ class Workspace:
         return (row["rev"], json.loads(row["rows"])) if row else (0, [])
 
     def save_facts(self, draft_id: int, rows: list[dict], note: str = "") -> int:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             rev = db.execute("SELECT COALESCE(MAX(rev), 0) + 1 FROM fact_revisions WHERE draft_id = ?",
                              (draft_id,)).fetchone()[0]
             db.execute("INSERT INTO fact_revisions (draft_id, rev, rows, note) VALUES (?, ?, ?, ?)",
@@ -204,7 +213,7 @@ class Workspace:
             return {r["section"]: tuple(json.loads(r["lines"])) for r in rows if json.loads(r["lines"])}
 
     def save_notes(self, draft_id: int, section: str, lines: list[str]) -> None:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("INSERT INTO notes (draft_id, section, lines) VALUES (?, ?, ?)",
                        (draft_id, section, json.dumps(list(lines), ensure_ascii=False)))
             self.touch(db, draft_id)
@@ -215,7 +224,7 @@ class Workspace:
              passages: tuple[PassageRef, ...] = (), prompt_hash: str = "", note: str = "",
              base: int | None = None) -> Version:
         """Append a version. With `base` (the version id the writer started from), refuse when a newer one exists."""
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             if base is not None:
                 latest = db.execute("SELECT MAX(id) FROM versions WHERE draft_id = ? AND section = ?",
                                     (draft_id, section)).fetchone()[0]
@@ -258,7 +267,7 @@ class Workspace:
 
     # ---- chat and stale flags ----
     def add_chat(self, draft_id: int, section: str, role: str, content: str, version_id: int | None = None) -> None:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("INSERT INTO chat (draft_id, section, role, content, version_id) VALUES (?, ?, ?, ?, ?)",
                        (draft_id, section, role, content, version_id))
 
@@ -269,7 +278,7 @@ class Workspace:
             return [dict(r) for r in rows]
 
     def mark_stale(self, draft_id: int, section: str, reason: str) -> None:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("INSERT INTO stale (draft_id, section, reason) VALUES (?, ?, ?) ON CONFLICT (draft_id, section)"
                        " DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at",
                        (draft_id, section, reason))

@@ -228,7 +228,7 @@ def test_facts_import_from_xlsx_and_grid_validation(sampled, tmp_path):
         session.set_facts([{"indicator": "高新技术企业总数", "value": "九十八"}])
     assert session.facts_rev() == 1  # the bad grid saved nothing
     (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(Exception, match="bad.xlsx 不是可读的 Excel 文件"):
+    with pytest.raises(Exception, match="bad.xlsx：不是有效的 .xlsx 文件"):
         session.import_facts(tmp_path / "bad.xlsx")
 
 
@@ -421,3 +421,18 @@ def test_ctrl_c_stops_within_seconds_and_keeps_finished_sections(sampled, tmp_pa
     assert time.monotonic() - stopped < 5 and proc.returncode == 130
     assert "已中断" in stderr and "Traceback" not in stderr
     assert len(Workspace(ws).latest(session.id)) >= 7 and "platforms" not in Workspace(ws).latest(session.id)
+
+
+def test_concurrent_saves_from_many_threads_never_collide(sampled):
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = new_draft(sampled)
+
+    def save(i):
+        s = offline(sampled).open(session.id)
+        s.set_fact("高新技术企业总数", value=301 + i)
+        s.edit("talent", f"第{i}稿。")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(save, range(16)))
+    assert session.facts_rev() == 17 and len(session.history("talent")) == 16
