@@ -113,9 +113,14 @@ def add(settings: Settings, files: list[Path], *, on_file: Callable[[Path, int, 
         raise CorpusError("请先选择要上传的文件（.txt .md .docx .pdf .html，或装有 LibreOffice 时的 .doc）。")
     folder = Path(settings.corpus_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    targets = [_place(Path(f), folder) for f in files]
+    usable = [Path(f) for f in files if supported(Path(f).name)]
     with _writing:
-        return ingest(settings, targets, on_file=on_file, on_embed=on_embed)
+        # ingest() with no paths would take the whole corpus folder: only call it with files to read
+        report = ingest(settings, [_place(f, folder) for f in usable], on_file=on_file, on_embed=on_embed
+                        ) if usable else IngestReport()
+    report.skipped += [(str(f), f"不支持的文件类型“{f.suffix or '无扩展名'}”；支持 .txt .md .docx .pdf .html，"
+                                "装有 LibreOffice 时也支持 .doc") for f in map(Path, files) if f not in usable]
+    return report
 
 
 def _place(source: Path, folder: Path) -> Path:
@@ -200,34 +205,25 @@ def _meta_values(org: str | None, year: int | str | None, period: str | None) ->
     return values
 
 
-# The parser reports in English (the CLI's language); the writer reads these in Chinese.
+# Some of the parser's remarks are written for the CLI in English; the writer reads them in Chinese.
 _REASONS = (
-    (r"same content as (.+); skipped as a duplicate", r"与 \1 内容相同，作为重复文件跳过"),
-    (r"unsupported file type '([^']*)'.*", r"不支持的文件类型 \1；请用 .txt .md .docx .pdf .html（或 .doc）"),
-    (r"only (\d+) characters of text after cleaning.*", r"清理后只剩 \1 个字，没有可用的内容"),
-    (r"file is empty", "文件是空的"),
-    (r"([\d.]+) MB is over the ([\d.]+) MB limit.*", r"文件 \1 MB，超过 \2 MB 的上限；请拆分文件或调大 DRAFTER_MAX_FILE_MB"),
-    (r"not a text file.*", "不是文本文件（二进制数据或无法识别的编码），请另存为 UTF-8 文本"),
-    (r"not a valid \.docx file.*", "不是有效的 .docx 文件，请用 Word 或 WPS 重新保存"),
-    (r"the \.docx contains no text", ".docx 中没有文字"),
-    (r"not a readable PDF.*", "PDF 无法读取，请重新导出或另存为 .docx"),
-    (r"the PDF has no text layer.*", "PDF 没有文字层（可能是扫描件），请先做文字识别或提供 .docx"),
-    (r"\.doc needs LibreOffice.*", ".doc 需要 LibreOffice 才能转换，或请另存为 .docx"),
-    (r"LibreOffice .*", ".doc 转换失败，文件可能已损坏；请另存为 .docx"),
-    (r"permission denied.*", "没有读取权限"),
-    (r"cannot read (\S+\.meta\.yaml).*", r"补充信息文件 \1 无法读取，请检查其格式"),
-    (r"(org|year|period) not found.*", "看不出单位、年度或期间：请补填"),
+    (r"org not found.*", "看不出单位"),
+    (r"year not found.*", "看不出年度"),
+    (r"period not found.*", "看不出期间"),
     (r"no headings found.*", "没有识别出标题，全文作为一节"),
 )
 
 
 def explain(reason: str) -> str:
-    """A parser's reason for skipping a file (or a warning about it), in Chinese."""
+    """A parser's reason for skipping a file, or its remark about one, in Chinese."""
+    if re.search(r"[\u4e00-\u9fff]", reason):
+        return reason  # already written for the writer
     for pattern, chinese in _REASONS:
         if re.fullmatch(pattern, reason, flags=re.S):
-            return re.sub(pattern, chinese, reason, flags=re.S)
+            return chinese
     return f"无法读取（{reason}）"
 
 
 def supported(name: str) -> bool:
+    """A file type the corpus reader takes (others are not copied into the corpus folder)."""
     return Path(name).suffix.lower() in SUPPORTED

@@ -36,17 +36,42 @@ class Hub:
     """The Desk every browser of this process shares; replaced when the corpus changes, so that new
     drafting runs search the new index (a Desk builds its retriever once)."""
 
-    def __init__(self, settings: Settings, desk: Desk | None = None):
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.desk = desk or Desk(settings)
+        self.desk = Desk(settings)
+        self._locks: dict[int, threading.Lock] = {}
+        self._sessions: dict[int, DraftSession] = {}
+        self._guard = threading.Lock()
+
+    def writing(self, draft_id: int) -> threading.Lock:
+        """One writer at a time per draft in this process: the workspace checks a save's base version and
+        numbers facts revisions in separate statements, and Gradio may deliver one grid edit twice."""
+        with self._guard:
+            return self._locks.setdefault(int(draft_id), threading.Lock())
 
     def session(self, draft_id: int | None) -> DraftSession:
+        """The draft, opened once per process: a session keeps its state in the workspace and caches only
+        what is derived from it (the outline file, facts tables by revision)."""
         if not draft_id:
             raise SessionError(NO_DRAFT)
-        return self.desk.open(int(draft_id))
+        with self._guard:
+            found = self._sessions.get(int(draft_id))
+        if found is None:
+            found = self.desk.open(int(draft_id))
+            with self._guard:
+                self._sessions[found.id] = found
+        return found
+
+    def warm_up(self) -> None:
+        """Build the model client and the retriever in the background, so that the first 全部生成 of the
+        process does not wait for them (about a second: imports, the vector store)."""
+        desk = self.desk
+        threading.Thread(target=lambda: (desk.model, desk.retriever), daemon=True).start()
 
     def corpus_changed(self) -> None:
-        self.desk = Desk(self.settings)
+        """New drafting runs use the new index; sessions forget the past summaries they had read."""
+        with self._guard:
+            self.desk, self._sessions = Desk(self.settings), {}
 
 
 def guarded(fn: Callable) -> Callable:
@@ -73,18 +98,17 @@ def _readable(e: Exception) -> Exception:
     if isinstance(e, gr.Error):
         return e
     if isinstance(e, DrafterError):
-        return gr.Error(str(e), title="无法完成", print_exception=False)
+        return gr.Error(str(e), print_exception=False)
     log.exception("UI handler failed")
-    return gr.Error(f"内部错误（{type(e).__name__}），操作没有完成。请把运行 drafter ui 的终端里的错误信息发给维护人员。",
-                    title="内部错误")
+    return gr.Error(f"内部错误（{type(e).__name__}），操作没有完成。请把运行 drafter ui 的终端里的错误信息发给维护人员。")
 
 
 def warn(message: str) -> None:
-    gr.Warning(message, title="提醒")
+    gr.Warning(message)
 
 
 def info(message: str) -> None:
-    gr.Info(message, title="完成")
+    gr.Info(message)
 
 
 # ---- streaming: the session calls on_event from worker threads; a handler yields page updates ----
@@ -194,9 +218,11 @@ def number(value: float | None) -> str:
 
 
 def marked(text: str, findings: tuple[Finding, ...]) -> str:
-    """A section's text with each finding marked, then the list of findings with what to do."""
+    """A section's saved text with each finding marked, then the findings with what to do about each."""
     if not text:
         return "<p class='muted'>这一部分还没有正文。</p>"
+    if not findings:
+        return "<p class='ok'>核对：没有发现问题。</p>"
     out, pos = [], 0
     for f in sorted(findings, key=lambda f: f.start):
         start = f.start if text[f.start:f.end] == f.text else text.find(f.text, pos)
@@ -207,12 +233,10 @@ def marked(text: str, findings: tuple[Finding, ...]) -> str:
         pos = end
     out.append(esc(text[pos:]))
     body = f"<div class='draft-text'>{''.join(out)}</div>"
-    if not findings:
-        return body + "<p class='ok'>核对：没有发现问题。</p>"
     items = "".join(f"<li><b>{FINDINGS.get(f.kind, f.kind)}</b>　“{esc(f.text)}”：{esc(f.message)}"
                     + (f"<br><span class='fix'>建议：{esc(f.suggestion)}</span>" if f.suggestion else "") + "</li>"
                     for f in findings)
-    return body + f"<p>核对发现 {len(findings)} 处问题：</p><ol class='findings'>{items}</ol>"
+    return f"<p>核对发现 {len(findings)} 处问题（正文中已标出）：</p>{body}<ol class='findings'>{items}</ol>"
 
 
 def diff_html(runs: list[tuple[str, str]]) -> str:
@@ -232,14 +256,27 @@ ol.findings li { margin: 4px 0; }
 ol.findings .fix { color: #1d4ed8; }
 .diff del { color: #b91c1c; background: #fee2e2; text-decoration: line-through; }
 .diff ins { color: #15803d; background: #dcfce7; text-decoration: none; }
-.live { display: flex; flex-direction: column; gap: 8px; max-height: 560px; overflow-y: auto; }
-.live-section { border: 1px solid #e5e7eb; border-radius: 6px; padding: 6px 10px; }
-.live-head { display: flex; justify-content: space-between; gap: 12px; }
-.live-text { white-space: pre-wrap; line-height: 1.8; font-size: 14px; max-height: 9em; overflow-y: auto; }
+.live { display: flex; flex-direction: column; gap: 6px; max-height: 340px; overflow-y: auto; }
+.live-section { border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 10px; }
+.live-head { display: flex; justify-content: space-between; gap: 12px; font-size: 14px; }
+.live-text { white-space: pre-wrap; line-height: 1.7; font-size: 13px; color: #374151; }
+/* a finished or waiting section shows its first line; the one being written shows all it has so far */
+.live-section:not([data-status=writing]):not([data-status=repair]) .live-text {
+  display: -webkit-box; -webkit-line-clamp: 1; -webkit-box-orient: vertical; overflow: hidden; white-space: normal; }
 .badge { font-size: 13px; color: #374151; text-align: right; }
 .badge.writing, .badge.repair { color: #1d4ed8; }
 .badge.saved, .badge.done { color: #15803d; }
 .badge.failed { color: #b91c1c; }
-#status-line p { margin: 2px 0; }
+#title h3 { margin: 0; }
+#preview { border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 20px; }
+#status-line p, #current-draft p { margin: 0; font-size: 14px; }
+#status-line .hint { color: #6b7280; font-size: 12px; }
+/* Gradio titles its toasts with the English type name whatever the title given: show ours instead */
+.toast-title { font-size: 0 !important; }
+.toast-title > * { font-size: var(--text-sm); }
+.toast-title::before { font-size: var(--text-lg); }
+.toast-title.error::before { content: "出错了"; }
+.toast-title.warning::before { content: "提醒"; }
+.toast-title.info::before, .toast-title.success::before { content: "完成"; }
 footer { display: none !important; }
 """

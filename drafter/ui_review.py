@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from drafter.models import FactRow
 from drafter.session import DraftSession, FactsError, FactsUpdate, SessionError, quick_actions
 from drafter.ui_kit import (ORIGINS, ROLES, Bridge, Hub, Live, diff_html, esc, gr, guarded, heading, info, marked,
                             number, warn)
@@ -67,7 +68,7 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
                 "上年值来自往年总结（点选一行可看出处），也可改写。")
     grid = gr.Dataframe(headers=GRID, datatype="str", type="array", interactive=True, static_columns=[6, 7, 8],
                         column_widths=["22%", "7%", "10%", "10%", "9%", "10%", "10%", "11%", "11%"], wrap=True,
-                        max_height=420, label="本年数据", elem_id="facts-grid")
+                        max_height=520, label="本年数据", elem_id="facts-grid")
     source = gr.Markdown(elem_id="prior-source")
     with gr.Row(equal_height=True):
         summary = gr.Markdown(elem_id="facts-update")
@@ -89,28 +90,33 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
     @guarded
     def change(draft_id, cells):
         session = hub.session(draft_id)
-        try:
-            update = session.set_facts(rows_from_grid(session, cells), "网页修改")
-        except FactsError as e:
-            warn(str(e))
+        with hub.writing(draft_id):
+            before = session.facts_rev()
+            try:
+                update = session.set_facts(rows_from_grid(session, cells), "网页修改")
+            except FactsError as e:
+                warn(str(e))
+                return {grid: grid_rows(session)}
+        if update.rev == before:  # nothing changed (the grid sends each edit twice): keep the last message
             return {grid: grid_rows(session)}
         return view(session, update)
 
     @guarded
     def show_source(draft_id, evt: gr.SelectData):
-        row = next((r for r in hub.session(draft_id).fact_rows() if r.indicator == (evt.row_value or [""])[0]), None)
+        row = next((r for r in fact_rows(hub.session(draft_id)) if r.indicator == (evt.row_value or [""])[0]), None)
         if row is None:
             return ""
         origin = {"": "往年总结中没有找到，可直接填写上年值", "填写": "你在表格中填写"}.get(row.prior_source, row.prior_source)
         return f"**{esc(row.indicator)}**　上年值出处：{esc(origin)}　｜　写入：{'、'.join(row.sections) or '尚未写入正文'}"
 
     @guarded
-    def import_file(draft_id, path):
+    def import_file(draft_id, path, section_id):
         if not path:
             return {}
         session = hub.session(draft_id)
-        update = session.import_facts(Path(path))
-        return {**view(session, update), upload: None, notes: "\n".join(session.notes().get(_first(session), ()))}
+        with hub.writing(draft_id):
+            update = session.import_facts(Path(path))
+        return {**view(session, update), upload: None, notes: "\n".join(session.notes().get(section_id, ()))}
 
     @guarded
     def show_notes(draft_id, section_id):
@@ -123,12 +129,17 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
         hub.session(draft_id).set_notes(section_id, text)
         info("笔记已保存，下次生成这一部分时使用。")
 
-    grid.input(change, [draft, grid], [grid, summary, regen], trigger_mode="always_last")
+    @guarded
+    def settle(draft_id):
+        return view(hub.session(draft_id))
+
+    grid.input(change, [draft, grid], [grid, summary, regen], trigger_mode="always_last", api_name="change_facts")
     grid.select(show_source, draft, source)
-    upload.upload(import_file, [draft, upload], [grid, summary, regen, upload, notes])
-    note_section.change(show_notes, [draft, note_section], notes)
+    upload.upload(import_file, [draft, upload, note_section], [grid, summary, regen, upload, notes])
+    note_section.input(show_notes, [draft, note_section], notes)
     save_notes.click(store_notes, [draft, note_section, notes], None)
-    regen.click(regenerate, draft, live, concurrency_limit=2, concurrency_id="drafting")
+    regen.click(regenerate, draft, live, concurrency_limit=2, concurrency_id="drafting").then(
+        settle, draft, [grid, summary, regen])
 
     def refresh(draft_id: int | None) -> dict:
         if not draft_id:
@@ -147,10 +158,18 @@ def _first(session: DraftSession) -> str | None:
     return sections[0][1] if sections else None
 
 
+def fact_rows(session: DraftSession) -> list[FactRow]:
+    """Every row of the facts table, also the outline's indicators still without a value: the grid is where
+    they get one (session.fact_rows() lists the rows that have a value or were named by the writer)."""
+    named = {r.indicator: r for r in session.fact_rows()}
+    return [named.get(f.indicator) or FactRow(f.indicator, f.unit, f.value, f.prior, f.target, f.next_target, (),
+                                              f.prior_source or "") for f in session.table().facts]
+
+
 def grid_rows(session: DraftSession) -> list[list[str]]:
     """The facts table as the grid shows it: values as typed, derived values as the draft states them."""
     rows = []
-    for r in session.fact_rows():
+    for r in fact_rows(session):
         d = dict(r.derived)
         growth = d.get("同比增长") or (f"提高{d['提高']}" if "提高" in d else "")
         rows.append([r.indicator, r.unit, number(r.prior), number(r.value), number(r.target), number(r.next_target),
@@ -161,7 +180,7 @@ def grid_rows(session: DraftSession) -> list[list[str]]:
 def rows_from_grid(session: DraftSession, cells: list[list]) -> list[dict]:
     """The writer's rows after an edit of the grid. A last-year value is sent only when the writer changed
     it (otherwise the ledger's stays, with its source); ledger rows left empty are not turned into input."""
-    shown = {r.indicator: number(r.prior) for r in session.fact_rows()}
+    shown = {r.indicator: number(r.prior) for r in fact_rows(session)}
     given = {r["indicator"]: r for r in session.fact_inputs()}
     rows = []
     for line in cells:
@@ -220,7 +239,8 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
                                   interactive=False, lines=6, elem_id="conflict")
             findings = gr.HTML(elem_id="findings")
         with gr.Column(scale=2):
-            chat = gr.Chatbot(label="对话修改", height=300, feedback_options=None, elem_id="chat")
+            chat = gr.Chatbot(label="对话修改", height=300, feedback_options=None, elem_id="chat",
+                              placeholder="写下修改要求，或点下方的快捷操作；改写的是已保存的版本。")
             span = gr.Textbox(label="只改写这段文字（可选）", lines=2, elem_id="span")
             ask = gr.Textbox(label="修改要求", placeholder="例如：第二点写得更具体一些", lines=2, elem_id="instruction")
             send = gr.Button("发送", variant="primary", elem_id="send")
@@ -240,16 +260,19 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
         with gr.Row(equal_height=True):
             older = gr.Dropdown(label="对比：从第几版", choices=[], elem_id="diff-a")
             newer = gr.Dropdown(label="到第几版", choices=[], elem_id="diff-b")
-            compare = gr.Button("对比", elem_id="compare")
+            compare = gr.Button("对比", scale=0, min_width=100, elem_id="compare")
             back = gr.Dropdown(label="恢复第几版", choices=[], elem_id="restore-pick")
-            restore = gr.Button("恢复该版本", elem_id="restore")
+            restore = gr.Button("恢复该版本", scale=0, min_width=120, elem_id="restore")
         diff = gr.HTML(elem_id="diff")
     section_outputs = [status, text, base, conflict, findings, passages, spans, history, older, newer, back, diff, chat]
+
+    def view_empty() -> dict:
+        return {c: gr.update(value=None) for c in section_outputs} | {base: None, status: "", diff: ""}
 
     def view(session: DraftSession, sid: str | None) -> dict:
         state = next((s for s in session.sections() if s.id == sid), None)
         if state is None:
-            return {c: gr.update(value=None) for c in section_outputs} | {base: None, status: "", diff: ""}
+            return view_empty()
         v, versions = state.version, session.history(sid)
         numbers = [str(x.number) for x in versions]
         previous = numbers[-2] if len(numbers) > 1 else None
@@ -270,15 +293,16 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
     def show(draft_id, sid):
         return view(hub.session(draft_id), sid) if draft_id else view_empty()
 
-    def view_empty() -> dict:
-        return {c: gr.update(value=None) for c in section_outputs} | {base: None, status: "", diff: ""}
-
     @guarded
     def save_text(draft_id, sid, body, base_id):
         session = hub.session(draft_id)
-        _need(sid)
+        state = next((s for s in session.sections() if s.id == _need(sid)), None)
+        if state and state.version and state.version.text == (body or "").strip() and state.version.id == base_id:
+            info("正文没有改动，无需保存。")
+            return {}
         try:
-            version = session.edit(sid, body, base=base_id)
+            with hub.writing(draft_id):
+                version = session.edit(sid, body, base=base_id)
         except ConflictError as e:
             latest = next(s.version for s in session.sections() if s.id == sid)
             warn(f"{e} 你的文字仍在编辑框中，没有丢失；下方是最新版本，合并后再点“保存修改”。")
@@ -288,9 +312,9 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
         return view(session, sid)
 
     @guarded
-    def rewrite(draft_id, sid):
+    def rewrite(draft_id, sid, body):
         session = hub.session(draft_id)
-        _need(sid)
+        keep_typed(session, _need(sid), body)
         bridge = Bridge(lambda emit: session.generate([sid], on_event=emit))
         written = ""
         for events in bridge:
@@ -302,9 +326,9 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
 
     def refiner(action: str | None) -> Callable:
         @guarded
-        def refine(draft_id, sid, instruction, part, base_id):
+        def refine(draft_id, sid, instruction, part, base_id, body):
             session = hub.session(draft_id)
-            _need(sid)
+            keep_typed(session, _need(sid), body)
             shown = chat_messages(session.chat(sid))
             said = (instruction or "").strip() or action or ""
             shown += [{"role": "user", "content": said}, {"role": "assistant", "content": "……"}]
@@ -329,9 +353,9 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
 
     def tidier(action: str) -> Callable:
         @guarded
-        def tidy(draft_id, sid):
+        def tidy(draft_id, sid, body):
             session = hub.session(draft_id)
-            _need(sid)
+            keep_typed(session, _need(sid), body)
             version = session.tidy(sid, action)
             info(f"已保存为第{version.number}版。{version.note}")
             return view(session, sid)
@@ -344,10 +368,11 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
         return diff_html(hub.session(draft_id).diff(_need(sid), int(a), int(b)))
 
     @guarded
-    def restore_version(draft_id, sid, number_text):
+    def restore_version(draft_id, sid, number_text, body):
         if not number_text:
             raise SessionError("请选择要恢复的版本。")
         session = hub.session(draft_id)
+        keep_typed(session, _need(sid), body)
         version = session.restore(_need(sid), int(number_text))
         info(f"已恢复为第{version.number}版（{version.note}）。")
         return view(session, sid)
@@ -358,20 +383,20 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
     drafting_opts = dict(concurrency_limit=2, concurrency_id="drafting")
     start.click(drafting(hub, stale=False), draft, live, **drafting_opts).then(show, [draft, pick], section_outputs)
     redo.click(drafting(hub, stale=True), draft, live, **drafting_opts).then(show, [draft, pick], section_outputs)
-    pick.change(show, [draft, pick], section_outputs)
-    save.click(save_text, [draft, pick, text, base], section_outputs)
-    again.click(rewrite, [draft, pick], section_outputs, **drafting_opts)
+    pick.input(show, [draft, pick], section_outputs)
+    save.click(save_text, [draft, pick, text, base], section_outputs, api_name="save_section")
+    again.click(rewrite, [draft, pick, text], section_outputs, **drafting_opts)
     text.select(selected, None, span)
-    chat_in = [draft, pick, ask, span, base]
+    chat_in = [draft, pick, ask, span, base, text]
     chat_out = section_outputs + [ask, span]
     send.click(refiner(None), chat_in, chat_out, **drafting_opts)
     ask.submit(refiner(None), chat_in, chat_out, **drafting_opts)
     for button in actions:
         button.click(refiner(button.value), chat_in, chat_out, **drafting_opts)
     for button in tidies:
-        button.click(tidier(TIDY[button.value]), [draft, pick], section_outputs)
+        button.click(tidier(TIDY[button.value]), [draft, pick, text], section_outputs)
     compare.click(compare_versions, [draft, pick, older, newer], diff)
-    restore.click(restore_version, [draft, pick, back], section_outputs)
+    restore.click(restore_version, [draft, pick, back, text], section_outputs)
 
     def refresh(draft_id: int | None) -> dict:
         if not draft_id:
@@ -382,6 +407,13 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
                 **view(session, first)}
 
     return Panel([live, pick] + section_outputs, refresh)
+
+
+def keep_typed(session: DraftSession, sid: str, body: str | None) -> None:
+    """Refuse a change that would replace text the writer typed into the editor and has not saved."""
+    saved = next((s.version.text for s in session.sections() if s.id == sid and s.version), "")
+    if (body or "").strip() != saved.strip():
+        raise SessionError("正文中有还没保存的修改。请先点“保存修改”（或复制留用），再做这一步，以免修改被覆盖。")
 
 
 def _need(sid: str | None) -> str:
