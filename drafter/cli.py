@@ -575,6 +575,8 @@ def tidy(
 @app.command()
 def history(draft_id: DraftId, section: SectionArg) -> None:
     """The versions of a section."""
+    from drafter.session import ORIGINS
+
     table = Table(title="版本")
     for col in ("版本", "来源", "时间", "字数", "说明"):
         table.add_column(col, overflow="fold")
@@ -583,8 +585,6 @@ def history(draft_id: DraftId, section: SectionArg) -> None:
     console.print(table)
 
 
-ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
-           "restore": "恢复旧版"}
 
 
 @app.command()

@@ -6,7 +6,7 @@ from drafter.clean import clean
 from drafter.corpus import extract_text, read_bytes, sha256
 from drafter.errors import CorpusError, DrafterError
 from drafter.figures import extract_figures
-from drafter.meta import apply_overrides, infer_meta
+from drafter.meta import apply_overrides, infer_meta, missing
 from drafter.models import Document
 from drafter.outline import parse_outline
 
@@ -33,11 +33,11 @@ def _parse(path: Path, data: bytes, overrides: dict | None) -> Document:
     if len(cleaned.text) < MIN_CHARS:
         raise CorpusError(f"清理后只剩 {len(cleaned.text)} 个字，没有可学习的内容")
     sections = parse_outline(cleaned.text)
-    meta, warnings = infer_meta(cleaned.text, sections, cleaned.hints, path)
+    meta, _ = infer_meta(cleaned.text, sections, cleaned.hints, path)
     meta = apply_overrides(meta, path, overrides or {})
-    warnings = [w for w in warnings if getattr(meta, w.split()[0]) is None]
+    warnings = missing(meta, path)
     if not any(s.level >= 1 for s in sections):
-        warnings.append("no headings found; the whole text is kept as one section")
+        warnings.append("没有识别出标题，全文作为一节。")
     figures = extract_figures(cleaned.text, sections, meta)
     if len(figures) > MAX_FIGURES:
         warnings.append(f"识别出 {len(figures)} 个数字，远多于一篇总结（可能是数据表）；只收录前 {MAX_FIGURES} 个。")

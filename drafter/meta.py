@@ -25,12 +25,14 @@ def infer_meta(text: str, sections: list[Section], hints: dict[str, str], path: 
     org = _org(title, hints, text, path)
     year = _year(title, sections, text, path)
     period = _period(title or path.stem, year)
-    warnings = [
-        f"{name} not found; set it in {path.name}.meta.yaml or with --{name}"
-        for name, value in (("org", org), ("year", year), ("period", period))
-        if value is None
-    ]
-    return DocMeta(org=org, year=year, period=period, title=title), warnings
+    meta = DocMeta(org=org, year=year, period=period, title=title)
+    return meta, missing(meta, path)
+
+
+def missing(meta: DocMeta, path: Path) -> list[str]:
+    """What could not be read, and how the writer supplies it."""
+    return [f"看不出{label}：请在 {path.name}.meta.yaml 中写 {name}: …，或导入时用 --{name} 指定。"
+            for name, label in (("org", "单位"), ("year", "年度"), ("period", "期间")) if getattr(meta, name) is None]
 
 
 _TITLE_IN_TEXT = re.compile(

@@ -22,7 +22,10 @@ from drafter.facts import FactsError, FactsInput, FactsTable, normalise_period, 
 from drafter.inputs import facts_table, past_inputs, resolve_org
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
 from drafter.spec import OutlineSpec, PlannedSection, load_outline, plan, title
-from drafter.workspace import Workspace
+from drafter.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401 — part of the session API
+
+ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
+           "restore": "恢复旧版"}
 
 OnEvent = Callable[[Event], None]
 MACHINE_ORIGINS = ("generated", "offline", "chat", "patch", "restore")
@@ -164,6 +167,12 @@ class Desk:
         if notes:
             session.import_notes(notes)
         return session
+
+    def outlines(self) -> list[tuple[str, str]]:
+        """(name, label) of every outline in the prompts folder, for a new draft."""
+        from drafter.spec import available
+
+        return [(n, load_outline(n, self.settings.prompts_dir).label) for n in available(self.settings.prompts_dir)]
 
     def orgs(self) -> list[str]:
         """Bureaus the fact ledger knows, for a new draft."""
@@ -327,8 +336,9 @@ class DraftSession:
             lines = lines.splitlines()
         self.ws.save_notes(self.id, section_id, [ln.strip() for ln in lines if ln.strip()])
 
-    def fact_rows(self) -> list[FactRow]:
-        """The facts-and-sources table: every figure, its derived values, and where last year's came from."""
+    def fact_rows(self, include_empty: bool = False) -> list[FactRow]:
+        """The facts-and-sources table: every figure, its derived values, and where last year's came from;
+        with include_empty also the outline's indicators still without a value (a grid is where they get one)."""
         table, latest = self.table(), self.ws.latest(self.id)
         headings = {p.spec.id: p.heading or "开头总述" for p in self.planned()}
         stated: dict[str, list[str]] = {}
@@ -338,7 +348,8 @@ class DraftSession:
                     stated.setdefault(name, []).append(headings[sid])
         return [FactRow(f.indicator, f.unit, f.value, f.prior, f.target, f.next_target,
                         tuple((d.name, d.text + d.unit) for d in f.derived), f.prior_source or "",
-                        tuple(stated.get(f.indicator, ()))) for f in table.facts if f.value is not None or f.listed]
+                        tuple(stated.get(f.indicator, ()))) for f in table.facts
+                if include_empty or f.value is not None or f.listed]
 
     # ---- patching ----
     def _patch_all(self, rev: int) -> FactsUpdate:

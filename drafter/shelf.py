@@ -206,24 +206,6 @@ def _meta_values(org: str | None, year: int | str | None, period: str | None) ->
 
 
 # Some of the parser's remarks are written for the CLI in English; the writer reads them in Chinese.
-_REASONS = (
-    (r"org not found.*", "看不出单位"),
-    (r"year not found.*", "看不出年度"),
-    (r"period not found.*", "看不出期间"),
-    (r"no headings found.*", "没有识别出标题，全文作为一节"),
-)
-
-
-def explain(reason: str) -> str:
-    """A parser's reason for skipping a file, or its remark about one, in Chinese."""
-    if re.search(r"[\u4e00-\u9fff]", reason):
-        return reason  # already written for the writer
-    for pattern, chinese in _REASONS:
-        if re.fullmatch(pattern, reason, flags=re.S):
-            return chinese
-    return f"无法读取（{reason}）"
-
-
 def supported(name: str) -> bool:
     """A file type the corpus reader takes (others are not copied into the corpus folder)."""
     return Path(name).suffix.lower() in SUPPORTED

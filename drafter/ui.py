@@ -20,11 +20,9 @@ from pathlib import Path
 from drafter import shelf
 from drafter.config import Settings
 from drafter.errors import ConfigError
-from drafter.session import DraftSession, SessionError
-from drafter.spec import available, load_outline
+from drafter.session import DraftSession, SessionError, WorkspaceError
 from drafter.ui_kit import CSS, Hub, esc, gr, guarded, info, warn
 from drafter.ui_review import Panel, drafting, facts_tab, review_tab
-from drafter.workspace import WorkspaceError
 
 TITLE = "drafter · 科技局工作总结起草"
 FONTS = ("Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
@@ -200,10 +198,10 @@ def corpus_tab(hub: Hub, status: gr.Markdown) -> Panel:
 def ingest_report(r) -> str:
     lines = [f"新增 {len(r.added)} 份，更新 {len(r.updated)} 份，未变 {len(r.unchanged)} 份，跳过 {len(r.skipped)} 份；"
              f"本次读出 {r.sections} 个章节、{r.figures} 个数字。"]
-    lines += [f"- 跳过 {esc(Path(p).name)}：{esc(shelf.explain(reason))}" for p, reason in r.skipped]
+    lines += [f"- 跳过 {esc(Path(p).name)}：{esc(reason)}" for p, reason in r.skipped]
     notes: dict[str, list[str]] = {}
     for path, warning in r.warnings:
-        notes.setdefault(Path(path).name, []).append(shelf.explain(warning))
+        notes.setdefault(Path(path).name, []).append(warning)
     lines += [f"- 提示 {esc(name)}：{esc('；'.join(found))}" for name, found in notes.items()]
     return "\n".join(lines)
 
@@ -218,7 +216,7 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
                           elem_id="new-org")
         year = gr.Number(label="年度", value=date.today().year, precision=0, scale=1, elem_id="new-year")
         period = gr.Radio(label="期间", choices=PERIODS, value="annual", scale=2, elem_id="new-period")
-        outline = gr.Dropdown(label="提纲", choices=outline_choices(hub.settings), value="", scale=2, elem_id="new-outline")
+        outline = gr.Dropdown(label="提纲", choices=outline_choices(hub), value="", scale=2, elem_id="new-outline")
         name = gr.Textbox(label="稿件名称（可不填）", scale=2, elem_id="new-name")
     with gr.Row():
         create = gr.Button("新建稿件", variant="primary", scale=0, min_width=160, elem_id="create-draft")
@@ -274,7 +272,7 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
 
     def refresh(draft_id) -> dict:
         drafts = hub.desk.drafts()
-        labels = dict((name, label) for label, name in outline_choices(hub.settings))
+        labels = dict((name, label) for label, name in outline_choices(hub))
         rows = [[d.id, d.name, d.org, d.year, "上半年" if d.period == "H1" else "全年", labels.get(d.outline, d.outline),
                  d.updated_at[:16]] for d in drafts]
         choices = [(f"{d.id} · {d.name}", d.id) for d in drafts]
@@ -293,8 +291,8 @@ def clicked_row(evt: gr.SelectData) -> int:
     return evt.index[0]
 
 
-def outline_choices(settings: Settings) -> list[tuple[str, str]]:
-    named = [(load_outline(n, settings.prompts_dir).label, n) for n in available(settings.prompts_dir)]
+def outline_choices(hub: Hub) -> list[tuple[str, str]]:
+    named = [(label, n) for n, label in hub.desk.outlines()]
     return [("按期间自动选择", "")] + named
 
 

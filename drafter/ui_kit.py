@@ -18,12 +18,10 @@ import gradio as gr  # noqa: E402
 from drafter.config import Settings  # noqa: E402
 from drafter.errors import DrafterError  # noqa: E402
 from drafter.models import Event, Finding  # noqa: E402
-from drafter.session import Desk, DraftSession, SectionState, SessionError  # noqa: E402
+from drafter.session import ORIGINS, Desk, DraftSession, SectionState, SessionError  # noqa: E402, F401
 
 log = logging.getLogger(__name__)
 
-ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
-           "restore": "恢复旧版"}
 FINDINGS = {"unverified_number": "数字无来源", "inconsistent_prior": "上年数不一致", "target_as_actual": "目标写成已完成",
             "context_as_local": "对比数当成本地数", "copied_text": "照抄往年", "placeholder": "占位符", "pending": "待核实",
             "plan_as_done": "计划写成已完成", "outline": "提纲"}

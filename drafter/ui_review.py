@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drafter.models import FactRow
-from drafter.session import DraftSession, FactsError, FactsUpdate, SessionError, quick_actions
+from drafter.session import ConflictError, DraftSession, FactsError, FactsUpdate, SessionError, quick_actions
 from drafter.ui_kit import (ORIGINS, ROLES, Bridge, Hub, Live, diff_html, esc, gr, guarded, heading, info, marked,
                             number, warn)
-from drafter.workspace import ConflictError
 
 GRID = ["指标", "单位", "上年值", "本年值", "目标", "下年目标", "净增", "同比", "完成率"]
 TIDY = {"套用最新数据": "apply_facts", "重新编号一是/二是": "renumber", "删除（参考表述）": "strip_hints"}
@@ -159,11 +158,7 @@ def _first(session: DraftSession) -> str | None:
 
 
 def fact_rows(session: DraftSession) -> list[FactRow]:
-    """Every row of the facts table, also the outline's indicators still without a value: the grid is where
-    they get one (session.fact_rows() lists the rows that have a value or were named by the writer)."""
-    named = {r.indicator: r for r in session.fact_rows()}
-    return [named.get(f.indicator) or FactRow(f.indicator, f.unit, f.value, f.prior, f.target, f.next_target, (),
-                                              f.prior_source or "") for f in session.table().facts]
+    return session.fact_rows(include_empty=True)
 
 
 def grid_rows(session: DraftSession) -> list[list[str]]:

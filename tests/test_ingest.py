@@ -42,7 +42,7 @@ def test_bad_files_are_reported_by_name_and_the_rest_is_ingested(settings, tmp_p
     assert "空的" in reasons["empty.txt"] and "不是文本文件" in reasons["junk.txt"]
     assert "MB 的上限" in reasons["huge.txt"] and "不支持的文件类型" in reasons["table.xlsx"]
     assert len(report.added) == 4
-    assert any("no headings" in w for _, w in report.warnings)
+    assert any("没有识别出标题" in w for _, w in report.warnings)
     ledger = Ledger(settings.catalog_path)
     years = sorted(d["year"] for d in ledger.documents())
     totals = {r["year"]: r["value"] for r in ledger.figures(indicator="高新技术企业总数") if r["kind"] == "actual"}
@@ -81,7 +81,7 @@ def test_sidecar_overrides_metadata_and_counts_as_a_change(settings, tmp_path):
 def test_unknown_metadata_stays_unknown_with_a_warning(tmp_path):
     doc = parse_file(write(tmp_path / "x.txt", "科技局上半年工作总结\n今年以来,县科技局围绕中心工作,新增高企12家。"), max_mb=1)
     assert (doc.meta.org, doc.meta.year, doc.meta.period) == (None, None, "H1")
-    assert any(w.startswith("org not found") for w in doc.warnings)
+    assert any(w.startswith("看不出单位") for w in doc.warnings)
 
 
 def test_duplicate_content_under_another_name_is_skipped(settings, tmp_path):
