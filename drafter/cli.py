@@ -14,7 +14,7 @@ from rich.table import Table
 from drafter.config import Settings, load_settings
 from drafter.errors import DrafterError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Draft 工作总结 from past summaries and this year's facts.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="科技局工作总结起草：学习往年总结，按本年数据和笔记起草、核对、导出。")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -374,247 +374,6 @@ def prompts_show(
         sys.stdout.write(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n")
 
 
-# ---- drafts, step by step -------------------------------------------------------------------------
-
-@app.command()
-def new(
-    org: Annotated[str, typer.Option("--org", help="单位，如 示例县科学技术局。")],
-    year: Annotated[int, typer.Option("--year", help="总结的年度。")],
-    period: DraftPeriodOpt = None,
-    outline: OutlineOpt = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="稿件名称（同一单位年度可有多份）。")] = None,
-) -> None:
-    """Create a draft; prints its id."""
-    desk = _desk()
-    session = desk.create(org, year, period, outline, name)
-    for line in desk.warnings:
-        err.print(f"[yellow]提示[/yellow] {line}")
-    console.print(f"{session.id}")
-    err.print(f"已创建稿件 {session.id}：{session.info.name}（{session.title}）。"
-              f"下一步：drafter facts import {session.id} 数据文件")
-
-
-@app.command()
-def drafts() -> None:
-    """List the drafts of the workspace."""
-    table = Table(title="稿件")
-    for col in ("编号", "名称", "单位", "年度", "期间", "提纲", "更新时间"):
-        table.add_column(col, overflow="fold")
-    for d in _desk().drafts():
-        table.add_row(str(d.id), d.name, d.org, str(d.year), "上半年" if d.period == "H1" else "全年", d.outline,
-                      d.updated_at[:16])
-    console.print(table)
-
-
-facts_app = typer.Typer(no_args_is_help=True, help="稿件的本年数据（每次修改都保留）。")
-app.add_typer(facts_app, name="facts")
-
-
-@facts_app.command("set")
-def facts_set(
-    draft_id: DraftId,
-    pairs: Annotated[list[str], typer.Argument(help="指标=数值，如 高新技术企业总数=105；也可 指标.target=110。")],
-) -> None:
-    """Change values; numbers in the sections are patched in place."""
-    session = _desk().open(draft_id)
-    rows = session.fact_inputs()
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise DrafterError(f"“{pair}”应写成 指标=数值，例如 高新技术企业总数=105。")
-        indicator, _, column = name.strip().partition(".")
-        column = column or "value"
-        row = next((r for r in rows if r["indicator"] == indicator), None)
-        if row is None:
-            row = {"indicator": indicator}
-            rows.append(row)
-        row[column] = value.strip()
-    _print_update(session, session.set_facts(rows, "命令行修改"))
-
-
-@facts_app.command("import")
-def facts_import(draft_id: DraftId, file: Annotated[Path, typer.Argument(help=".yaml / .csv / .xlsx")]) -> None:
-    """Replace the facts with a file's (notes in a YAML file too); sections are patched in place."""
-    session = _desk().open(draft_id)
-    _print_update(session, session.import_facts(file))
-
-
-@facts_app.command("show")
-def facts_show(draft_id: DraftId) -> None:
-    """The facts table: this year, last year (and where it came from), derived values."""
-    rows = _desk().open(draft_id).fact_rows()
-    table = Table(title="数据表")
-    for col in ("指标", "本年", "上年", "目标", "推算", "上年值来源"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(r.indicator, _cell(r.value, r.unit), _cell(r.prior, r.unit), _cell(r.target, r.unit),
-                      "；".join(f"{n} {t}" for n, t in r.derived), r.prior_source[:40])
-    console.print(table)
-
-
-def _cell(value, unit: str) -> str:
-    return "—" if value is None else f"{value:g}{unit}"
-
-
-def _print_update(session, update) -> None:
-    _print_facts_report(update.report)
-    headings = {p.spec.id: p.heading or "开头总述" for p in session.planned()}
-    for sid, changes in update.patched.items():
-        console.print(f"[green]已更新[/green] {headings.get(sid, sid)}：" +
-                      "；".join(f"{c.indicator} {c.old}→{c.new}" for c in changes))
-    for sid, reasons in update.stale.items():
-        console.print(f"[yellow]需重新生成[/yellow] {headings.get(sid, sid)}：{'；'.join(reasons)}")
-    console.print(f"数据第{update.rev}版。{update.summary()}")
-    if update.stale:
-        console.print(f"重新生成这些部分：drafter generate {session.id} --stale")
-
-
-@app.command()
-def notes(
-    draft_id: DraftId,
-    section: SectionArg,
-    text: Annotated[Optional[str], typer.Argument(help="笔记，每行一条；省略则显示现有笔记。")] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", help="从文件导入全部章节的笔记。")] = None,
-) -> None:
-    """Show or set the writer's notes for a section."""
-    session = _desk().open(draft_id)
-    if file:
-        for line in session.import_notes(file):
-            err.print(line)
-    elif text is not None:
-        session.set_notes(section, text)
-    for line in session.notes().get(section, ()):
-        console.print(f"- {line}", markup=False)
-
-
-@app.command()
-def outline(
-    draft_id: DraftId,
-    off: Annotated[Optional[list[str]], typer.Option("--off", help="关闭章节（可重复）。")] = None,
-    on: Annotated[Optional[list[str]], typer.Option("--on", help="打开章节（可重复）。")] = None,
-    order: Annotated[Optional[str], typer.Option("--order", help="全部章节 id 的新顺序，逗号分隔。")] = None,
-) -> None:
-    """Review the outline: switch sections on or off, reorder them."""
-    session = _desk().open(draft_id)
-    if off or on or order:
-        session.set_outline(order.split(",") if order else None,
-                            {**{s: False for s in off or ()}, **{s: True for s in on or ()}})
-    for item in session.outline():
-        mark = "✓" if item.enabled else "✗"
-        console.print(f"{mark} {item.id:<14} {'  ' * max(item.level - 1, 0)}{item.heading or '（开头总述）'}",
-                      markup=False)
-
-
-@app.command()
-def generate(
-    draft_id: DraftId,
-    section: Annotated[Optional[list[str]], typer.Option("--section", help="只写这些章节（可重复）。")] = None,
-    stale: Annotated[bool, typer.Option("--stale", help="只重写需要重新生成的章节。")] = False,
-) -> None:
-    """Write the draft's sections; each is saved the moment it is finished."""
-    desk = _desk()
-    session = desk.open(draft_id)
-    err.print(f"模型：{desk.backend()}")
-    report = _generate(session, section or None, stale)
-    if stale and not report.results:
-        console.print("没有需要重新生成的章节。")
-    _finish(session, report, None)
-
-
-@app.command()
-def edit(
-    draft_id: DraftId,
-    section: SectionArg,
-    file: Annotated[Path, typer.Argument(help="新的正文（UTF-8 文本文件）；- 表示标准输入。")],
-) -> None:
-    """Save your own text of a section as a new version (and check it)."""
-    text = sys.stdin.read() if str(file) == "-" else _read_text(file)
-    session = _desk().open(draft_id)
-    version = session.edit(section, text)
-    console.print(f"已保存为第{version.number}版。")
-    _print_findings([("", f) for f in version.findings])
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise DrafterError(f"无法读取 {path}（{e}）。请另存为 UTF-8 文本。") from e
-
-
-@app.command()
-def refine(
-    draft_id: DraftId,
-    section: SectionArg,
-    instruction: Annotated[str, typer.Argument(help="修改要求，或快捷操作：扩写、缩写、润色、更正式、补充数据。")],
-    span: Annotated[Optional[str], typer.Option("--span", help="只改写正文中的这一段文字。")] = None,
-) -> None:
-    """Rewrite a section by instruction through the model, with the same number guard."""
-    from drafter.session import quick_actions
-
-    desk = _desk()
-    session = desk.open(draft_id)
-    is_action = instruction in quick_actions(desk.settings.prompts_dir)
-    version = session.refine(section, "" if is_action else instruction, action=instruction if is_action else None,
-                             span=span, on_event=_progress_printer(session.planned()))
-    console.print(f"已保存为第{version.number}版。")
-    _print_findings([("", f) for f in version.findings])
-
-
-@app.command()
-def tidy(
-    draft_id: DraftId,
-    section: SectionArg,
-    action: Annotated[str, typer.Argument(help="apply_facts（套用最新数据）| renumber（重新编号）| strip_hints（删除参考表述）")],
-) -> None:
-    """Changes that need no model."""
-    version = _desk().open(draft_id).tidy(section, action)
-    console.print(f"已保存为第{version.number}版。{version.note}")
-
-
-@app.command()
-def history(draft_id: DraftId, section: SectionArg) -> None:
-    """The versions of a section."""
-    from drafter.session import ORIGINS
-
-    table = Table(title="版本")
-    for col in ("版本", "来源", "时间", "字数", "说明"):
-        table.add_column(col, overflow="fold")
-    for v in _desk().open(draft_id).history(section):
-        table.add_row(str(v.number), ORIGINS.get(v.origin, v.origin), v.created_at[:19], str(len(v.text)), v.note)
-    console.print(table)
-
-
-
-
-@app.command()
-def diff(draft_id: DraftId, section: SectionArg, v1: int, v2: int) -> None:
-    """What changed between two versions: [-deleted-] {+inserted+}."""
-    from rich.text import Text
-
-    out = Text()
-    for op, text in _desk().open(draft_id).diff(section, v1, v2):
-        out.append(text if op == "equal" else f"[-{text}-]" if op == "delete" else f"{{+{text}+}}",
-                   style={"equal": "", "delete": "red strike", "insert": "green"}[op])
-    console.print(out)
-
-
-@app.command()
-def restore(draft_id: DraftId, section: SectionArg, version: int) -> None:
-    """Make an older version current again (as a new version; nothing is deleted)."""
-    v = _desk().open(draft_id).restore(section, version)
-    console.print(f"已恢复为第{v.number}版（{v.note}）。")
-
-
-@app.command()
-def export(
-    draft_id: DraftId,
-    out: Annotated[Path, typer.Option("-o", "--out", help="FILE.docx（GB/T 9704）| .md | .csv / .xlsx（数据与来源表）")],
-) -> None:
-    """Export the draft."""
-    console.print(f"已写出：{_desk(offline_model=True).open(draft_id).export(out)}")
-
-
 @app.command()
 def ui(
     host: Annotated[str, typer.Option("--host", help="监听地址；默认只在本机可用。")] = "127.0.0.1",
@@ -625,6 +384,39 @@ def ui(
     from drafter.ui import serve
 
     serve(_settings(), host=host, port=port, insecure=insecure)
+
+
+from drafter import cli_drafts  # noqa: E402,F401 — registers the step-by-step draft commands on `app`
+
+HELP = {  # what `drafter --help` shows a writer; the docstrings stay for readers of the code
+    "ingest": "把往年总结收入语料库：解析结构、提取数字（事实台账），建立检索索引。",
+    "inspect": "查看文件的解析结果（单位、年度、标题、数字），不改动语料库。",
+    "search": "检索往年表述：按查询词列出最接近的往年段落。",
+    "figures": "查看事实台账：往年总结中的数字及其原句。",
+    "draft": "一步完成：按数据文件和笔记起草全部章节并导出。",
+    "check": "核对任一稿件：数字来源、照抄、占位符、提纲；发现问题时退出码为 1。",
+    "ui": "在浏览器中打开起草工作台。",
+    "new": "新建稿件，输出稿件编号。",
+    "drafts": "列出工作区中的稿件。",
+    "notes": "查看或填写某一章节的笔记。",
+    "outline": "审阅提纲：开关章节、调整顺序。",
+    "generate": "生成稿件的章节（全部、指定章节或需要更新的章节），每写完一节即保存。",
+    "edit": "把你修改后的正文保存为新版本，并立即核对。",
+    "refine": "按指令或快捷操作（扩写、缩写、润色、更正式、补充数据）让模型改写一节。",
+    "tidy": "不需要模型的整理：套用最新数据、重新编号、删除参考表述。",
+    "history": "查看一节的历史版本。",
+    "diff": "比较一节的两个版本。",
+    "restore": "恢复某一历史版本（作为新版本，不删除任何版本）。",
+    "export": "导出稿件：.docx（GB/T 9704 格式）、.md，或数据与来源表 .csv / .xlsx。",
+    "prompts show": "显示某一章节发给模型的完整提示词。",
+    "facts set": "修改数据（指标=数值），正文中的数字就地更新。",
+    "facts import": "从 .yaml / .csv / .xlsx 导入数据（YAML 中的笔记一并导入）。",
+    "facts show": "查看数据表：本年值、上年值及其来源、推算值。",
+}
+for _prefix, _typer in (("", app), ("prompts ", prompts_app), ("facts ", cli_drafts.facts_app)):
+    for _command in _typer.registered_commands:
+        _name = _command.name or _command.callback.__name__.removeprefix("facts_").removeprefix("prompts_")
+        _command.help = HELP.get(_prefix + _name, _command.help)
 
 
 def main() -> None:
