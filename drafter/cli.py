@@ -42,9 +42,9 @@ def ingest(
 
     settings = _settings()
     with Progress(TextColumn("[bold]{task.fields[stage]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
+                  TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.description}"),
                   console=err, transient=True) as progress:
-        files = progress.add_task("", total=None, stage="parse")
+        files = progress.add_task("", total=None, stage="解析")
         embed = None
 
         def on_file(path: Path, i: int, total: int) -> None:
@@ -53,14 +53,14 @@ def ingest(
         def on_embed(done: int, total: int, rate: float) -> None:
             nonlocal embed
             if embed is None:
-                embed = progress.add_task("", total=total, stage="embed")
-            progress.update(embed, completed=done, description=f"{rate:.1f} passages/s")
+                embed = progress.add_task("", total=total, stage="向量化")
+            progress.update(embed, completed=done, description=f"每秒 {rate:.1f} 段")
 
         report = run_ingest(settings, paths, overrides={"org": org, "year": year, "period": period},
                             prune=prune, rebuild=rebuild, on_file=on_file, on_embed=on_embed)
     _print_ingest(report, settings)
     if report.usable == 0:
-        err.print("[red]No file could be ingested.[/red] Fix the problems above, or point `drafter ingest` at a folder of .txt .md .docx .pdf .html files.")
+        err.print("[red]没有可收录的文件。[/red]请按上面的提示处理，或让 `drafter ingest` 指向存放 .txt .md .docx .pdf .html 的文件夹。")
         raise typer.Exit(1)
 
 
@@ -72,29 +72,27 @@ def _print_ingest(report, settings: Settings) -> None:
         docs = ledger.documents()
     finally:
         ledger.close()
-    table = Table(title=f"Catalog: {settings.catalog_path}")
-    for col in ("file", "org", "year", "period", "sections", "figures"):
+    table = Table(title=f"语料目录：{settings.catalog_path}")
+    for col in ("文件", "单位", "年度", "期间", "章节数", "数字数"):
         table.add_column(col, overflow="fold")
     for d in docs:
         table.add_row(Path(d["path"]).name, d["org"] or "—", str(d["year"] or "—"), d["period"] or "—",
                       str(d["sections"]), str(d["figures"]))
     console.print(table)
     console.print(
-        f"files: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-        f"{len(report.skipped)} skipped, {len(report.pruned)} pruned; "
-        f"this run: {report.sections} sections, {report.figures} figures"
+        f"文件：新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，"
+        f"跳过 {len(report.skipped)}，移除 {len(report.pruned)}；本次解析 {report.sections} 个章节、{report.figures} 个数字"
     )
     if report.index:
         ix = report.index
         if ix.rebuilt_from:
-            err.print(f"[yellow]The embedding changed ({ix.rebuilt_from} → now {settings.embedding}); "
-                      "the vector index was rebuilt.[/yellow]")
-        console.print(f"search index: {ix.passages} passages, {ix.embedded} embedded, {ix.removed} removed "
-                      f"({ix.seconds:.1f} s, embedding: {settings.embedding})")
+            err.print(f"[yellow]向量模型已更换（{ix.rebuilt_from} → {settings.embedding}），检索索引已重建。[/yellow]")
+        console.print(f"检索索引：{ix.passages} 段，新向量化 {ix.embedded} 段，移除 {ix.removed} 段"
+                      f"（{ix.seconds:.1f} 秒，向量模型：{settings.embedding}）")
     for path, reason in report.skipped:
-        err.print(f"[yellow]skipped[/yellow] {path}: {reason}")
+        err.print(f"[yellow]跳过[/yellow] {path}：{reason}")
     for path, warning in report.warnings:
-        err.print(f"[dim]note[/dim] {Path(path).name}: {warning}")
+        err.print(f"[dim]提示[/dim] {Path(path).name}：{warning}")
 
 
 @app.command()
@@ -131,11 +129,11 @@ def inspect(
 def _print_document(r: dict) -> None:
     m = r["meta"]
     console.rule(f"{Path(r['path']).name}")
-    console.print(f"org: {m['org'] or '—'}  year: {m['year'] or '—'}  period: {m['period'] or '—'}  title: {m['title'] or '—'}")
+    console.print(f"单位：{m['org'] or '—'}  年度：{m['year'] or '—'}  期间：{m['period'] or '—'}  标题：{m['title'] or '—'}")
     for s in r["sections"]:
         console.print("  " * (s["level"] - 1) + s["heading"][:60], markup=False)
     table = Table(show_lines=False)
-    for col in ("indicator", "value", "unit", "period", "kind", "scope", "qualifier", "sentence"):
+    for col in ("指标", "数值", "单位", "期间", "类型", "范围", "限定", "原句"):
         table.add_column(col, overflow="fold")
     for f in r["figures"]:
         value = _fmt(f["value"]) + (f"–{_fmt(f['value_high'])}" if f["value_high"] is not None else "")
@@ -143,7 +141,7 @@ def _print_document(r: dict) -> None:
                       f["kind"], f["scope"], f["qualifier"] or "", f["sentence"][:40])
     console.print(table)
     for w in r["warnings"]:
-        err.print(f"[dim]note[/dim]: {w}")
+        err.print(f"[dim]提示[/dim]：{w}")
 
 
 def _fmt(v: float) -> str:
@@ -166,7 +164,7 @@ def search(
     from drafter.retrieve import Retriever
 
     if mode not in ("hybrid", "dense", "lexical"):
-        raise DrafterError(f"--mode must be hybrid, dense or lexical, not '{mode}'")
+        raise DrafterError(f"--mode 应为 hybrid、dense 或 lexical，而不是“{mode}”。")
     hits = Retriever(_settings()).search(query, k, org=org, year_from=year, year_to=year, exclude_year=exclude_year,
                                          topic=topic, mode=mode)
     if as_json:
@@ -174,8 +172,8 @@ def search(
                 "score": h.score} for h in hits]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"{len(hits)} passages for “{query}”", show_lines=True)
-    for col in ("#", "doc", "year", "topic", "section", "text", "score"):
+    table = Table(title=f"“{query}”的 {len(hits)} 个段落", show_lines=True)
+    for col in ("#", "文件", "年度", "主题", "章节", "原文", "得分"):
         table.add_column(col, overflow="fold")
     for i, h in enumerate(hits, 1):
         table.add_row(str(i), h.doc, str(h.year or "—"), h.topic, as_written(h.section[-30:]), as_written(h.text),
@@ -195,7 +193,7 @@ def figures(
 
     settings = _settings()
     if not settings.catalog_path.exists():
-        raise DrafterError(f"No catalog at {settings.catalog_path}; run `drafter ingest` first.")
+        raise DrafterError(f"{settings.catalog_path} 还没有语料目录；请先运行 `drafter ingest`。")
     ledger = Ledger(settings.catalog_path)
     try:
         rows = ledger.figures(org=org, year=year, indicator=indicator)
@@ -206,15 +204,15 @@ def figures(
 
         rows = lookup_figures(settings, indicator, org=org, year=year)
         if rows and not as_json:
-            console.print(f"No indicator named “{indicator}”; figures from the passages closest in meaning:")
+            console.print(f"没有名为“{indicator}”的指标；以下是意思最接近的段落中的数字：")
     if as_json:
         keys = ("indicator", "value", "value_high", "unit", "period", "kind", "scope", "qualifier", "suspect",
                 "sentence", "org", "year", "path")
         out = [{k: (bool(r[k]) if k == "suspect" else r[k]) for k in keys} for r in rows]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"{len(rows)} figures")
-    for col in ("org", "year", "indicator", "value", "unit", "period", "kind", "scope", "source"):
+    table = Table(title=f"{len(rows)} 个数字")
+    for col in ("单位", "年度", "指标", "数值", "计量", "期间", "类型", "范围", "来源"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r["org"] or "—", str(r["year"] or "—"), r["indicator"],

@@ -82,7 +82,7 @@ def load_settings(**overrides) -> Settings:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
         )
         raise ConfigError(
-            f"Invalid setting ({problems}). Fix the DRAFTER_* environment variable or drafter.toml."
+            f"设置有误（{problems}）。请修改对应的 DRAFTER_* 环境变量或 drafter.toml。"
         ) from e
     except (OSError, ValueError) as e:  # unreadable or malformed drafter.toml
-        raise ConfigError(f"Cannot read drafter.toml: {e}") from e
+        raise ConfigError(f"无法读取 drafter.toml：{e}。请检查它的格式（TOML）。") from e

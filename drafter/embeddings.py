@@ -96,7 +96,7 @@ def make_embedder(settings: Settings) -> Embedder:
         return HashEmbedder()
     if settings.embedding == "openai":
         if not settings.embedding_base_url:
-            raise ConfigError("DRAFTER_EMBEDDING=openai needs DRAFTER_EMBEDDING_BASE_URL (e.g. http://127.0.0.1:9997/v1)")
+            raise ConfigError("DRAFTER_EMBEDDING=openai 需要同时设置 DRAFTER_EMBEDDING_BASE_URL（如 http://127.0.0.1:9997/v1）")
         key = settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else None
         return OpenAIEmbedder(settings.embedding_base_url, settings.embedding_model, key,
                               settings.llm_timeout, settings.llm_max_retries)

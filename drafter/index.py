@@ -80,8 +80,8 @@ class VectorStore:
         except Exception as e:  # chromadb raises many unrelated types (sqlite, Rust panics, HTTP)
             where = settings.chroma_url or str(settings.index_dir / "chroma")
             raise IndexStoreError(
-                f"Cannot open the vector index at {where} ({type(e).__name__}: {e}). "
-                "Run `drafter ingest --rebuild` to rebuild it from the corpus."
+                f"无法打开向量索引 {where}（{type(e).__name__}：{e}）。"
+                "运行 `drafter ingest --rebuild` 可从语料重建它。"
             ) from e
 
     def _collection(self):
@@ -147,7 +147,7 @@ def _client(settings: Settings):
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         if not url.hostname:
-            raise IndexStoreError(f"DRAFTER_CHROMA_URL '{settings.chroma_url}' is not a URL like http://127.0.0.1:8000")
+            raise IndexStoreError(f"DRAFTER_CHROMA_URL“{settings.chroma_url}”不是有效地址，应形如 http://127.0.0.1:8000")
         return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
                                    settings=chroma_settings)
     path = Path(settings.index_dir) / "chroma"

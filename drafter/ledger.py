@@ -65,11 +65,11 @@ class Ledger:
             self.db.execute("PRAGMA journal_mode = WAL")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA_VERSION):
-                raise LedgerError(f"{path} was written by another drafter version; run `drafter ingest --rebuild`")
+                raise LedgerError(f"{path} 由另一版本的 drafter 写入；请运行 `drafter ingest --rebuild`")
             self.db.executescript(SCHEMA)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as e:
-            raise LedgerError(f"{path} is not a usable catalog ({e}); run `drafter ingest --rebuild`") from e
+            raise LedgerError(f"{path} 不是可用的语料目录（{e}）；请运行 `drafter ingest --rebuild`") from e
 
     @property
     def catalog_id(self) -> str:

@@ -26,12 +26,12 @@ def render(prompts_dir: Path, name: str, **variables) -> str:
     try:
         return _env(Path(prompts_dir)).get_template(f"{name}.j2").render(**variables).strip()
     except jinja2.TemplateNotFound as e:
-        raise PromptError(f"No prompt template {Path(prompts_dir) / f'{name}.j2'}; set DRAFTER_PROMPTS_DIR "
-                          "to the folder holding system.j2, body.j2 ….") from e
+        raise PromptError(f"找不到提示词模板 {Path(prompts_dir) / f'{name}.j2'}；请把 DRAFTER_PROMPTS_DIR "
+                          "设为存放 system.j2、body.j2 等文件的文件夹。") from e
     except jinja2.UndefinedError as e:
-        raise PromptError(f"Prompt {name}.j2 uses a variable drafter does not pass: {e}.") from e
+        raise PromptError(f"提示词 {name}.j2 用到了 drafter 没有提供的变量：{e}。") from e
     except jinja2.TemplateSyntaxError as e:
-        raise PromptError(f"{e.filename or name + '.j2'}, line {e.lineno}: {e.message}.") from e
+        raise PromptError(f"{e.filename or name + '.j2'} 第{e.lineno}行：{e.message}。") from e
 
 
 def variables(prompts_dir: Path, name: str) -> set[str]:

@@ -102,23 +102,23 @@ def load_outline(name_or_path: str | Path, prompts_dir: Path) -> OutlineSpec:
     if path.suffix not in (".yaml", ".yml") or not path.exists():
         path = prompts_dir / "outlines" / f"{name_or_path}.yaml"
     if not path.exists():
-        raise OutlineError(f"No outline {name_or_path!r}. Available: {', '.join(available(prompts_dir)) or 'none'}"
-                           f" (files in {prompts_dir / 'outlines'}).")
+        raise OutlineError(f"没有名为“{name_or_path}”的提纲。可用：{'、'.join(available(prompts_dir)) or '无'}"
+                           f"（{prompts_dir / 'outlines'} 中的文件）。")
     text = path.read_text("utf-8")
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)  # where the broken item starts
-        where = f", line {mark.line + 1}" if mark else ""
-        raise OutlineError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)}).") from e
+        where = f" 第{mark.line + 1}行" if mark else ""
+        raise OutlineError(f"{path}{where}：不是有效的 YAML（{getattr(e, 'problem', e)}）。") from e
     try:
         return OutlineSpec.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
         loc = [p for p in err["loc"]]
         field = ".".join(str(p) for p in loc) or "(top level)"
-        raise OutlineError(f"{path}, line {_line_of(node, loc)}, field {field}: {err['msg']}.") from e
+        raise OutlineError(f"{path} 第{_line_of(node, loc)}行，字段 {field}：{err['msg']}。") from e
 
 
 def _line_of(node, loc: list) -> int:
@@ -141,8 +141,8 @@ def plan(spec: OutlineSpec, *, org: str, year: int, skip: tuple[str, ...] = ()) 
     """The enabled sections of a draft, numbered: level 1 as 一、二、, level 2 as （一）（二） under their parent."""
     unknown = set(skip) - {s.id for s in spec.sections}
     if unknown:
-        raise OutlineError(f"No section {', '.join(sorted(unknown))} in outline {spec.name}; "
-                           f"sections: {', '.join(s.id for s in spec.sections)}.")
+        raise OutlineError(f"提纲 {spec.name} 中没有章节 {'、'.join(sorted(unknown))}；"
+                           f"可用：{'、'.join(s.id for s in spec.sections)}。")
     values = _fields(org, year)
     out: list[PlannedSection] = []
     top = sub = 0

@@ -133,7 +133,7 @@ def test_hostile_facts_files_name_the_file_and_the_fix(tmp_path, name, text, mes
 
 
 @pytest.mark.parametrize("text, message", [
-    ("name: x\n", "field"),
+    ("name: x\n", "字段"),
     ("sections: [\n", "不是有效的 YAML|not valid YAML"),
     ("name: x\nlabel: y\nperiod: annual\ntitle: t\nsections:\n  - id: a\n    level: 9\n    kind: body\n", "level"),
     ("name: x\nlabel: y\nperiod: annual\ntitle: t\nsections:\n  - id: a\n    heading: '{evil.__class__}'\n"

@@ -122,7 +122,7 @@ def test_cli_ingests_the_sample_corpus_and_lists_the_ledger(tmp_path):
     env = {**os.environ, "DRAFTER_INDEX_DIR": str(tmp_path / "index"), "COLUMNS": "200", "DRAFTER_EMBEDDING": "hash"}
     result = _run(["ingest"], env)
     assert result.returncode == 0, result.stderr
-    assert "6 added" in result.stdout and "skipped" in result.stdout
+    assert "新增 6" in result.stdout and "跳过" in result.stdout
     rows = json.loads(_run(["figures", "--org", "示例县", "--year", "2023", "--indicator", "高新技术企业总数", "--json"], env).stdout)
     assert {(r["value"], r["kind"]) for r in rows} >= {(85, "actual"), (95, "target")}
     assert all(r["org"] == "示例县科学技术局" and r["sentence"] for r in rows)
@@ -134,7 +134,7 @@ def test_cli_exits_nonzero_without_traceback_when_nothing_is_usable(tmp_path):
     env = {**os.environ, "DRAFTER_INDEX_DIR": str(tmp_path / "index")}
     result = _run(["ingest", str(corpus)], env)
     assert result.returncode == 1
-    assert "empty.txt" in result.stderr and "No file could be ingested" in result.stderr
+    assert "empty.txt" in result.stderr and "没有可收录的文件" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 

@@ -22,7 +22,7 @@ def test_switching_a_section_off_renumbers_the_rest():
     level2 = [p.heading for p in planned if p.spec.level == 2]
     assert level2[0] == "（一）科技企业培育"
     assert level2[-1] == "（六）党建与机关自身建设"
-    with pytest.raises(OutlineError, match="No section nosuch"):
+    with pytest.raises(OutlineError, match="没有章节 nosuch"):
         plan(spec, org="x", year=2024, skip=("nosuch",))
 
 
@@ -34,11 +34,11 @@ def test_half_year_variant():
 
 
 @pytest.mark.parametrize("body, where", [
-    ("  - id: x\n    heading: 测试\n    level: 7\n    kind: body\n", "line 8, field sections.0.level"),
-    ("  - id: x\n    heading: 测试\n    level: 1\n    kind: body\n    indicator: [高企]\n", "line 10, field sections.0.indicator"),
-    ("  - id: x\n    heading: '{yaer}年'\n    level: 1\n    kind: body\n", "line 7, field sections.0.heading"),
-    ("  - id: x\n    heading: 测试\n    level: 1\n    kind: synthesis\n", "line 6, field sections"),
-    ("  - id: x\n    heading: [unclosed\n", "line 7"),
+    ("  - id: x\n    heading: 测试\n    level: 7\n    kind: body\n", "第8行，字段 sections.0.level"),
+    ("  - id: x\n    heading: 测试\n    level: 1\n    kind: body\n    indicator: [高企]\n", "第10行，字段 sections.0.indicator"),
+    ("  - id: x\n    heading: '{yaer}年'\n    level: 1\n    kind: body\n", "第7行，字段 sections.0.heading"),
+    ("  - id: x\n    heading: 测试\n    level: 1\n    kind: synthesis\n", "第6行，字段 sections"),
+    ("  - id: x\n    heading: [unclosed\n", "第7行"),
 ])
 def test_malformed_outline_names_file_line_and_field(tmp_path, body, where):
     path = tmp_path / "mine.yaml"
