@@ -32,6 +32,7 @@ PRIOR_WORDS = re.compile(r"上年|去年|上一年|上年同期|去年同期")
 TARGET_CLAUSE = re.compile(TARGET_WORDS.pattern + r"|目标|计划|任务|预期|争取|将")
 RANK_BEFORE = re.compile(r"(位居|位列|居于|排名|排在|列|居)[^,，。;；]{0,8}第$")
 CLAUSE = re.compile(r"[^,，;；。！？!?\n]+")
+ITEM = re.compile(r"[^,，;；。！？!?\n、]+")
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 CONTEXT_NOTE = re.compile(r"(全国|全省|全市)(?:共有|共|仅有|仅|只有|总共)")  # 全省共4家: a comparison count
 PEOPLE = {"人", "名", "位", "人次"}
@@ -155,7 +156,8 @@ def sources(table: FactsTable) -> list[Source]:
             for m in mentions(ended):
                 clause, at = _around(CLAUSE, ended, m.start)
                 scope = "context" if _compared(line, table) or claims.elsewhere(clause[:m.start - at], table) else "local"
-                out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind, key=clause))
+                item = _around(ITEM, ended, m.start)[0]  # 概念验证中心2家、中试基地1家: each count with its own thing
+                out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind, key=item))
     return out
 
 
@@ -212,7 +214,7 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
         if claim.role == "prior" and all(s.role == "value" for s in matched):
             return Finding("wrong_year", m.start, m.end, m.text,
                            f"{m.text}是今年的数（{matched[0].label}），这里写成了上年的数。", "核对年份，改用上年的数字。")
-        if claim.role != "prior" and (finding := claims.other_activity(m, _around(CLAUSE, text, m.start)[0], allowed,
+        if claim.role != "prior" and (finding := claims.other_activity(m, _around(ITEM, text, m.start)[0], allowed,
                                                                           matched)):
             return finding
         if finding := claims.ledger_context(m, _around(CLAUSE, text, m.start)[0], matched, context_values, table):

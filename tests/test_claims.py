@@ -14,6 +14,16 @@ def test_labelled_drafts_recall_and_precision(sample_index):
     # floors measured on this set; the goal is 0.9 for every class (see bench/claims.py)
     assert result.precision >= 0.95, result.false_alarms
     assert recall >= 0.95, result.missed
-    for cls in result.planted:  # plan_as_done is at 7/8: a count beyond what the note says was built is missed
-        assert result.caught[cls] / result.planted[cls] >= (0.85 if cls == "plan_as_done" else 0.9), (cls, result.missed)
+    for cls in result.planted:
+        assert result.caught[cls] / result.planted[cls] >= 0.9, (cls, result.missed)
     assert len(result.legit_flagged) <= 3, result.legit_flagged
+
+
+def test_the_guard_flags_but_never_replaces_a_number_as_the_notes_write_it(sampled):
+    from drafter.session import Desk
+
+    session = Desk(sampled, offline_model=True).quick(facts=ROOT / "corpus" / "facts" / "示例县科学技术局2024年.yaml")
+    session.set_notes("talent", ["组织高企申报培训3场", "在上海、南京举办示例英才专场推介会2场"])
+    text, findings, replaced = session.engine()._guard(session.section("talent"), "在南京举办示例英才专场推介会3场。",
+                                                       lambda e: None)
+    assert [f.kind for f in findings] == ["wrong_indicator"] and replaced == () and "推介会3场" in text
