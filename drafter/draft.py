@@ -156,6 +156,9 @@ class Engine:
             raise ModelError("模型返回了空内容。")
         if _REFUSAL.match(text) and len(text) < 200:
             raise ModelError(f"模型没有按要求写作，而是回复：“{text[:60]}”。")
+        letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", text)
+        if letters and sum(c >= "\u4e00" for c in letters) < 0.5 * len(letters):
+            raise ModelError(f"模型的回答不是中文（“{text[:40]}”）；请换用中文能力强的模型，或再试一次。")
         return text
 
     def _failed(self, section: PlannedSection, e: Exception, started: float, emit: OnEvent) -> SectionResult:

@@ -1,9 +1,11 @@
 """Ingest corpus files into the catalog: skip unchanged files, replace changed ones, report bad ones."""
 
+import fcntl
 import hashlib
 import json
 import sqlite3
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +51,30 @@ def ingest(
     on_embed: Progress | None = None,
     embedder: Embedder | None = None,
 ) -> IngestReport:
-    """Ingest files and folders (default: the corpus dir) into the catalog, then update the search index."""
+    """Ingest files and folders (default: the corpus dir) into the catalog, then update the search index.
+    One ingest at a time per index folder: a second one is refused with a message, never interleaved."""
+    with _writer_lock(settings):
+        return _ingest(settings, paths, overrides=overrides, prune=prune, rebuild=rebuild, on_file=on_file,
+                       on_embed=on_embed, embedder=embedder)
+
+
+@contextmanager
+def _writer_lock(settings: Settings):
+    Path(settings.index_dir).mkdir(parents=True, exist_ok=True)
+    path = Path(settings.index_dir) / "ingest.lock"
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise CorpusError(f"另一个 drafter ingest 正在更新 {settings.index_dir}，请等它结束后再运行。") from e
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _ingest(settings: Settings, paths: list[Path] | None, *, overrides: dict | None, prune: bool, rebuild: bool,
+            on_file, on_embed, embedder) -> IngestReport:
     overrides = overrides or {}
     known: dict[str, dict] = {}
     if rebuild:
@@ -155,6 +180,6 @@ def _clear_index(settings: Settings) -> None:
 
     reset_store(settings)
     index = Path(settings.index_dir)
-    for pattern in ("catalog.sqlite*", "lexical.*"):
+    for pattern in ("catalog.sqlite*", "lexical.npz", "lexical.json", "lexical.pkl"):
         for target in index.glob(pattern):
             target.unlink()

@@ -27,6 +27,7 @@ class Status:
 
     code: int
     message: str = "scripted error"
+    retry_after: float | None = None  # seconds, sent as a Retry-After header
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b": keep-alive\n\n")
                 self.wfile.flush()
         elif isinstance(reply, Status):
-            self._json(reply.code, _error(reply.code, reply.message))
+            headers = {"Retry-After": f"{reply.retry_after:g}"} if reply.retry_after is not None else {}
+            self._json(reply.code, _error(reply.code, reply.message), headers)
         elif isinstance(reply, Malformed):
             if request.get("stream"):
                 self._start_stream()
@@ -279,11 +281,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode())
         self.wfile.flush()
 
-    def _json(self, code: int, payload: dict[str, Any]) -> None:
-        self._send(code, json.dumps(payload, ensure_ascii=False).encode(), "application/json")
+    def _json(self, code: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self._send(code, json.dumps(payload, ensure_ascii=False).encode(), "application/json", headers)
 
-    def _send(self, code: int, body: bytes, content_type: str) -> None:
+    def _send(self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(code)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

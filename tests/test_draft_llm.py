@@ -185,3 +185,31 @@ def test_one_deadline_per_answer_covers_keep_alives_and_retries(sampled, reply):
     assert not report.results["talent"].ok and "超时" in report.results["talent"].error
     assert elapsed < 6  # one deadline, not 3 attempts × per-read timeouts (and never "forever")
     assert all(r.ok for r in report.results.values() if r.id != "talent")
+
+
+@pytest.mark.parametrize("reply, ok, reason", [
+    (Status(401, "invalid api key"), False, "DRAFTER_LLM_API_KEY"),
+    (Status(404, "model not found"), False, "DRAFTER_LLM_MODEL"),
+    ([Status(429, "slow down", retry_after=0.2), Text(PLAIN)], True, ""),
+    ([Status(503), Status(502), Text(PLAIN)], True, ""),
+    (Text("Here is the section you asked for, written in English as requested by the system."), False, "不是中文"),
+    (Text("抱歉，我无法完成这个请求。"), False, "没有按要求写作"),
+], ids=["401", "404", "429 retry-after", "5xx then ok", "wrong language", "refusal"])
+def test_fault_matrix_one_section(sampled, reply, ok, reason):
+    rules = {body_prompt("（五）科技人才与科技特派员"): reply}
+    with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
+        report, session = draft_with(sampled, server, previous={"talent": "旧的人才部分。"}, llm_max_retries=2)
+    talent = report.results["talent"]
+    assert talent.ok is ok and (ok or reason in talent.error)
+    assert session.history("talent")[-1].text == (PLAIN if ok else "旧的人才部分。")
+
+
+def test_refused_connection_says_which_address(sampled):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket closes
+    settings = sampled.model_copy(update={"llm_base_url": f"http://127.0.0.1:{port}/v1", "llm_max_retries": 0})
+    report = Desk(settings, model=chat_model(settings)).quick(facts=FACTS).generate(["talent"])
+    assert "连接不上模型服务" in report.results["talent"].error and str(port) in report.results["talent"].error

@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import docx
+import pytest
 
+from drafter.config import Settings
 from drafter.document import parse_file
+from drafter.errors import DrafterError
 from drafter.ingest import ingest
 from drafter.ledger import Ledger
-from drafter.config import Settings
 from tests.conftest import CORPUS, ROOT, write
 
 GOOD = ("示例县科学技术局2023年工作总结\n2023年,我局围绕中心工作,推动科技创新。\n一、2023年主要工作\n"
@@ -182,3 +184,15 @@ def test_rebuild_keeps_files_ingested_from_other_folders_and_says_which_are_gone
     ledger.close()
     assert "a.txt" in docs and docs["a.txt"]["org"] == "某县科学技术局" and len(docs) == 7
     assert any(p.endswith("b.txt") and "找不到" in reason for p, reason in report.skipped)
+
+
+def test_a_second_ingest_on_the_same_index_is_refused_with_a_message(tmp_path):
+    import fcntl
+
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", embedding="hash")
+    settings.index_dir.mkdir(parents=True)
+    with (settings.index_dir / "ingest.lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another ingest holds the index
+        with pytest.raises(DrafterError, match="另一个 drafter ingest 正在更新"):
+            ingest(settings)
+    assert ingest(settings).added  # free again
