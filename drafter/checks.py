@@ -205,30 +205,28 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
               ) -> Finding | None:
     """A number naming no facts row: it needs a source of the same value, kind and scope."""
     matched = [s for s in allowed if _same(m, s)]
-    if True:  # noqa: SIM108 — kept as one block with the old checks
-        sentence, at = _around(SENTENCE, text, m.start)
-        lead_in = sentence[:m.start - at] + _around(CLAUSE, text, m.start)[0]  # the sentence up to and around it
-        if not matched:
-            return claims.other_activity(m, _around(CLAUSE, text, m.start)[0], allowed) or \
-                _unsourced(m, sentence, _around(CLAUSE, text, m.start)[0], table, context_values)
-        if claim.role == "prior" and all(s.role == "value" for s in matched):
-            return Finding("wrong_year", m.start, m.end, m.text,
-                           f"{m.text}是今年的数（{matched[0].label}），这里写成了上年的数。", "核对年份，改用上年的数字。")
-        if claim.role != "prior" and (finding := claims.other_activity(m, _around(ITEM, text, m.start)[0], allowed,
-                                                                          matched)):
-            return finding
-        if finding := claims.ledger_context(m, _around(CLAUSE, text, m.start)[0], matched, context_values, table):
-            return finding
-        if all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
-            return Finding("target_as_actual", m.start, m.end, m.text,
-                           f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
-                           "写成“目标为…”“力争…”，或改用本年实际完成数。")
-        clause_at = _around(CLAUSE, text, m.start)[1]
-        if all(s.scope == "context" for s in matched) and not _compared(lead_in, table) \
-                and not claims.elsewhere(text[clause_at:m.start], table):
-            return Finding("context_as_local", m.start, m.end, m.text,
-                           f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
-                           "写明“全省/全市共…”，或删去。")
+    sentence, at = _around(SENTENCE, text, m.start)
+    clause, clause_at = _around(CLAUSE, text, m.start)
+    lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
+    if not matched:
+        return claims.other_activity(m, clause, allowed) or _unsourced(m, sentence, clause, table, context_values)
+    if claim.role == "prior" and all(s.role == "value" for s in matched):
+        return Finding("wrong_year", m.start, m.end, m.text,
+                       f"{m.text}是今年的数（{matched[0].label}），这里写成了上年的数。", "核对年份，改用上年的数字。")
+    if claim.role != "prior" and (finding := claims.other_activity(m, _around(ITEM, text, m.start)[0], allowed,
+                                                                      matched)):
+        return finding
+    if finding := claims.ledger_context(m, clause, matched, context_values, table):
+        return finding
+    if all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
+        return Finding("target_as_actual", m.start, m.end, m.text,
+                       f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
+                       "写成“目标为…”“力争…”，或改用本年实际完成数。")
+    if all(s.scope == "context" for s in matched) and not _compared(lead_in, table) \
+            and not claims.elsewhere(text[clause_at:m.start], table):
+        return Finding("context_as_local", m.start, m.end, m.text,
+                       f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
+                       "写明“全省/全市共…”，或删去。")
     return None
 
 

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 
 from drafter.checks import Source, mentions, sources
+from drafter.claims import noun, patterns
 from drafter.context import pending
 from drafter.facts import MONEY, FactsTable, fmt
-from drafter.figures import indicator as catalog_entry
 from drafter.models import NumberSpan
 
 Key = tuple[str, str]  # (indicator, role)
@@ -89,10 +89,10 @@ def _nearest(text: str, pos: int, keys: set[Key]) -> set[Key]:
     before, after = text[start:pos], text[pos:pos + 12]
     distance: dict[str, int] = {}
     for name in {k[0] for k in keys}:
-        ends = [m.end() for p in _patterns(name) for m in p.finditer(before)]
+        ends = [m.end() for p in patterns(name) for m in p.finditer(before)]
         if ends:
             distance[name] = len(before) - max(ends)
-        elif any(p.search(after) for p in _patterns(name)):
+        elif any(p.search(after) for p in patterns(name)):
             distance[name] = 1000
     if not distance:
         return set()
@@ -106,13 +106,8 @@ def _also_named(text: str, pos: int, others: set[Key], chosen: set[Key]) -> set[
     各30家): the number may state either, so it is ambiguous, never guessed."""
     start = max(text.rfind(c, 0, pos) for c in "，,；;。！？\n") + 1
     clause = text[start:pos + 12]
-    nouns = {_noun(k[0]) for k in chosen}
-    return {k for k in others if _noun(k[0]) not in nouns and _noun(k[0]) in clause}
-
-
-def _noun(name: str) -> str:
-    """What an indicator counts: 新增高新技术企业 and 高新技术企业总数 both count 高新技术企业."""
-    return re.sub(r"^(?:新增|净增|新认定|累计)|(?:总数|总量|入库数|数量|数)$", "", name)
+    nouns = {noun(k[0]) for k in chosen}
+    return {k for k in others if noun(k[0]) not in nouns and noun(k[0]) in clause}
 
 
 def _by_role(keys: set[Key], before: str) -> set[Key]:
@@ -127,11 +122,6 @@ def _by_role(keys: set[Key], before: str) -> set[Key]:
     else:
         wanted = {k for k in keys if k[1] not in ("target", "next_target", "prior")}
     return wanted or keys
-
-
-def _patterns(name: str) -> list[re.Pattern]:
-    known = catalog_entry(name)
-    return [re.compile(re.escape(name)), *(known.aliases if known else ())]
 
 
 def cells(table: FactsTable) -> dict[Key, tuple[str, float, str]]:
