@@ -224,6 +224,7 @@ FactsOpt = Annotated[Optional[Path], typer.Option("--facts", help="本年数据�
 NotesOpt = Annotated[Optional[Path], typer.Option("--notes", help="分章节笔记：.yaml，或以“# 章节”分段的 .md/.txt。")]
 OutlineOpt = Annotated[Optional[str], typer.Option("--outline", help="提纲名（prompts/outlines）或 .yaml 路径。")]
 DraftPeriodOpt = Annotated[Optional[str], typer.Option("--period", help="annual（全年）| h1（上半年）。")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="语料库为空或正在重建时也起草（不写上年值和同比）。")]
 SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", help="不写的章节 id（可重复），如 party。")]
 DraftId = Annotated[int, typer.Argument(help="稿件编号（drafter drafts 可查）。")]
 SectionArg = Annotated[str, typer.Argument(help="章节 id，如 enterprises、problems、plan、lead。")]
@@ -245,6 +246,7 @@ def draft(
     outline: OutlineOpt = None,
     skip: SkipOpt = None,
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="OUT.md 或 OUT.docx（默认写到工作区文件夹）。")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """One shot: the bureau's default draft with these facts and notes, every section written, then exported."""
     desk = _desk()
@@ -252,14 +254,14 @@ def draft(
                          skip=tuple(skip or ()))
     _print_facts_report(session.table().report)
     err.print(f"稿件 {session.id}：{session.info.name}　模型：{desk.backend()}")
-    report = _generate(session)
+    report = _generate(session, force=force)
     _finish(session, report, out or desk.settings.workspace / f"{session.title}.md")
 
 
-def _generate(session, sections=None, stale: bool = False):
+def _generate(session, sections=None, stale: bool = False, force: bool = False):
     """Write sections; Ctrl-C stops at once: every section finished so far is already saved."""
     try:
-        return session.generate(sections, stale=stale, on_event=_progress_printer(session.planned()))
+        return session.generate(sections, stale=stale, on_event=_progress_printer(session.planned()), force=force)
     except KeyboardInterrupt:
         done = [s.heading or "开头总述" for s in session.sections() if s.version]
         err.print(f"\n[yellow]已中断。[/yellow]已完成的部分都已保存（{len(done)} 个）；"

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from drafter.cli import (DraftId, DraftPeriodOpt, OutlineOpt, SectionArg, _desk, _generate, _finish, _print_facts_report,
+from drafter.cli import (DraftId, DraftPeriodOpt, ForceOpt, OutlineOpt, SectionArg, _desk, _generate, _finish, _print_facts_report,
                          _print_findings, _progress_printer, app, console, err)
 from drafter.errors import DrafterError
 
@@ -147,12 +147,13 @@ def generate(
     draft_id: DraftId,
     section: Annotated[Optional[list[str]], typer.Option("--section", help="只写这些章节（可重复）。")] = None,
     stale: Annotated[bool, typer.Option("--stale", help="只重写需要重新生成的章节。")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Write the draft's sections; each is saved the moment it is finished."""
     desk = _desk()
     session = desk.open(draft_id)
     err.print(f"模型：{desk.backend()}")
-    report = _generate(session, section or None, stale)
+    report = _generate(session, section or None, stale, force)
     if stale and not report.results:
         console.print("没有需要重新生成的章节。")
     _finish(session, report, None)

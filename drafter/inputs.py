@@ -109,3 +109,27 @@ def check_file(settings: Settings, path: Path, *, facts: Path | None = None, not
     found = checks.check(text, table, planned=planned, past=past, copy_min_chars=settings.copy_min_chars,
                          context_values=context_values)
     return found, table
+
+
+def index_state(settings: Settings) -> str | None:
+    """Why prior-year values may be missing for a reason other than the corpus: "empty" (nothing ingested),
+    "rebuilding" (an ingest holds the index right now), or None."""
+    import fcntl
+
+    from drafter.ledger import Ledger
+
+    lock = settings.index_dir / "ingest.lock"
+    if lock.exists():
+        with lock.open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+            except BlockingIOError:
+                return "rebuilding"
+    if not settings.catalog_path.exists():
+        return "empty"
+    ledger = Ledger(settings.catalog_path)
+    try:
+        return None if ledger.documents() else "empty"
+    finally:
+        ledger.close()

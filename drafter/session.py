@@ -19,7 +19,7 @@ from drafter import patch, textops
 from drafter.config import Settings
 from drafter.errors import DrafterError
 from drafter.facts import FactsError, FactsInput, FactsTable, normalise_period, read_facts, read_notes
-from drafter.inputs import facts_table, past_inputs, resolve_org
+from drafter.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
 from drafter.spec import OutlineSpec, PlannedSection, load_outline, plan, title
 from drafter.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401 — part of the session API
@@ -401,9 +401,12 @@ class DraftSession:
         return self._inputs
 
     def generate(self, sections: list[str] | None = None, *, stale: bool = False,
-                 on_event: OnEvent | None = None) -> GenerateReport:
+                 on_event: OnEvent | None = None, force: bool = False) -> GenerateReport:
         """Write the sections (all, the named ones, or the stale ones): body sections in parallel, then
-        存在问题 and the opening from the saved body, then 工作打算. Each is saved as soon as it is written."""
+        存在问题 and the opening from the saved body, then 工作打算. Each is saved as soon as it is written.
+        Refused while the index is empty or being rebuilt and last year's values are missing for that
+        reason, unless `force`: a draft without 上年 and 同比 must be a choice, not an accident."""
+        self._check_index(force)
         planned = [p for p in self.planned() if p.spec.kind != "heading"]
         wanted = self._wanted(planned, sections, stale)
         report = GenerateReport()
@@ -433,6 +436,14 @@ class DraftSession:
             raise
         pool.shutdown()
         return report
+
+    def _check_index(self, force: bool) -> None:
+        state = index_state(self.settings)
+        missing = [f.indicator for f in self.table().facts if f.value is not None and f.prior is None]
+        if state and missing and not force:
+            why = "语料库还是空的（先运行 drafter ingest）" if state == "empty" else "语料库正在重建（等 drafter ingest 结束）"
+            raise SessionError(f"{why}，{'、'.join(missing[:3])}等指标的上年值和同比无法取得。"
+                               "请稍后再生成；确要在没有上年值的情况下起草，请加 --force。")
 
     def _wanted(self, planned: list[PlannedSection], sections: list[str] | None, stale: bool) -> set[str]:
         ids = {p.spec.id for p in planned}

@@ -436,3 +436,20 @@ def test_concurrent_saves_from_many_threads_never_collide(sampled):
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(save, range(16)))
     assert session.facts_rev() == 17 and len(session.history("talent")) == 16
+
+
+def test_drafting_against_an_empty_or_rebuilding_index_is_refused_unless_forced(sampled, tmp_path):
+    import fcntl
+
+    empty = sampled.model_copy(update={"index_dir": tmp_path / "empty-index", "workspace": tmp_path / "ws2"})
+    session = offline(empty).quick(facts=FACTS)
+    with pytest.raises(SessionError, match="语料库还是空的.*上年值和同比无法取得.*--force"):
+        session.generate()
+    assert session.generate(force=True).saved  # a choice, said out loud
+    rebuilding = new_draft(sampled, [{"indicator": "科技企业孵化器", "value": 4, "unit": "家"},
+                                     {"indicator": "新型研发机构", "value": 2, "unit": "家"}])  # no prior in the ledger
+    with (sampled.index_dir / "ingest.lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(SessionError, match="正在重建"):
+            rebuilding.generate()
+    assert rebuilding.generate(["talent"]).saved
