@@ -29,6 +29,8 @@ def test_classified_refused_personal_data_and_injections_noted(tmp_path):
 def test_personal_data_is_masked_before_a_non_local_endpoint_only():
     text = "联系人电话13912345678，身份证号110101199003074514，办公电话0513-88881234。"
     assert mask_personal(text) == "联系人电话〔电话号码已隐去〕，身份证号〔身份证号已隐去〕，办公电话〔电话号码已隐去〕。"
+    names = "表彰优秀科技特派员张明、李华、王建国同志；覆盖高新技术企业、科技型中小企业、研发机构。"
+    assert mask_personal(names) == "表彰优秀科技特派员〔人名已隐去〕同志；覆盖高新技术企业、科技型中小企业、研发机构。"
     assert is_local("http://127.0.0.1:11434/v1") and is_local("http://192.168.1.20:8000/v1") and is_local("http://localhost:9997/v1")
     assert not is_local("https://api.deepseek.com/v1")
 
