@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     embedding_model: str = Field("bge-m3")
     embedding_api_key: SecretStr | None = None
     chroma_url: str | None = Field(None, description="http://host:port of a shared `chroma run` server.")
+    chroma_timeout: float = Field(15.0, gt=0, description="Seconds a shared chroma server may take to answer.")
 
     prompts_dir: Path = Field(default_factory=lambda: _project_prompts(),
                               description="Prompt templates (*.j2) and outline specs (outlines/*.yaml).")

@@ -5,6 +5,7 @@ import json
 import os
 import pickle
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -253,3 +254,23 @@ def test_openai_compatible_embedding_endpoint(tmp_path, embeddings_server):
     report = ingest(settings)
     assert report.index.embedded == report.index.passages and calls[0]["model"] == "bge-m3"
     assert Retriever(settings).search("防震减灾 地震应急演练", k=3)
+
+
+def test_a_stopped_chroma_server_is_a_message_not_a_hang(tmp_path, chroma_server):
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", embedding="hash", chroma_url=chroma_server,
+                        chroma_timeout=1.5)
+    ingest(settings)
+    pid = int(subprocess.run(["pgrep", "-f", "--", f"--port {chroma_server.rsplit(':', 1)[1]}"], capture_output=True,
+                             text=True).stdout.split()[0])
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        started = time.monotonic()
+        with pytest.raises(IndexStoreError) as e:
+            Retriever(settings).search("科技金融", k=3)
+        assert time.monotonic() - started < 10
+        assert chroma_server in str(e.value) and "chroma run" in str(e.value) and "--rebuild" not in str(e.value)
+    finally:
+        os.kill(pid, signal.SIGCONT)
