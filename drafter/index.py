@@ -214,3 +214,10 @@ def _http_client(settings: Settings, url, chroma_settings):
 def server_message(settings: Settings, e: BaseException) -> str:
     return (f"共享向量服务器 {settings.chroma_url} 没有正常响应（{type(e).__name__}：{str(e)[:80]}）。"
             "请确认服务器上的 `chroma run` 正在运行、网络可达；或取消 DRAFTER_CHROMA_URL，改用本机索引。")
+
+
+def forget_clients() -> None:
+    """Drop chromadb's cached clients (it keeps one per folder, with the files open)."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()

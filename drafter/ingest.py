@@ -3,6 +3,7 @@
 import fcntl
 import hashlib
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -54,8 +55,29 @@ def ingest(
     """Ingest files and folders (default: the corpus dir) into the catalog, then update the search index.
     One ingest at a time per index folder: a second one is refused with a message, never interleaved."""
     with _writer_lock(settings):
+        if rebuild and not settings.chroma_url:
+            return _rebuild_aside(settings, paths, overrides=overrides, prune=prune, on_file=on_file,
+                                  on_embed=on_embed, embedder=embedder)
         return _ingest(settings, paths, overrides=overrides, prune=prune, rebuild=rebuild, on_file=on_file,
                        on_embed=on_embed, embedder=embedder)
+
+
+def _rebuild_aside(settings: Settings, paths: list[Path] | None, **kw) -> IngestReport:
+    """--rebuild into a new folder beside the index, swapped in only when complete: readers keep using the
+    old index meanwhile, and a rebuild that fails leaves it as it was."""
+    from drafter.index import forget_clients
+
+    index = Path(settings.index_dir)
+    staging, old = index.with_name(index.name + ".rebuilding"), index.with_name(index.name + ".old")
+    shutil.rmtree(staging, ignore_errors=True)
+    report = _ingest(settings.model_copy(update={"index_dir": staging}), paths, rebuild=False,
+                     known=_known_documents(settings), **kw)
+    forget_clients()  # a cached client would keep reading the old folder's files
+    shutil.rmtree(old, ignore_errors=True)
+    index.rename(old)
+    staging.rename(index)
+    shutil.rmtree(old, ignore_errors=True)
+    return report
 
 
 @contextmanager
@@ -74,10 +96,10 @@ def _writer_lock(settings: Settings):
 
 
 def _ingest(settings: Settings, paths: list[Path] | None, *, overrides: dict | None, prune: bool, rebuild: bool,
-            on_file, on_embed, embedder) -> IngestReport:
+            on_file, on_embed, embedder, known: dict[str, dict] | None = None) -> IngestReport:
     overrides = overrides or {}
-    known: dict[str, dict] = {}
-    if rebuild:
+    known = known or {}
+    if rebuild:  # a shared server's collection cannot be rebuilt aside: cleared in place
         known = _known_documents(settings)  # --rebuild never forgets a file ingested from another folder
         _clear_index(settings)
     files, missing = discover(paths or [settings.corpus_dir])

@@ -196,3 +196,20 @@ def test_a_second_ingest_on_the_same_index_is_refused_with_a_message(tmp_path):
         with pytest.raises(DrafterError, match="另一个 drafter ingest 正在更新"):
             ingest(settings)
     assert ingest(settings).added  # free again
+
+
+def test_rebuild_happens_aside_and_readers_keep_the_old_index_meanwhile(tmp_path):
+    from drafter.retrieve import Retriever
+
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", embedding="hash")
+    ingest(settings)
+    seen = []
+
+    def on_file(path, i, total):
+        if i == 0:  # mid-rebuild: the old index still answers
+            seen.append(len(Retriever(settings).search("科技金融 科技贷", k=3)))
+
+    report = ingest(settings, rebuild=True, on_file=on_file)
+    assert seen == [3] and len(report.added) == 6
+    assert Retriever(settings).search("科技金融 科技贷", k=3)
+    assert not (tmp_path / "index.rebuilding").exists() and not (tmp_path / "index.old").exists()
