@@ -51,10 +51,10 @@ def injections(text: str) -> list[str]:
     return [m.group(0) for m in INJECTION.finditer(text)]
 
 
-def is_local(url: str | None) -> bool:
-    """A model endpoint on this machine or a private network: text sent there does not leave the office."""
+def is_local(url: str | None, also: list[str] | tuple[str, ...] = ()) -> bool:
+    """A model endpoint on this machine, a private network, or a host the settings list as local."""
     host = urlparse(url or "").hostname or ""
-    if host in ("localhost", "") or host.endswith(".local"):
+    if host in ("localhost", "", *also) or host.endswith(".local"):
         return True
     try:
         address = ipaddress.ip_address(host)

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
                               description="Prompt templates (*.j2) and outline specs (outlines/*.yaml).")
     prompt_budget_chars: int = Field(6000, ge=500, description="Characters of context (facts, notes, exemplars) per section prompt.")
     copy_min_chars: int = Field(20, ge=8, description="A run this long shared with a past summary is reported as copied text.")
+    local_hosts: list[str] = Field(default_factory=list, description="Model hosts besides loopback and private "
+                                   "networks whose traffic stays in the office (personal data is sent unmasked).")
     allow_classified: bool = Field(False, description="Ingest documents marked 绝密/机密/秘密 (refused by default).")
     ui_auth: Path | None = Field(None, description="Users file for the UI's sign-in (user:sha256 hashed password per line).")
     export_fonts: Literal["official", "common"] = Field(

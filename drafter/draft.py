@@ -32,6 +32,7 @@ REPLACE_KINDS = {"unverified_number", "inconsistent_prior", "wrong_indicator", "
 _REFUSAL = re.compile(r"^(?:抱歉|对不起|很抱歉|我无法|我不能|作为一个?(?:AI|人工智能))")
 
 OnEvent = Callable[[Event], None]
+_HEADING_LINE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)", re.M)
 
 
 class Engine:
@@ -149,13 +150,15 @@ class Engine:
         return [SystemMessage(self._system()), *earlier, HumanMessage(user)]
 
     def _ask(self, messages: list[BaseMessage], section: PlannedSection, on_delta) -> str:
-        if not is_local(self.settings.llm_base_url):  # personal data never leaves the office
+        if not is_local(self.settings.llm_base_url, self.settings.local_hosts):  # personal data stays in the office
             messages = [m.model_copy(update={"content": mask_personal(m.content)}) for m in messages]
         text = clean(stream(self.model, messages, on_delta), section)
         if not text:
             raise ModelError("模型返回了空内容。")
         if _REFUSAL.match(text) and len(text) < 200:
             raise ModelError(f"模型没有按要求写作，而是回复：“{text[:60]}”。")
+        if section.spec.kind == "body" and len(_HEADING_LINE.findall(text)) >= 2:
+            raise ModelError("模型写成了另一套提纲（正文中出现多个“一、”“（一）”式标题）；请重试，或检查提示词。")
         letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", text)
         if letters and sum(c >= "\u4e00" for c in letters) < 0.5 * len(letters):
             raise ModelError(f"模型的回答不是中文（“{text[:40]}”）；请换用中文能力强的模型，或再试一次。")

@@ -33,6 +33,7 @@ def test_personal_data_is_masked_before_a_non_local_endpoint_only():
     assert mask_personal(names) == "表彰优秀科技特派员〔人名已隐去〕同志；覆盖高新技术企业、科技型中小企业、研发机构。"
     assert is_local("http://127.0.0.1:11434/v1") and is_local("http://192.168.1.20:8000/v1") and is_local("http://localhost:9997/v1")
     assert not is_local("https://api.deepseek.com/v1")
+    assert is_local("https://llm.kjj.example.gov.cn/v1", ["llm.kjj.example.gov.cn"])  # DRAFTER_LOCAL_HOSTS
 
 
 def test_notes_with_instructions_are_reported_and_exemplars_never_carry_them(sampled, tmp_path):

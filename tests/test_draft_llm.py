@@ -194,7 +194,8 @@ def test_one_deadline_per_answer_covers_keep_alives_and_retries(sampled, reply):
     ([Status(503), Status(502), Text(PLAIN)], True, ""),
     (Text("Here is the section you asked for, written in English as requested by the system."), False, "不是中文"),
     (Text("抱歉，我无法完成这个请求。"), False, "没有按要求写作"),
-], ids=["401", "404", "429 retry-after", "5xx then ok", "wrong language", "refusal"])
+    (Text("一、主要工作\n\n引进人才30人。\n\n二、存在问题\n\n人才不足。"), False, "另一套提纲"),
+], ids=["401", "404", "429 retry-after", "5xx then ok", "wrong language", "refusal", "different outline"])
 def test_fault_matrix_one_section(sampled, reply, ok, reason):
     rules = {body_prompt("（五）科技人才与科技特派员"): reply}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
