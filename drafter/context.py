@@ -111,19 +111,65 @@ def targets(table: FactsTable) -> list[str]:
 
 
 def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> list[Exemplar]:
-    """Past passages for the section, the bureau's own first, never this year's own document."""
+    """Past passages worth imitating for the section: the bureau's own first, never this year's own
+    document, in the section's tense (results for the year's work, plans for 工作打算), whole passages."""
     if retriever is None or not section.spec.query:
         return []
-    part = "plan" if section.spec.prompt == "plan" else None
+    part = "plan" if section.spec.prompt == "plan" else "review"
     query = f"{section.title} {section.spec.query}"
     common = dict(exclude_year=table.year, year_to=table.year, part=part)
-    hits = retriever.search(query, k=EXEMPLARS_PER_SECTION, org=table.org, topic=section.spec.topic, **common)
-    if len(hits) < EXEMPLARS_PER_SECTION:
-        seen = {h.id for h in hits}
-        more = retriever.search(query, k=EXEMPLARS_PER_SECTION, topic=section.spec.topic, **common)
-        hits += [h for h in more if h.id not in seen][:EXEMPLARS_PER_SECTION - len(hits)]
-    return [Exemplar(h.doc, as_written(h.section.split(" > ")[-1][:30]), as_written(h.masked), h.score, h.org or "")
-            for h in hits if not injections(h.text)]  # text that addresses the model is never an example
+    pool = EXEMPLARS_PER_SECTION * 2  # some are filtered out below
+    hits = retriever.search(query, k=pool, org=table.org, topic=section.spec.topic, **common)
+    seen = {h.id for h in hits}
+    hits += [h for h in retriever.search(query, k=pool, topic=section.spec.topic, **common) if h.id not in seen]
+    shown = [(h, exemplar_text(h.text)) for h in hits if not injections(h.text)]
+    good = [(h, text) for h, text in shown if worth_imitating(text)]
+    return [Exemplar(h.doc, as_written(h.section.split(" > ")[-1][:30]), text, h.score, h.org or "")
+            for h, text in good[:EXEMPLARS_PER_SECTION]]
+
+
+_STALE = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫")
+_TITLE = re.compile(r"工作总结|工作打算|工作思路|工作要点")
+_FRAGMENT_START = re.compile(r"^(?:[,，、；;。）)]|和|与|及|并|等|的|以及|同时)")
+
+
+def worth_imitating(text: str) -> bool:
+    """A whole passage of running text: not a heading alone, not a title or signature glued on, not a
+    fragment cut mid-sentence, not a stale topic."""
+    body = text.strip()
+    if len(body) < 40 or not re.search(r"[。；;]", body) or _FRAGMENT_START.match(body):
+        return False
+    return not (_TITLE.search(body) or _STALE.search(body))
+
+
+# fixed phrases whose numerals are names, not statistics: they stay as written
+_FIXED = re.compile(r"中央八项规定|[一二三四五六七八九十]+个(?:面向|全面|意识|自信|维护|坚持|必须|统筹)|[一二三四五六七八九十]+大"
+                    r"|十[一二三四五六七八九]五|[“\"][^”\"]{1,12}[”\"]|\d+·\d+|《[^》]{1,40}》")
+_HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])[^。；，\n]{0,30}?(?:\s+|\n)")
+_SIGNATURE_END = re.compile(r"[\u4e00-\u9fff]{2,12}(?:科学技术局|科技局)\s*(?:\d{4}|〔N〕)年(?:\d{1,2}|〔N〕)月(?:\d{1,2}|〔N〕)日\s*$")
+_COMPANY = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:股份有限公司|有限责任公司|有限公司|集团|公司)")
+# a township or street by name (蓝湾镇, 城东街道); 城镇化, 乡镇, 重点镇 are words, not places
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:镇|街道)(?![化级域区])")
+_NOT_PLACE = re.compile(r"[城乡村集重小特乡][镇]|[等在各的对和与]\S?街道|^(?:全|各|本|我|该)")
+
+
+def exemplar_text(text: str) -> str:
+    """A past passage as the prompt shows it: full-width punctuation, statistics masked as 〔N〕, company
+    and place names masked so the model cannot reuse them, fixed phrases (中央八项规定) kept."""
+    from drafter.passages import mask
+
+    kept: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        kept.append(m.group(0))
+        return chr(0xE000 + len(kept) - 1)  # a private-use character: no digit for the masking to touch
+
+    text = _HEADING_START.sub("", as_written(text).strip())  # the passage's own heading is not phrasing
+    text = _SIGNATURE_END.sub("", text).strip()
+    text = _FIXED.sub(keep, text)
+    text = _PLACE.sub(lambda m: m.group(0) if _NOT_PLACE.search(m.group(0)) else "〔某地〕",
+                      _COMPANY.sub("〔某企业〕", mask(text)))
+    return re.sub("[\ue000-\uf8ff]", lambda m: kept[ord(m.group(0)) - 0xE000], text)
 
 
 def within_budget(fixed: list[str], exemplars: list[Exemplar], budget: int) -> list[Exemplar]:

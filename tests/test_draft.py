@@ -160,3 +160,22 @@ def test_offline_hints_are_the_bureaus_own_on_topic_clauses_or_none(sampled):
     problems = skeleton._Phrases([own, Exemplar("a.md", "s", "标题。专业服务人才紧缺，企业研发投入意愿不强", org=table.org)],
                                  table.org, wanted=skeleton._PROBLEM)
     assert problems.pool == ["专业服务人才紧缺", "企业研发投入意愿不强"]  # no praise offered for a problem
+
+
+def test_exemplars_are_whole_passages_in_the_sections_tense_with_full_width_punctuation(sampled):
+    session = offline_session(sampled)
+    engine = session.engine()
+    future = re.compile(r"力争|将|推动|加快|进一步|着力|持续|深化|强化|完善|推进|建立|实施|开展|确保|计划")
+    for section in session.planned():
+        if section.spec.kind == "heading" or not section.spec.query:
+            continue
+        exemplars = engine.exemplars(section)
+        assert exemplars, section.spec.id
+        for e in exemplars:
+            assert not re.search(r"[\u4e00-\u9fff][,;:!?(]|[,;:!?)][\u4e00-\u9fff]", e.text), (section.spec.id, e.text)
+            assert len(e.text) >= 40 and re.search(r"[。；]", e.text) and "工作总结" not in e.text, e.text
+            assert not re.search(r"有限公司|疫情", e.text), e.text
+            if section.spec.prompt == "plan":
+                assert future.search(e.text), e.text
+    lead = engine.exemplars(session.section("enterprises"))
+    assert all("〔N〕" in e.text or not re.search(r"\d", e.text) for e in lead)
