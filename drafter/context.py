@@ -81,18 +81,30 @@ def section_facts(section: PlannedSection, table: FactsTable) -> tuple[list[str]
             [fact_line(f, table) for f in rows if f.value is None])
 
 
-def first_values(table: FactsTable, sections: list[PlannedSection]) -> list[Fact]:
-    """The first stated value of each body section: what an opening paragraph may cite."""
-    out = []
-    for s in sections:
-        rows = [f for f in table.stated(s.spec.id) if f.value is not None]
-        if s.spec.kind == "body" and rows:
-            out.append(rows[0])
-    return out
+def headline_facts(table: FactsTable, sections: list[PlannedSection], limit: int = 4) -> list[Fact]:
+    """The figures an opening paragraph leads with, by weight: a target met, a stock (总数, 产值) over a
+    yearly count, growth; a decline is for 存在的问题, not for the opening. One per body section first."""
+    body = {s.spec.id for s in sections if s.spec.kind == "body"}
+    rows = [f for f in table.facts if f.section in body and f.value is not None]
+    ranked = sorted(rows, key=lambda f: -_weight(f))
+    chosen: list[Fact] = []
+    for f in ranked:  # the strongest of each section, then the next strongest anywhere
+        if _weight(f) > 0 and all(c.section != f.section for c in chosen):
+            chosen.append(f)
+    chosen += [f for f in ranked if f not in chosen and _weight(f) > 0]
+    return sorted(chosen[:limit], key=lambda f: rows.index(f))
+
+
+def _weight(f: Fact) -> float:
+    rate, growth = f.get("完成率"), f.get("同比增长") or f.get("提高")
+    if growth and growth.value < 0 or rate and rate.value < 100:
+        return -1.0
+    weight = 1.0 + (2.0 if rate else 0.0) + (1.0 if growth else 0.0)
+    return weight + (0.0 if re.match(r"新增|净增", f.indicator) else 1.0)
 
 
 def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 6) -> list[str]:
-    return [fact_line(f, table) for f in first_values(table, sections)[:limit]]
+    return [fact_line(f, table) for f in headline_facts(table, sections, limit)]
 
 
 def shortfalls(table: FactsTable) -> list[str]:

@@ -4,7 +4,7 @@ phrase of past phrasing, numbers masked, marked as 参考表述 for the writer t
 
 import re
 
-from drafter.context import Exemplar, area, derived_phrase, first_values, next_period, pending, say
+from drafter.context import Exemplar, area, derived_phrase, headline_facts, next_period, pending, say
 from drafter.facts import Fact, FactsTable
 from drafter.figures import indicator as catalog_entry
 from drafter.lexical import tokenize
@@ -75,7 +75,7 @@ def lead(table: FactsTable, sections: list[PlannedSection]) -> str:
     notes = [n.rstrip("。") for n in table.notes.get("lead", ())]
     opening = f"{table.year}年{'上半年' if table.period == 'H1' else ''}，{table.org}"
     opening += "，".join(notes) if notes else f"围绕{'、'.join(body_titles)}等重点工作，逐项抓好年度任务落实"
-    numbers = facts_sentence(first_values(table, sections)[:4], table)
+    numbers = facts_sentence(headline_facts(table, sections), table)
     return f"{opening}。{numbers}现将有关情况总结如下。"
 
 

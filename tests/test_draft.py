@@ -179,3 +179,13 @@ def test_exemplars_are_whole_passages_in_the_sections_tense_with_full_width_punc
                 assert future.search(e.text), e.text
     lead = engine.exemplars(session.section("enterprises"))
     assert all("〔N〕" in e.text or not re.search(r"\d", e.text) for e in lead)
+
+
+def test_the_opening_leads_with_the_weightiest_figures_not_table_order(sampled):
+    from drafter.context import headline_facts
+
+    session = offline_session(sampled)
+    chosen = [f.indicator for f in headline_facts(session.table(), session.planned())]
+    assert "高新技术企业总数" in chosen and "技术合同成交额" in chosen
+    assert "新增高新技术企业" not in chosen  # fell 5.9% on last year: a matter for 存在的问题
+    assert all(session.table().find(i).get("完成率") for i in chosen)  # every one a target met
