@@ -217,7 +217,7 @@ def test_a_changed_fact_updates_the_text_in_place_or_asks_for_a_redraft(visits, 
     cell(page, "facts-grid", "高新技术企业总数", 0).click()
     expect(page.locator("#prior-source")).to_contain_text("示例县科学技术局2023年工作总结.md")
     edit_cell(page, "facts-grid", "高新技术产业产值", 3, "")  # its growth can no longer be stated: a redraft
-    expect(page.locator("#facts-update")).to_contain_text("2 个部分需要重新生成")
+    expect(page.locator("#facts-update")).to_contain_text("1 个部分需要重新生成")
     page.locator("#facts-regen").click()
     expect(page.locator("#facts-live [data-section=indicators]")).to_have_attribute("data-status", "saved")
     expect(page.locator("#facts-regen")).to_be_hidden()
