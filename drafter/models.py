@@ -182,7 +182,7 @@ class FactRow:
     prior: float | None
     target: float | None
     next_target: float | None
-    derived: tuple[tuple[str, str], ...]  # (同比增长, "15.3%") …, formatted as the draft states them
+    derived: tuple[tuple[str, str], ...]  # (同比增长, "15.3%"), (增量, "-1家") …: signed, a fall with a minus
     prior_source: str  # "file name：sentence", "填写" or ""
     sections: tuple[str, ...] = ()  # headings of the sections that state it
 

@@ -347,7 +347,8 @@ class DraftSession:
                 if sid in headings:
                     stated.setdefault(name, []).append(headings[sid])
         return [FactRow(f.indicator, f.unit, f.value, f.prior, f.target, f.next_target,
-                        tuple((d.name, d.text + d.unit) for d in f.derived), f.prior_source or "",
+                        tuple((d.name, ("-" if d.value < 0 else "") + d.text + d.unit) for d in f.derived),
+                        f.prior_source or "",
                         tuple(stated.get(f.indicator, ()))) for f in table.facts
                 if include_empty or f.value is not None or f.listed]
 

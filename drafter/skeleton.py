@@ -12,7 +12,7 @@ from drafter.spec import PlannedSection, cn_ordinal
 
 PHRASE_MIN, PHRASE_MAX = 6, 19  # short enough never to count as copied text
 # old names, numbers and counted Chinese numerals (七成, 三家) are facts of another year, not phrasing
-_NAMED = re.compile(r"公司|大学|学院|集团|医院|〔N〕|\d|[A-Za-z]|“|”|《|》|[一二两三四五六七八九十百千万]+[成倍个家项件人名次场批所]")
+_NAMED = re.compile(r"公司|大学|学院|集团|医院|〔|\d|[A-Za-z]|“|”|《|》|[一二两三四五六七八九十百千万]+[成倍个家项件人名次场批所]")
 _LEADING_MARK = re.compile(r"^(?:[一二三四五六七八九十]+是|[（(]?[一二三四五六七八九十\d]+[)）、.．])")
 _END = "。！？；"
 

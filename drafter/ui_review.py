@@ -166,7 +166,7 @@ def grid_rows(session: DraftSession) -> list[list[str]]:
     rows = []
     for r in fact_rows(session):
         d = dict(r.derived)
-        growth = d.get("同比增长") or (f"提高{d['提高']}" if "提高" in d else "")
+        growth = d.get("同比增长") or d.get("提高", "")
         rows.append([r.indicator, r.unit, number(r.prior), number(r.value), number(r.target), number(r.next_target),
                      d.get("增量", ""), growth, d.get("完成率", "")])
     return rows

@@ -453,3 +453,10 @@ def test_drafting_against_an_empty_or_rebuilding_index_is_refused_unless_forced(
         with pytest.raises(SessionError, match="正在重建"):
             rebuilding.generate()
     assert rebuilding.generate(["talent"]).saved
+
+
+def test_the_facts_table_shows_a_fall_with_its_sign(sampled):
+    session = offline(sampled).quick(facts=FACTS)
+    rows = {r.indicator: dict(r.derived) for r in session.fact_rows()}
+    assert rows["新增高新技术企业"]["增量"] == "-1家" and rows["新增高新技术企业"]["同比增长"] == "-5.9%"
+    assert rows["高新技术企业总数"]["增量"] == "13家"
