@@ -140,7 +140,7 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
             for h, text in good[:EXEMPLARS_PER_SECTION]]
 
 
-_STALE = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫")
+STALE_TOPICS = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫")  # past years' topics, not this year's
 _TITLE = re.compile(r"工作总结|工作打算|工作思路|工作要点")
 _FRAGMENT_START = re.compile(r"^(?:[,，、；;。）)]|和|与|及|并|等|的|以及|同时)")
 
@@ -151,7 +151,7 @@ def worth_imitating(text: str) -> bool:
     body = text.strip()
     if len(body) < 40 or not re.search(r"[。；;]", body) or _FRAGMENT_START.match(body):
         return False
-    return not (_TITLE.search(body) or _STALE.search(body))
+    return not (_TITLE.search(body) or STALE_TOPICS.search(body))
 
 
 # fixed phrases whose numerals are names, not statistics: they stay as written

@@ -38,7 +38,7 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
             elif path.is_dir() and p.suffix.lower() in {".yaml", ".yml", ".json", ".csv"}:
                 continue  # facts and config files living next to the corpus
             else:
-                skipped.append((p, f"不支持的文件类型“{p.suffix or '（无扩展名）'}”；支持 .txt .md .docx .pdf .html，装有 LibreOffice 时也支持 .doc"))
+                skipped.append((p, unsupported(p.suffix)))
     return files, skipped
 
 
@@ -83,7 +83,12 @@ def extract_text(path: Path, data: bytes) -> str:
         return pdf_to_text(data)
     if suffix == ".doc":
         return doc_to_text(path)
-    raise CorpusError(f"不支持的文件类型“{suffix}”；支持 .txt .md .docx .pdf .html，装有 LibreOffice 时也支持 .doc")
+    raise CorpusError(unsupported(suffix))
+
+
+def unsupported(suffix: str) -> str:
+    """Why a file of this type is not read, and what is."""
+    return f"不支持的文件类型“{suffix or '无扩展名'}”；支持 .txt .md .docx .pdf .html，装有 LibreOffice 时也支持 .doc"
 
 
 def decode(data: bytes) -> str:

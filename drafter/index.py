@@ -144,9 +144,7 @@ class VectorStore:
 
 def reset_store(settings: Settings) -> None:
     """Drop all vectors: the local store folder, or the collection on a shared server."""
-    from chromadb.api.client import SharedSystemClient
-
-    SharedSystemClient.clear_system_cache()  # a cached client would keep the old (maybe corrupt) files open
+    forget_clients()  # a cached client would keep the old (maybe corrupt) files open
     if settings.chroma_url:
         client = _client(settings)
         try:

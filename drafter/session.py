@@ -228,8 +228,10 @@ class DraftSession:
         for level, sid in ((by_id[i].level, i) for i in order):
             if level == 2 and not any(by_id[p].level == 1 for p in order[:order.index(sid)]):
                 raise SessionError(f"“{by_id[sid].heading}”是二级标题，不能排在第一个一级标题之前。")
-        self.ws.set_outline_choices(self.id, [(i, choices.get(i, True)) for i in order])
-        self._tables.clear()
+        chosen = [(i, choices.get(i, True)) for i in order]
+        if chosen != self.ws.outline_choices(self.id):  # `drafter draft` restates the same choices every run
+            self.ws.set_outline_choices(self.id, chosen)
+            self._tables.clear()
 
     def set_skipped(self, skip: tuple[str, ...]) -> None:
         known = {s.id for s in self.spec.sections}

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from drafter.config import Settings
-from drafter.corpus import SUPPORTED
+from drafter.corpus import SUPPORTED, unsupported
 from drafter.errors import CorpusError
 from drafter.ingest import IngestReport, ingest
 from drafter.ledger import Ledger
@@ -118,8 +118,7 @@ def add(settings: Settings, files: list[Path], *, on_file: Callable[[Path, int, 
         # ingest() with no paths would take the whole corpus folder: only call it with files to read
         report = ingest(settings, [_place(f, folder) for f in usable], on_file=on_file, on_embed=on_embed
                         ) if usable else IngestReport()
-    report.skipped += [(str(f), f"不支持的文件类型“{f.suffix or '无扩展名'}”；支持 .txt .md .docx .pdf .html，"
-                                "装有 LibreOffice 时也支持 .doc") for f in map(Path, files) if f not in usable]
+    report.skipped += [(str(f), unsupported(f.suffix)) for f in map(Path, files) if f not in usable]
     return report
 
 

@@ -4,7 +4,7 @@ phrase of past phrasing, numbers masked, marked as 参考表述 for the writer t
 
 import re
 
-from drafter.context import Exemplar, area, derived_phrase, headline_facts, next_period, pending, say
+from drafter.context import STALE_TOPICS, Exemplar, area, derived_phrase, headline_facts, next_period, pending, say
 from drafter.facts import Fact, FactsTable
 from drafter.figures import indicator as catalog_entry
 from drafter.lexical import tokenize
@@ -118,7 +118,6 @@ def _work_titles(sections: list[PlannedSection]) -> list[str]:
 
 # a clause worth offering: not a fragment (但…, 在农业科技上), not a stale topic, in the section's mood
 _FRAGMENT = re.compile(r"^(?:但|而|并|且|和|及|与|对|在|从|以|为|把|将|同时|其中|特别是)|(?:上|中|下|时|后|方面|等)$")
-_STALE = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫")
 _PRAISE = re.compile(r"成效|显著|明显|稳步|突破|成功|取得|提升了|增强")
 _PROBLEM = re.compile(r"不足|不够|偏低|偏少|偏弱|短板|薄弱|滞后|有待|仍需|还需|缺乏|不强|不高|紧缺|不平衡|较少|较弱|难以")
 _PLAN = re.compile(r"加快|推动|力争|着力|进一步|持续|深化|强化|完善|推进|建立|实施|开展")
@@ -144,7 +143,7 @@ class _Phrases:
     def _usable(self, clause: str, wanted: re.Pattern | None) -> bool:
         if not PHRASE_MIN <= len(clause) <= PHRASE_MAX or clause in self.pool:
             return False
-        if _NAMED.search(clause) or _FRAGMENT.search(clause) or _STALE.search(clause):
+        if _NAMED.search(clause) or _FRAGMENT.search(clause) or STALE_TOPICS.search(clause):
             return False
         if wanted is _PROBLEM:
             return bool(_PROBLEM.search(clause)) and not _PRAISE.search(clause)

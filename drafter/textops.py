@@ -55,11 +55,6 @@ def _merge(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def render_diff(runs: list[tuple[str, str]]) -> str:
-    """A diff as plain text: [-删去的-]{+新增的+}."""
-    return "".join(t if op == "equal" else f"[-{t}-]" if op == "delete" else f"{{+{t}+}}" for op, t in runs)
-
-
 def renumber(text: str) -> str:
     """一是…三是…二是 → 一是…二是…三是, counted afresh in each paragraph."""
     out = []

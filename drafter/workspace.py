@@ -200,12 +200,6 @@ class Workspace:
             self.touch(db, draft_id)
         return rev
 
-    def fact_revisions(self, draft_id: int) -> list[dict]:
-        with self._connect() as db:
-            rows = db.execute("SELECT rev, note, created_at FROM fact_revisions WHERE draft_id = ? ORDER BY rev",
-                              (draft_id,))
-            return [dict(r) for r in rows]
-
     def notes(self, draft_id: int) -> dict[str, tuple[str, ...]]:
         with self._connect() as db:
             rows = db.execute("SELECT section, lines FROM notes WHERE id IN "
