@@ -40,6 +40,13 @@ UNIT_FAMILIES = [COUNT_UNITS - PEOPLE, PEOPLE, {"位次", "名"}, set(MONEY)]
 MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])")
 
 
+KIND_LABELS = {  # what each kind of finding is called where a writer reads it
+    "unverified_number": "数字无来源", "wrong_indicator": "数字张冠李戴", "wrong_year": "年份用错", "inconsistent_prior": "上年数不一致",
+    "arithmetic": "计算不符", "qualifier": "约数不符", "rank": "排名无依据", "conflict": "前后不一", "target_as_actual": "目标写成已完成",
+    "context_as_local": "对比数当成本地数", "plan_as_done": "计划写成已完成", "copied_text": "照抄往年", "placeholder": "占位符",
+    "pending": "待核实", "outline": "提纲"}
+
+
 @dataclass(frozen=True)
 class Source:
     """A number a text may state, and where it comes from."""

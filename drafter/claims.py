@@ -271,7 +271,7 @@ def _qualifier(c: Claim, f: Fact, expected: tuple[float, str]) -> Finding | None
 
 
 def _mismatch(c: Claim, f: Fact, expected: tuple[float, str] | None, table: FactsTable) -> Finding:
-    said = f"{f.indicator}{_ROLES.get(c.role, c.role)}"
+    said = f"{f.indicator}{ROLES.get(c.role, c.role)}"
     should = f"应为{_fmt(abs(expected[0]))}{expected[1]}" if expected else "事实表中没有这个数"
     for other in ("prior", "value", "target", "next_target"):
         cell_ = cell(f, other)
@@ -279,7 +279,7 @@ def _mismatch(c: Claim, f: Fact, expected: tuple[float, str] | None, table: Fact
             if other == "prior" or c.role == "prior":
                 kind = "wrong_year" if c.role != "prior" or other == "value" else "inconsistent_prior"
                 return Finding(kind, c.start, c.end, c.text,
-                               f"{c.text}是{f.indicator}{_ROLES[other]}的数，这里写成了{_ROLES.get(c.role, c.role)}（{should}）。",
+                               f"{c.text}是{f.indicator}{ROLES[other]}的数，这里写成了{ROLES.get(c.role, c.role)}（{should}）。",
                                "核对年份，改用对应年份的数字。")
             if other in ("target", "next_target") and c.role == "value":
                 return Finding("target_as_actual", c.start, c.end, c.text,
@@ -296,7 +296,7 @@ def _mismatch(c: Claim, f: Fact, expected: tuple[float, str] | None, table: Fact
         for which in ("value", "prior"):
             if g is not f and (cell_ := cell(g, which)) and _states(c, cell_):
                 return Finding("wrong_indicator", c.start, c.end, c.text,
-                               f"{c.text}是{g.indicator}{_ROLES[which]}的数，这里写给了{f.indicator}（{should}）。",
+                               f"{c.text}是{g.indicator}{ROLES[which]}的数，这里写给了{f.indicator}（{should}）。",
                                f"改用{f.indicator}自己的数字。")
     return Finding("unverified_number", c.start, c.end, c.text, f"{said}{should}，这里写作{c.text}。",
                    "改用事实表中的数字；确有此数的，先补进事实表。")
@@ -306,8 +306,8 @@ def _states(c: Claim, target: tuple[float, str]) -> bool:
     return same_unit(c.unit, target[1]) and equal(c.value, c.unit, c.text, abs(target[0]), target[1])
 
 
-_ROLES = {"value": "本年值", "prior": "上年值", "target": "目标", "next_target": "下年目标", "增量": "增量",
-          "同比增长": "同比增幅", "提高": "提高幅度", "完成率": "完成率"}
+ROLES = {"value": "本年值", "prior": "上年值", "target": "目标", "next_target": "下年目标", "增量": "增量",
+         "同比增长": "同比增长", "提高": "提高", "完成率": "完成率"}  # a claim's role as a writer reads it
 
 
 def _fmt(v: float) -> str:

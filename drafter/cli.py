@@ -306,6 +306,8 @@ def _print_facts_report(report) -> None:
 
 
 def _print_findings(items: list) -> None:
+    from drafter.session import KIND_LABELS
+
     if not items:
         console.print("核对：没有发现问题")
         return
@@ -313,7 +315,7 @@ def _print_findings(items: list) -> None:
     for col in ("章节", "类型", "原文", "说明"):
         t.add_column(col, overflow="fold")
     for heading, f in items:
-        t.add_row(heading or "—", f.kind, f.text[:40], f.message + (f" {f.suggestion}" if f.suggestion else ""))
+        t.add_row(heading or "—", KIND_LABELS.get(f.kind, f.kind), f.text[:40], f.message + (f" {f.suggestion}" if f.suggestion else ""))
     console.print(t)
 
 

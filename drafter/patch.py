@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from drafter.checks import Source, mentions, sources
-from drafter.claims import noun, patterns
+from drafter.claims import ROLES, noun, patterns
 from drafter.context import pending
 from drafter.facts import MONEY, FactsTable, fmt
 from drafter.models import NumberSpan
@@ -166,7 +166,7 @@ class Patcher:
             if not hit:
                 continue
             if len(b.keys) > 1:
-                names = "、".join(sorted(f"{i}（{_ROLE.get(r, r)}）" for i, r in b.keys))
+                names = "、".join(sorted(f"{i}（{ROLES.get(r, r)}）" for i, r in b.keys))
                 stale.append(f"“{b.text}”可能是{names}中的任一个，无法确定是否要改。")
                 continue
             key = next(iter(hit))
@@ -178,7 +178,7 @@ class Patcher:
                 changes.append(Change(key[0], key[1], b.text, replacement[2] + text[replacement[1]:b.end]))
         bound = {k for b in bindings for k in b.keys}
         for key in sorted((stated & self.diff.keys()) - bound):
-            stale.append(f"原稿中{key[0]}（{_ROLE.get(key[1], key[1])}）的表述已被改写，找不到可以就地更新的数字。")
+            stale.append(f"原稿中{key[0]}（{ROLES.get(key[1], key[1])}）的表述已被改写，找不到可以就地更新的数字。")
         for start, end, value in sorted(edits, reverse=True):
             text = text[:start] + value + text[end:]
         return Patched(text, tuple(changes), tuple(stale))
@@ -189,7 +189,6 @@ def patch(text: str, old: FactsTable, new: FactsTable, stated: set[Key] = frozen
     return Patcher(old, new).apply(text, stated)
 
 
-_ROLE = {"value": "本年值", "target": "目标", "next_target": "下年目标", "prior": "上年值"}
 
 
 def _replacement(text: str, b: Binding, key: Key, old: FactsTable, cell, old_value: float
@@ -200,7 +199,7 @@ def _replacement(text: str, b: Binding, key: Key, old: FactsTable, cell, old_val
         fact = old.find(indicator)
         if role == "value" and fact is not None:
             return (b.start, b.end, pending(fact, old)), None
-        return (0, 0, ""), f"{indicator}（{_ROLE.get(role, role)}）已无法计算，“{b.text}”需要改写。"
+        return (0, 0, ""), f"{indicator}（{ROLES.get(role, role)}）已无法计算，“{b.text}”需要改写。"
     new_text, value, unit = cell
     if re.search(r"[余多]", b.text) or re.search(r"(?:近|约|超过|逾|接近|将近|不到|不足)$", text[max(0, b.start - 2):b.start]):
         return (0, 0, ""), f"“{b.text}”是约数的写法，{indicator}改为{new_text}{unit}后需要人工确认怎么写。"

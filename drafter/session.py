@@ -22,7 +22,9 @@ from drafter.facts import FactsError, FactsInput, FactsTable, normalise_period, 
 from drafter.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
 from drafter.spec import OutlineSpec, PlannedSection, load_outline, plan, title
-from drafter.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401 — part of the session API
+from drafter.checks import KIND_LABELS  # noqa: F401 — part of the session API, for the faces
+from drafter.claims import ROLES  # noqa: F401
+from drafter.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401
 
 ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
            "restore": "恢复旧版"}

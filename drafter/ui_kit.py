@@ -18,15 +18,10 @@ import gradio as gr  # noqa: E402
 from drafter.config import Settings  # noqa: E402
 from drafter.errors import DrafterError  # noqa: E402
 from drafter.models import Event, Finding  # noqa: E402
-from drafter.session import ORIGINS, Desk, DraftSession, SectionState, SessionError  # noqa: E402, F401
+from drafter.session import KIND_LABELS, ORIGINS, ROLES, Desk, DraftSession, SectionState, SessionError  # noqa: E402, F401
 
 log = logging.getLogger(__name__)
 
-FINDINGS = {"unverified_number": "数字无来源", "inconsistent_prior": "上年数不一致", "target_as_actual": "目标写成已完成",
-            "context_as_local": "对比数当成本地数", "copied_text": "照抄往年", "placeholder": "占位符", "pending": "待核实",
-            "plan_as_done": "计划写成已完成", "outline": "提纲"}
-ROLES = {"value": "本年值", "target": "目标", "next_target": "下年目标", "prior": "上年值", "增量": "净增",
-         "同比增长": "同比增长", "提高": "提高", "完成率": "完成率"}
 NO_DRAFT = "请先在“稿件”页新建或打开一份稿件。"
 
 
@@ -42,8 +37,8 @@ class Hub:
         self._guard = threading.Lock()
 
     def writing(self, draft_id: int) -> threading.Lock:
-        """One writer at a time per draft in this process: the workspace checks a save's base version and
-        numbers facts revisions in separate statements, and Gradio may deliver one grid edit twice."""
+        """One writer at a time per draft in this process: Gradio may deliver one grid edit twice, and a
+        facts change patches every section, which should not interleave with an edit of the same draft."""
         with self._guard:
             return self._locks.setdefault(int(draft_id), threading.Lock())
 
@@ -231,7 +226,7 @@ def marked(text: str, findings: tuple[Finding, ...]) -> str:
         pos = end
     out.append(esc(text[pos:]))
     body = f"<div class='draft-text'>{''.join(out)}</div>"
-    items = "".join(f"<li><b>{FINDINGS.get(f.kind, f.kind)}</b>　“{esc(f.text)}”：{esc(f.message)}"
+    items = "".join(f"<li><b>{KIND_LABELS.get(f.kind, f.kind)}</b>　“{esc(f.text)}”：{esc(f.message)}"
                     + (f"<br><span class='fix'>建议：{esc(f.suggestion)}</span>" if f.suggestion else "") + "</li>"
                     for f in findings)
     return f"<p>核对发现 {len(findings)} 处问题（正文中已标出）：</p>{body}<ol class='findings'>{items}</ol>"
