@@ -76,22 +76,17 @@ def checker(settings):
     """The number checker as `drafter check` runs it, over the sample index."""
     from drafter import checks
     from drafter.facts import read_facts
-    from drafter.inputs import facts_table, past_inputs
-    from drafter.spec import load_outline, plan
+    from drafter.inputs import grounds
 
-    cache: dict[str, tuple] = {}
+    cache: dict = {}
 
     def check_case(case: dict):
-        if case["facts"] not in cache:
+        if case["facts"] not in cache:  # one facts table and one past-summary index per facts file
             given = read_facts(ROOT / case["facts"])
-            spec = load_outline("kjj_annual", settings.prompts_dir)
-            planned = plan(spec, org=given.org, year=given.year)
-            table = facts_table(settings, planned, given, given.org, given.year, "annual")
-            past, context_values = past_inputs(settings, given.org, given.year)
-            cache[case["facts"]] = (table, checks.PastTexts(past), context_values)
-        table, past, context_values = cache[case["facts"]]
-        return checks.check(case["text"], table, past=past, copy_min_chars=settings.copy_min_chars,
-                            context_values=context_values)
+            cache[case["facts"]] = grounds(settings, given, given.org, given.year)
+        g = cache[case["facts"]]
+        return checks.check(case["text"], g.table, past=g.past, copy_min_chars=settings.copy_min_chars,
+                            context_values=g.context_values)
     return check_case
 
 

@@ -3,9 +3,10 @@ past summaries (for copy detection) and the bureau's comparison figures; and a c
 against them, for a text that is not a saved draft."""
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from drafter.checks import PastTexts
 from drafter.config import Settings
 from drafter.errors import DrafterError
 from drafter.facts import FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
@@ -97,18 +98,31 @@ def check_file(settings: Settings, path: Path, *, facts: Path | None = None, not
         org, resolved = resolve_org(settings, org)
     if not org or not year:
         raise DrafterError(f"看不出 {path.name} 是哪个单位哪一年的总结：请加 --org 和 --year，或 --facts 数据文件。")
-    period = normalise_period(period) or given.period or "annual"
-    spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), settings.prompts_dir)
-    planned = plan(spec, org=org, year=int(year))
     if notes:
         given = FactsInput(rows=given.rows, notes={**given.notes, **read_notes(notes)})
-    table = facts_table(settings, planned, given, org, int(year), period)
-    if resolved:
-        table = replace(table, report=(resolved, *table.report))
-    past, context_values = past_inputs(settings, org, int(year))
-    found = checks.check(text, table, planned=planned, past=past, copy_min_chars=settings.copy_min_chars,
-                         context_values=context_values)
-    return found, table
+    g = grounds(settings, given, org, int(year), normalise_period(period) or given.period or "annual", outline)
+    found = checks.check(text, g.table, planned=g.planned, past=g.past, copy_min_chars=settings.copy_min_chars,
+                         context_values=g.context_values)
+    return found, replace(g.table, report=(resolved, *g.table.report)) if resolved else g.table
+
+
+@dataclass(frozen=True)
+class Grounds:
+    """What a text of one bureau and year is checked against."""
+
+    planned: list[PlannedSection]
+    table: FactsTable
+    past: PastTexts
+    context_values: list[dict]
+
+
+def grounds(settings: Settings, given: FactsInput, org: str, year: int, period: str = "annual",
+            outline: str | None = None) -> Grounds:
+    """The outline, the facts table and the past summaries a check of this bureau's text works from."""
+    spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), settings.prompts_dir)
+    planned = plan(spec, org=org, year=year)
+    past, context_values = past_inputs(settings, org, year)
+    return Grounds(planned, facts_table(settings, planned, given, org, year, period), PastTexts(past), context_values)
 
 
 def index_state(settings: Settings) -> str | None:
