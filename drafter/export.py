@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
+from drafter.checks import PENDING
 from drafter.errors import DrafterError
 from drafter.models import ExportDocument, FactRow
 
@@ -28,7 +29,7 @@ _LINE_PT = 28.9
 # The page number's 一字线 sits 7 mm below the text block; the footer line's bottom lies ~3 mm below the dash.
 _FOOTER_MM = _MARGINS_MM["bottom"] - 7 - 3
 
-_MARKER = re.compile(r"(【待(?:核实|补充)：[^】]*】)")
+_MARKER = re.compile(f"({PENDING.pattern})")  # the checks' pending markers, kept whole by re.split
 
 
 class ExportError(DrafterError):
