@@ -49,8 +49,8 @@ def pending(fact: Fact, table: FactsTable) -> str:
 def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False) -> str:
     """One facts row as the prompt shows it: 高新技术企业总数：本年98家；上年85家；比上年增加13家；…"""
     if f.value is None:
-        line = f"{f.indicator}：本年数值未提供，正文写作{pending(f, table)}"
-        return line + (f"（上年{f.text('prior')}{f.unit}）" if f.prior is not None else "")
+        line = f"{f.indicator}：写到这项指标时原样写{pending(f, table)}"
+        return line + (f"；上年{f.text('prior')}{f.unit}，可以照写" if f.prior is not None else "")
     parts = [f"{f.indicator}：本年{f.text()}{f.unit}"]
     if f.prior is not None:
         parts.append(f"上年{f.text('prior')}{f.unit}")
@@ -72,6 +72,12 @@ def derived_phrase(name: str, value: float, text: str, unit: str, *, annual: boo
     if name == "提高":
         return "与上年持平" if value == 0 else f"比上年{'提高' if value > 0 else '下降'}{text}个百分点"
     return f"完成{'年度' if annual else '全年'}目标的{text}%"
+
+
+def points(wanted: int, notes: int) -> int:
+    """How many 一是/二是 points a body section can fill: no more than the writer's notes, none below two."""
+    n = min(wanted, notes)
+    return n if n >= 2 else 0
 
 
 def section_facts(section: PlannedSection, table: FactsTable) -> tuple[list[str], list[str]]:
@@ -103,7 +109,7 @@ def _weight(f: Fact) -> float:
     return weight + (0.0 if re.match(r"新增|净增", f.indicator) else 1.0)
 
 
-def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 6) -> list[str]:
+def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 4) -> list[str]:
     return [fact_line(f, table) for f in headline_facts(table, sections, limit)]
 
 

