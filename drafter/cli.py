@@ -275,6 +275,10 @@ def _finish(session, report, out: Path | None) -> None:
     if out:
         console.print(f"已写出：{session.export(out)}")
     _print_findings([(session.section(r.id).heading, f) for r in report.results.values() for f in r.findings])
+    if todo := session.todo():
+        err.print(f"[yellow]稿中还有 {len(todo)} 处待补充[/yellow]（在数据中填上数字后稿件会就地更新，其余请在稿中替换）：")
+        for heading, marker in todo:
+            err.print(f"  {heading}：{marker}")
     for r in report.results.values():
         if r.replaced:
             err.print(f"[yellow]{session.section(r.id).heading or '开头总述'}[/yellow]：找不到来源的数字已换成"

@@ -156,8 +156,9 @@ class Patcher:
         version of the section stated, so that a statement the writer rewrote is noticed, not missed."""
         if not self.diff:
             return Patched(text, (), ())
+        text, changes = self._fill(text)
         bindings = bind(text, self.old, self._sources)
-        edits, changes, stale = [], [], []
+        edits, stale = [], []
         for b in bindings:
             hit = b.keys & self.diff.keys()
             if not b.keys and b.candidates & self.diff.keys() and not b.noted:
@@ -182,6 +183,20 @@ class Patcher:
         for start, end, value in sorted(edits, reverse=True):
             text = text[:start] + value + text[end:]
         return Patched(text, tuple(changes), tuple(stale))
+
+
+    def _fill(self, text: str) -> tuple[str, list[Change]]:
+        """A value that arrives for a row left empty replaces the row's 【待核实：…】 marker."""
+        changes = []
+        for (indicator, role), cell in self.diff.items():
+            fact = self.old.find(indicator)
+            if role != "value" or cell is None or fact is None or fact.value is not None:
+                continue
+            marker, stated = pending(fact, self.old), cell[0] + cell[2]
+            if marker in text:
+                text = text.replace(marker, stated)
+                changes.append(Change(indicator, role, marker, stated))
+        return text, changes
 
 
 def patch(text: str, old: FactsTable, new: FactsTable, stated: set[Key] = frozenset()) -> Patched:

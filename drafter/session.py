@@ -578,6 +578,13 @@ class DraftSession:
         return [SectionState(p.spec.id, p.heading, p.spec.level, p.spec.kind, latest.get(p.spec.id),
                              stale.get(p.spec.id)) for p in self.planned()]
 
+    def todo(self) -> list[tuple[str, str]]:
+        """What the writer still has to supply, in one list: every 【待核实】/【待补充】 marker by section."""
+        from drafter.checks import PENDING
+
+        return [(s.heading or "开头总述", m.group(0)) for s in self.sections() if s.version
+                for m in PENDING.finditer(s.version.text)]
+
     def chat(self, section_id: str) -> list[dict]:
         return self.ws.chat(self.id, section_id)
 

@@ -137,6 +137,16 @@ def test_a_cleared_value_becomes_a_pending_marker(sampled):
     assert session.history("enterprises")[-1].text == "全县高新技术企业总数达到【待核实：2024年高新技术企业总数（家）】。"
 
 
+def test_a_value_that_arrives_fills_its_pending_marker_and_the_to_do_list_shrinks(sampled):
+    session = new_draft(sampled, ROWS + [{"indicator": "全社会研发投入", "value": "", "unit": "亿元"}])
+    session.edit("indicators", "全社会研发投入【待核实：2024年全社会研发投入（亿元）】。【待补充：重大项目进展】")
+    assert [m for _, m in session.todo()] == ["【待核实：2024年全社会研发投入（亿元）】", "【待补充：重大项目进展】"]
+    update = session.set_fact("全社会研发投入", value=9.1)
+    assert update.patched["indicators"][0].new == "9.10亿元"
+    assert session.history("indicators")[-1].text == "全社会研发投入9.10亿元。【待补充：重大项目进展】"
+    assert session.todo() == [("（一）主要科技创新指标完成情况", "【待补充：重大项目进展】")]
+
+
 def test_restore_brings_an_old_text_up_to_the_current_facts(sampled):
     session = new_draft(sampled)
     session.edit("enterprises", "全县高新技术企业总数达到300家。")
