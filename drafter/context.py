@@ -140,7 +140,7 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
     hits = retriever.search(query, k=pool, org=table.org, topic=section.spec.topic, **common)
     seen = {h.id for h in hits}
     hits += [h for h in retriever.search(query, k=pool, topic=section.spec.topic, **common) if h.id not in seen]
-    shown = [(h, exemplar_text(h.text)) for h in hits if not injections(h.text)]
+    shown = [(h, exemplar_text(h.text, h.section.split(" > ")[-1])) for h in hits if not injections(h.text)]
     good = [(h, text) for h, text in shown if worth_imitating(text)]
     return [Exemplar(h.doc, as_written(h.section.split(" > ")[-1][:30]), text, h.score, h.org or "")
             for h, text in good[:EXEMPLARS_PER_SECTION]]
@@ -149,13 +149,14 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
 STALE_TOPICS = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫")  # past years' topics, not this year's
 _TITLE = re.compile(r"工作总结|工作打算|工作思路|工作要点")
 _FRAGMENT_START = re.compile(r"^(?:[,，、；;。）)]|和|与|及|并|等|的|以及|同时)")
+_BLANKS = re.compile(r"[xX×＊*]{2,}|某某")  # a template with blanks to fill (帮助xxx企业), not phrasing
 
 
 def worth_imitating(text: str) -> bool:
     """A whole passage of running text: not a heading alone, not a title or signature glued on, not a
     fragment cut mid-sentence, not a stale topic."""
     body = text.strip()
-    if len(body) < 40 or not re.search(r"[。；;]", body) or _FRAGMENT_START.match(body):
+    if len(body) < 40 or not re.search(r"[。；;]", body) or _FRAGMENT_START.match(body) or _BLANKS.search(body):
         return False
     return not (_TITLE.search(body) or STALE_TOPICS.search(body))
 
@@ -163,7 +164,9 @@ def worth_imitating(text: str) -> bool:
 # fixed phrases whose numerals are names, not statistics: they stay as written
 _FIXED = re.compile(r"中央八项规定|[一二三四五六七八九十]+个(?:面向|全面|意识|自信|维护|坚持|必须|统筹)|[一二三四五六七八九十]+大"
                     r"|十[一二三四五六七八九]五|[“\"][^”\"]{1,12}[”\"]|\d+·\d+|《[^》]{1,40}》")
-_HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])[^。；，\n]{0,30}?(?:\s+|\n)")
+# the passage's own heading: on a line of its own, or a short title sentence glued on (1.突出高企培育。深入实施…)
+_HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])"
+                            r"(?:[^。；，\n]{0,30}?(?:\s+|\n)|[^。；，！\n]{2,24}[。！])")
 _SIGNATURE_END = re.compile(r"[\u4e00-\u9fff]{2,12}(?:科学技术局|科技局)\s*(?:\d{4}|〔N〕)年(?:\d{1,2}|〔N〕)月(?:\d{1,2}|〔N〕)日\s*$")
 _COMPANY = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:股份有限公司|有限责任公司|有限公司|集团|公司)")
 # a township or street by name (蓝湾镇, 城东街道); 城镇化, 乡镇, 重点镇 are words, not places
@@ -171,7 +174,7 @@ _PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:镇|街道)(?![化级域区])")
 _NOT_PLACE = re.compile(r"[城乡村集重小特乡][镇]|[等在各的对和与]\S?街道|^(?:全|各|本|我|该)")
 
 
-def exemplar_text(text: str) -> str:
+def exemplar_text(text: str, heading: str = "") -> str:
     """A past passage as the prompt shows it: full-width punctuation, statistics masked as 〔N〕, company
     and place names masked so the model cannot reuse them, fixed phrases (中央八项规定) kept."""
     from drafter.passages import mask
@@ -182,7 +185,10 @@ def exemplar_text(text: str) -> str:
         kept.append(m.group(0))
         return chr(0xE000 + len(kept) - 1)  # a private-use character: no digit for the masking to touch
 
-    text = _HEADING_START.sub("", as_written(text).strip())  # the passage's own heading is not phrasing
+    text, heading = as_written(text).strip(), as_written(heading).strip()
+    if heading and text.startswith(heading):  # the passage's own heading is not phrasing
+        text = text[len(heading):].lstrip("。． \n")
+    text = _HEADING_START.sub("", text)
     text = _SIGNATURE_END.sub("", text).strip()
     text = _FIXED.sub(keep, text)
     text = _PLACE.sub(lambda m: m.group(0) if _NOT_PLACE.search(m.group(0)) else "〔某地〕",
