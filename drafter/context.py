@@ -146,10 +146,10 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
             for h, text in good[:EXEMPLARS_PER_SECTION]]
 
 
-STALE_TOPICS = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫")  # past years' topics, not this year's
+STALE_TOPICS = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫|建党百年")  # past years' topics, not this year's
 _TITLE = re.compile(r"工作总结|工作打算|工作思路|工作要点")
 _FRAGMENT_START = re.compile(r"^(?:[,，、；;。）)]|和|与|及|并|等|的|以及|同时)")
-_BLANKS = re.compile(r"[xX×＊*]{2,}|某某")  # a template with blanks to fill (帮助xxx企业), not phrasing
+_BLANKS = re.compile(r"[xX×＊*]{2,}|某某|(?<=[\u4e00-\u9fff])[xX](?=[\u4e00-\u9fff])")  # a template with blanks to fill (帮助xxx企业), not phrasing
 
 
 def worth_imitating(text: str) -> bool:

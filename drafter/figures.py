@@ -183,6 +183,8 @@ def is_figure(sentence: str, m: re.Match) -> bool:
             return False
         if unit == "期" or (unit in ("项", "个", "条") and STRUCTURAL.match(after)):
             return False
+        if re.search(r"(?:上述|以上|以下|前述|下列|这)$", sentence[:m.start()]):  # 上述四项指标: the text's own list
+            return False
     if re.match(r"以[上下][\u4e00-\u9fff]", after) or before == "前":  # 10万元以上项目, 前20名企业
         return False
     if after.startswith("的") and _prefix_qualifier(sentence[: m.start()]):  # 超过2000万元的企业: a threshold
