@@ -5,7 +5,7 @@ and the headings follow the outline. Each finding names its span and says, in Ch
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import cache
 from importlib import resources
@@ -173,10 +173,11 @@ _ROLE = {"value": "本年", "target": "目标", "prior": "上年", "derived": "�
 
 def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] | None = None,
           past: list[tuple[str, str]] | None = None, copy_min_chars: int = 20,
-          context_values: list[dict] | None = None, reference: str = "") -> list[Finding]:
+          context_values: list[dict] | None = None, reference: str = "", future: bool = False) -> list[Finding]:
     """All findings on a text. `past`: (name, text) of past summaries; `context_values`: ledger context figures;
-    `reference`: what the text was written from (the previous version), besides the writer's notes."""
-    findings = number_findings(text, table, context_values or []) if table else []
+    `reference`: what the text was written from (the previous version), besides the writer's notes;
+    `future`: the text is a plan, so an indicator's value it states is next year's target."""
+    findings = number_findings(text, table, context_values or [], future) if table else []
     findings += placeholder_findings(text)
     notes = "\n".join(line for lines in table.notes.values() for line in lines) if table else ""
     findings += plan_findings(text, notes + "\n" + reference, table.notes.get("plan", ()) if table else ())
@@ -187,7 +188,8 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     return sorted(findings, key=lambda f: (f.start, f.kind))
 
 
-def number_findings(text: str, table: FactsTable, context_values: list[dict]) -> list[Finding]:
+def number_findings(text: str, table: FactsTable, context_values: list[dict], future: bool = False
+                    ) -> list[Finding]:
     allowed = sources(table)
     ranks = claims.rank_spans(text)
     found = [m for m in mentions(text) if not any(a <= m.start < b for a, b in ranks)]  # ranks are judged apart
@@ -196,6 +198,8 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict]) ->
     read = claims.read(text, table, found)
     out = []
     for m, claim in zip(found, read):
+        if future and claim.role == "value":  # 工作打算: 总数达到360家 is next year's target
+            claim = replace(claim, role="next_target")
         verdict = claims.judge(claim, table)
         if verdict is None and claim.indicator:
             continue
@@ -308,7 +312,8 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
     """A plan of the reference (拟新建…, 推动…获批) or of the plan section's notes stated as done (已新建…):
     a done clause sharing its object (a run of 5+ characters) with a plan more than with any done note."""
     clauses = CLAUSE.findall(reference)
-    plans = [c for line in reference.split("\n") for c in _with_subject(CLAUSE.findall(line)) if PLAN_WORDS.search(c)]
+    plans = [c for line in reference.split("\n") for c in _with_subject(CLAUSE.findall(line))
+             if PLAN_WORDS.search(c) and not (_UNDER_WAY.search(c) and _reports_done(line))]
     plans += [c for line in plans_too for c in CLAUSE.findall(line)]
     plans = [(c, _core(c)) for c in plans if len(_core(c)) >= 4]
     done = [_core(c) for c in clauses if DONE_WORDS.search(c) and not PLAN_WORDS.search(c)]
@@ -325,6 +330,13 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
                                f"“{source.strip()}”还是计划，这里写成了已经完成。",
                                "确已完成的，先在笔记中更新；否则保留“拟/计划/正在”等说法。"))
     return out
+
+
+_UNDER_WAY = re.compile(r"推动|推进")  # 推动…建设，重点企业实现全覆盖: work of the year, with its outcome
+
+
+def _reports_done(line: str) -> bool:
+    return any(DONE_WORDS.search(c) and not PLAN_WORDS.search(c) for c in CLAUSE.findall(line))
 
 
 def _with_subject(clauses: list[str]) -> list[str]:

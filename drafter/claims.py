@@ -372,8 +372,10 @@ def _net_change(text: str, mentions) -> list[Finding]:
         for m in mentions:
             if p.start() <= m.start < p.end():
                 before = text[max(p.start(), m.start - 14):m.start]
-                for key, words in (("new", r"新增|新认定|认定"), ("lost", r"未通过|未能通过|(?<!上年)(?<!去年)(?<!年度)(?<!同比)减少|退出|注销|期满"),
+                for key, words in (("new", r"新增|新认定|认定"), ("lost", r"未通过|未能通过|减少|退出|注销|期满"),
                                    ("net", r"净增")):
+                    if key == "lost" and re.search(r"[比较](?:上年|去年)|同比", before):
+                        continue  # 比上年的17家减少1家: a comparison with last year, not the ones that left
                     if re.search(words, before[-8:] if key != "lost" else before) and key not in found:
                         found[key] = m
                         break

@@ -188,14 +188,17 @@ class Engine:
             return skeleton.problems(section, self.table, exemplars)
         return skeleton.plan(section, self.table, self.planned, exemplars)
 
-    def check(self, text: str, reference: str = "") -> list[Finding]:
+    def check(self, text: str, reference: str = "", section: str = "") -> list[Finding]:
+        """Findings on a section's text; `section` (an id): a plan section speaks of next year throughout."""
+        future = any(p.spec.id == section and p.spec.prompt == "plan" for p in self.planned)
         return checks.check(text, self.table, past=self.past, copy_min_chars=self.settings.copy_min_chars,
-                            context_values=self.context_values, reference=reference)
+                            context_values=self.context_values, reference=reference, future=future)
 
     def _guard(self, section: PlannedSection, text: str, emit: OnEvent
                ) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:
         """Check; one repair round by the model when something is wrong; unsourced numbers replaced."""
-        findings = self.check(text)
+        sid = section.spec.id
+        findings = self.check(text, section=sid)
         wrong = [f for f in findings if f.kind in REPAIR_KINDS]
         if wrong and self.model is not None:
             emit(Event("repair", section.spec.id, "；".join(f.message for f in wrong)))
@@ -204,7 +207,7 @@ class Engine:
             except ModelError:
                 repaired = ""  # an empty, refused or failed repair: the first text stays, still guarded below
             if repaired:
-                again = self.check(repaired)
+                again = self.check(repaired, section=sid)
                 if sum(f.kind in REPAIR_KINDS for f in again) <= len(wrong):
                     text, findings = repaired, again
         notes = "\n".join(line for lines in self.table.notes.values() for line in lines)
@@ -213,7 +216,7 @@ class Engine:
         for f in sorted(replaced, key=lambda f: -f.start):
             text = text[:f.start] + f"【待核实：{f.text}】" + text[f.end:]
         if replaced:
-            findings = self.check(text)
+            findings = self.check(text, section=sid)
         return text, tuple(findings), tuple(f.text for f in replaced)
 
     def _repair_messages(self, section: PlannedSection, text: str, wrong: list[Finding]) -> list[BaseMessage]:

@@ -383,7 +383,7 @@ class DraftSession:
 
     def _save_patch(self, section_id: str, result: patch.Patched, rev: int, table: FactsTable) -> Version:
         note = "；".join(f"{c.indicator}：{c.old}→{c.new}" for c in result.changes)
-        findings = self.engine(table).check(result.text)
+        findings = self.engine(table).check(result.text, section=section_id)
         return self.ws.save(self.id, section_id, result.text, "patch", facts_rev=rev, findings=tuple(findings),
                             spans=patch.spans(result.text, table), note=note)
 
@@ -493,7 +493,7 @@ class DraftSession:
         self.section(section_id)
         previous = self._text_of(section_id)
         table = self.table()
-        findings = self.engine(table, with_model=False).check(text, reference=previous)
+        findings = self.engine(table, with_model=False).check(text, reference=previous, section=section_id)
         return self.ws.save(self.id, section_id, text.strip(), "manual", facts_rev=self.facts_rev(),
                             findings=tuple(findings), spans=patch.spans(text, table), base=base)
 
@@ -568,7 +568,7 @@ class DraftSession:
         note = f"恢复第{number}版" + ("；数字已按最新数据更新" if result.changes else "")
         if result.stale:
             self.ws.mark_stale(self.id, section_id, "；".join(result.stale))
-        findings = self.engine(table, with_model=False).check(result.text)
+        findings = self.engine(table, with_model=False).check(result.text, section=section_id)
         return self.ws.save(self.id, section_id, result.text, "restore", facts_rev=self.facts_rev(),
                             findings=tuple(findings), spans=patch.spans(result.text, table), note=note)
 
@@ -593,7 +593,7 @@ class DraftSession:
         from drafter.checks import outline_findings
 
         engine = self.engine(with_model=False)
-        out = [(s.id, f) for s in self.sections() if s.version for f in engine.check(s.version.text)]
+        out = [(s.id, f) for s in self.sections() if s.version for f in engine.check(s.version.text, section=s.id)]
         return out + [("", f) for f in outline_findings(self.markdown(), self.planned())]
 
     def document(self) -> ExportDocument:

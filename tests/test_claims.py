@@ -27,3 +27,18 @@ def test_the_guard_flags_but_never_replaces_a_number_as_the_notes_write_it(sampl
     text, findings, replaced = session.engine()._guard(session.section("talent"), "在南京举办示例英才专场推介会3场。",
                                                        lambda e: None)
     assert [f.kind for f in findings] == ["wrong_indicator"] and replaced == () and "推介会3场" in text
+
+
+def test_a_plan_section_states_next_years_targets_and_a_note_with_its_outcome_is_done_work(sampled):
+    from drafter.session import Desk
+
+    session = Desk(sampled, offline_model=True).quick(facts=ROOT / "corpus" / "facts" / "示例县科学技术局2024年.yaml")
+    target = "全年高新技术企业总数达到110家。"  # next year's target, written as the plan section writes it
+    assert not [f for f in session.edit("plan", target).findings if f.kind == "target_as_actual"]
+    assert [f.kind for f in session.edit("enterprises", target).findings] == ["target_as_actual"]
+    session.set_notes("platforms", ["推动规上工业企业研发机构建设，重点企业实现全覆盖"])
+    done = session.edit("platforms", "推动规上工业企业研发机构建设，重点企业实现研发机构全覆盖。")
+    assert not [f for f in done.findings if f.kind == "plan_as_done"]
+    session.set_notes("platforms", ["推动县经济开发区创建省级高新区"])
+    claimed = session.edit("platforms", "县经济开发区成功创建省级高新区。")
+    assert [f.kind for f in claimed.findings] == ["plan_as_done"]
