@@ -307,6 +307,7 @@ def export_tab(hub: Hub, draft: gr.State) -> Panel:
     with gr.Row():
         buttons = [(gr.Button(label, elem_id=f"export-{suffix[1:]}"), suffix) for suffix, label in EXPORTS]
     file = gr.File(label="导出的文件（点击文件名下载）", interactive=False, visible=False, elem_id="download")
+    todo = gr.Markdown(elem_id="todo")
     preview = gr.Markdown(elem_id="preview", height=520)
 
     def exporter(suffix: str) -> Callable:
@@ -322,10 +323,16 @@ def export_tab(hub: Hub, draft: gr.State) -> Panel:
         button.click(exporter(suffix), draft, file)
 
     def refresh(draft_id) -> dict:
-        text = hub.session(draft_id).markdown() if draft_id else "尚未打开稿件。"
-        return {preview: text, file: gr.update(value=None, visible=False)}
+        if not draft_id:
+            return {preview: "尚未打开稿件。", todo: "", file: gr.update(value=None, visible=False)}
+        session = hub.session(draft_id)
+        items = session.todo()
+        listed = "\n".join(f"- {heading}：{marker}" for heading, marker in items)
+        return {preview: session.markdown(), file: gr.update(value=None, visible=False),
+                todo: f"**稿中还有 {len(items)} 处待补充**（在“数据”中填上数字后就地更新，其余请在稿中替换）：\n\n{listed}"
+                if items else "稿中没有待补充的内容。"}
 
-    return Panel([preview, file], refresh)
+    return Panel([preview, todo, file], refresh)
 
 
 # ---- serving ----

@@ -310,6 +310,7 @@ def test_the_draft_downloads_as_a_word_file(visits, offline_url, offline, tmp_pa
     page = visits(offline_url).open(prepared(offline, "导出"))
     tab(page, "导出")
     expect(page.locator("#preview")).to_contain_text("一、2024年主要工作及成效")
+    expect(page.locator("#todo")).to_contain_text("【待核实：2024年全社会研发投入（亿元）】")  # what is left, in one place
     page.locator("#export-docx").click()
     link = page.locator("#download").get_by_test_id("download-link")
     expect(link).to_have_attribute("download", "示例县科学技术局2024年工作总结和2025年工作打算.docx")
