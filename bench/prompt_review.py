@@ -34,7 +34,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from chat_server import ChatServer, Status, Text, last_user_text  # noqa: E402
 
-PLACEHOLDER = re.compile(r"【待(?:核实|补充)[^】]*】")
+from drafter.checks import PENDING  # noqa: E402
+from drafter.config import Settings  # noqa: E402
+from drafter.context import pending  # noqa: E402
+from drafter.session import Desk  # noqa: E402
+
 _QUOTED = re.compile(r"“([^”]{2,40})”")
 
 
@@ -65,13 +69,11 @@ class Scenario:
             sys.exit(f"drafter {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         return done
 
-    def python(self, code: str) -> str:
-        """Run code against this checkout's drafter with the scenario's settings; its stdout."""
-        done = subprocess.run([sys.executable, "-c", code, str(self.facts)], cwd=self.work, env=self.env(),
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit(f"reading the draft failed:\n{done.stderr}")
-        return done.stdout
+    def session(self):
+        """The scenario's default draft, read in this process with the same settings as the CLI runs."""
+        settings = Settings(corpus_dir=self.corpus, index_dir=self.work / f"index-{self.embedding}",
+                            workspace=self.work / "ws", embedding=self.embedding)
+        return Desk(settings, offline_model=True).quick(facts=self.facts)
 
     def prepare(self) -> None:
         self.work.mkdir(parents=True, exist_ok=True)
@@ -80,14 +82,9 @@ class Scenario:
             self.drafter("ingest")
 
     def sections(self) -> dict[str, dict]:
-        """Section id -> {heading, kind, template} of the default outline, via the session API."""
-        code = ("import json,sys,pathlib; from drafter.config import load_settings; from drafter.session import Desk;"
-                "s = Desk(load_settings(), offline_model=True).quick(facts=pathlib.Path(sys.argv[1]));"
-                "print(json.dumps([[p.spec.id, p.heading, p.spec.kind, p.spec.prompt] for p in s.planned()],"
-                " ensure_ascii=False))")
-        out = self.python(code)
-        shutil.rmtree(self.work / "ws", ignore_errors=True)
-        return {sid: {"heading": h, "kind": k, "prompt": p} for sid, h, k, p in json.loads(out) if k != "heading"}
+        """Section id -> {heading, kind, prompt} of the default outline."""
+        return {p.spec.id: {"heading": p.heading, "kind": p.spec.kind, "prompt": p.spec.prompt}
+                for p in self.session().planned() if p.spec.kind != "heading"}
 
     def answer(self, sid: str) -> str | None:
         path = self.answers / f"{sid}.txt"
@@ -151,24 +148,9 @@ def step(sc: Scenario) -> None:
 
 
 def _saved(sc: Scenario) -> dict[str, dict]:
-    """Section id -> {text, findings} of the default draft's current versions."""
-    code = ("import json,sys,pathlib; from drafter.config import load_settings; from drafter.session import Desk;"
-            "s = Desk(load_settings(), offline_model=True).quick(facts=pathlib.Path(sys.argv[1]));"
-            "print(json.dumps({x.id: {'text': x.version.text, 'origin': x.version.origin,"
-            " 'findings': [[f.kind, f.text, f.message] for f in x.version.findings]}"
-            " for x in s.sections() if x.version}, ensure_ascii=False))")
-    return {k: v for k, v in json.loads(sc.python(code)).items() if v["origin"] == "generated"}
-
-
-def missing_indicators(facts: Path) -> list[str]:
-    rows = yaml.safe_load(facts.read_text(encoding="utf-8"))["facts"]
-    return [r["indicator"] for r in rows if r.get("value") in (None, "")]
-
-
-def known(placeholder: str, missing: list[str]) -> bool:
-    """A placeholder for a value the facts file lists but leaves empty (研发投入强度 may read 研发经费投入强度)."""
-    plain = placeholder.replace("经费", "")
-    return any(m.replace("经费", "") in plain for m in missing)
+    """Section id -> {text, findings} of the default draft's model-written versions."""
+    return {x.id: {"text": x.version.text, "findings": [f.kind for f in x.version.findings]}
+            for x in sc.session().sections() if x.version and x.version.origin == "generated"}
 
 
 def replay(sc: Scenario, out: Path | None = None) -> dict:
@@ -181,17 +163,18 @@ def replay(sc: Scenario, out: Path | None = None) -> dict:
         sys.exit(f"no answer yet for: {', '.join(absent)} (run `step` first)")
     asked = run_draft(sc, sections)
     saved = _saved(sc)
-    missing = missing_indicators(sc.facts)
+    table = sc.session().table()
+    expected = {pending(f, table) for f in table.facts if f.listed and f.value is None}  # rows left empty
     review_file = sc.dir / "review.json"
     review = json.loads(review_file.read_text(encoding="utf-8")) if review_file.exists() else {}
     rows = []
     for sid, s in sections.items():
         text = saved.get(sid, {}).get("text", "")
-        marks = PLACEHOLDER.findall(text)
+        marks = PENDING.findall(text)
         rows.append({"id": sid, "heading": s["heading"] or "（开头）", "chars": len(text), "saved": sid in saved,
-                     "placeholders": len(marks), "beyond_missing": sum(not known(m, missing) for m in marks),
+                     "placeholders": len(marks), "beyond_missing": sum(m not in expected for m in marks),
                      "per_1000": round(1000 * len(marks) / len(text), 1) if text else 0.0,
-                     "findings": dict(Counter(f[0] for f in saved.get(sid, {}).get("findings", []))),
+                     "findings": dict(Counter(saved.get(sid, {}).get("findings", []))),
                      "repairs": max(0, len(asked.get(sid, [])) - 1), "note": review.get(sid, "")})
     shutil.copy(sc.work / "draft.md", out / "draft.md")
     report = {"rows": rows, "requests": sum(len(v) for v in asked.values()),

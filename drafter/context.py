@@ -140,10 +140,12 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
     hits = retriever.search(query, k=pool, org=table.org, topic=section.spec.topic, **common)
     seen = {h.id for h in hits}
     hits += [h for h in retriever.search(query, k=pool, topic=section.spec.topic, **common) if h.id not in seen]
-    shown = [(h, exemplar_text(h.text, h.section.split(" > ")[-1])) for h in hits if not injections(h.text)]
-    good = [(h, text) for h, text in shown if worth_imitating(text)]
-    return [Exemplar(h.doc, as_written(h.section.split(" > ")[-1][:30]), text, h.score, h.org or "")
-            for h, text in good[:EXEMPLARS_PER_SECTION]]
+    good = []
+    for h in hits:
+        heading = h.section.split(" > ")[-1]
+        if not injections(h.text) and worth_imitating(text := exemplar_text(h.text, heading)):
+            good.append(Exemplar(h.doc, as_written(heading[:30]), text, h.score, h.org or ""))
+    return good[:EXEMPLARS_PER_SECTION]
 
 
 STALE_TOPICS = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫|建党百年")  # past years' topics, not this year's

@@ -22,6 +22,7 @@ from drafter.facts import FactsError, FactsInput, FactsTable, normalise_period, 
 from drafter.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
 from drafter.spec import OutlineSpec, PlannedSection, load_outline, plan, title
+from drafter.checks import PENDING
 from drafter.checks import KIND_LABELS  # noqa: F401 — part of the session API, for the faces
 from drafter.claims import ROLES  # noqa: F401
 from drafter.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401
@@ -580,8 +581,6 @@ class DraftSession:
 
     def todo(self) -> list[tuple[str, str]]:
         """What the writer still has to supply, in one list: every 【待核实】/【待补充】 marker by section."""
-        from drafter.checks import PENDING
-
         return [(s.heading or "开头总述", m.group(0)) for s in self.sections() if s.version
                 for m in PENDING.finditer(s.version.text)]
 

@@ -29,11 +29,7 @@ def test_the_reviewed_answers_make_a_draft_without_repairs_or_stray_placeholders
         assert set(r["findings"]) <= {"pending"}, r  # no number, copy or claim finding
     assert rows["indicators"]["placeholders"] >= 1  # the empty indicators are marked, not invented
 
-    from drafter.config import Settings
-    from drafter.session import Desk
-
-    settings = Settings(corpus_dir=sc.corpus, index_dir=sc.work / "index-hash", workspace=sc.work / "ws", embedding="hash")
-    session = Desk(settings, offline_model=True).quick(facts=sc.facts)
+    session = sc.session()
     for sid in rows:
         shown = "".join(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n" for m in session.messages(sid))
         reviewed = (SAMPLE / "prompts" / f"{sid}.txt").read_text(encoding="utf-8")
