@@ -2,6 +2,7 @@
 prompts they answered are still the prompts drafter renders (see bench/prompt_review.md)."""
 
 import re
+import shutil
 import sys
 
 from conftest import ROOT
@@ -18,8 +19,9 @@ def comparable(shown: str) -> str:
     return re.sub(r" · \d+ chars", "", _EXEMPLARS.sub("\n", shown)).strip()
 
 
-def test_the_reviewed_answers_make_a_draft_without_repairs_or_stray_placeholders(tmp_path):
+def test_the_reviewed_answers_make_a_draft_without_repairs_or_stray_placeholders(sample_index, tmp_path):
     sc = Scenario(SAMPLE, "hash", work=tmp_path / "work")
+    shutil.copytree(sample_index.index_dir, sc.work / "index-hash")  # the sample corpus, already ingested
     report = replay(sc, out=tmp_path)
     rows = {r["id"]: r for r in report["rows"]}
     assert all(r["saved"] for r in rows.values()), rows
