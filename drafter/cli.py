@@ -255,7 +255,7 @@ def draft(
     _print_facts_report(session.table().report)
     err.print(f"稿件 {session.id}：{session.info.name}　模型：{desk.backend()}")
     report = _generate(session, force=force)
-    _finish(session, report, out or desk.settings.workspace / f"{session.title}.md")
+    _finish(session, report, out, export=True)
 
 
 def _generate(session, sections=None, stale: bool = False, force: bool = False):
@@ -269,11 +269,13 @@ def _generate(session, sections=None, stale: bool = False, force: bool = False):
         os._exit(130)  # worker threads may be waiting on the model: do not wait for them
 
 
-def _finish(session, report, out: Path | None) -> None:
+def _finish(session, report, out: Path | None = None, export: bool = False) -> None:
+    """Warnings, the exported file (`out`, or the title's name in the workspace), findings, to-dos, failures."""
     for line in report.warnings:
         err.print(f"[yellow]提示[/yellow] {line}")
-    if out:
-        console.print(f"已写出：{session.export(out)}")
+    if export:
+        written = session.export(out) if out else session.export_into(session.settings.workspace, ".md")
+        console.print(f"已写出：{written}")
     _print_findings([(session.section(r.id).heading, f) for r in report.results.values() for f in r.findings])
     if todo := session.todo():
         err.print(f"[yellow]稿中还有 {len(todo)} 处待补充[/yellow]（在数据中填上数字后稿件会就地更新，其余请在稿中替换）：")

@@ -156,7 +156,7 @@ def generate(
     report = _generate(session, section or None, stale, force)
     if stale and not report.results:
         console.print("没有需要重新生成的章节。")
-    _finish(session, report, None)
+    _finish(session, report)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 import csv
 import math
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -70,19 +71,24 @@ def write(doc: ExportDocument, path: Path, *, fonts: str = "official") -> Path:
         raise ExportError(f"无法导出“{path.name}”：不支持“{suffix or '无扩展名'}”格式。"
                           f"请把扩展名改为 .docx（Word 公文格式）、.md（Markdown），或 .csv、.xlsx（事实与来源表）。")
     profile = _profile(fonts, path)
+    # written beside the target and renamed over it: a killed export never leaves a broken file behind
+    part = path.with_name(f".{path.stem}.{os.getpid()}.part{suffix}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".docx":
-            _docx(doc, path, profile)
+            _docx(doc, part, profile)
         elif suffix == ".md":
-            path.write_text(markdown(doc), "utf-8")
+            part.write_text(markdown(doc), "utf-8")
         elif suffix == ".csv":
-            _csv(doc.facts, path)
+            _csv(doc.facts, part)
         else:
-            _xlsx(doc.facts, path)
+            _xlsx(doc.facts, part)
+        os.replace(part, path)
     except OSError as e:
         raise ExportError(f"无法写入“{path}”：{e.strerror or e}。该文件可能正在 Word 或 Excel 中打开，"
                           f"请关闭后重试，或换一个文件名。") from e
+    finally:
+        part.unlink(missing_ok=True)
     return path
 
 

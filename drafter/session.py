@@ -6,6 +6,7 @@ revision kept), notes, sections written, patched, edited, refined, restored and 
 is saved the moment it happens; a section is saved as soon as it is written.
 """
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -18,6 +19,7 @@ import yaml
 from drafter import patch, textops
 from drafter.config import Settings
 from drafter.errors import DrafterError
+from drafter.filenames import inside
 from drafter.facts import FactsError, FactsInput, FactsTable, normalise_period, read_facts, read_notes
 from drafter.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
@@ -128,7 +130,7 @@ class Desk:
     def create(self, org: str, year: int, period: str | None = "annual", outline: str | None = None,
                name: str | None = None) -> "DraftSession":
         period = normalise_period(period) or "annual"
-        org = (org or "").strip()
+        org = plain_org(org)
         if not org or not year:
             raise SessionError("请写明单位和年度，例如 --org 示例县科学技术局 --year 2024。")
         org, message = resolve_org(self.settings, org)
@@ -148,7 +150,7 @@ class Desk:
     def find_or_create(self, org: str, year: int, period: str | None, outline: str | None, name: str = "默认"
                        ) -> "DraftSession":
         period = normalise_period(period) or "annual"
-        org, message = resolve_org(self.settings, org)
+        org, message = resolve_org(self.settings, plain_org(org))
         if message and message not in self.warnings:
             self.warnings.append(message)
         outline_name = str(outline or ("kjj_h1" if period == "H1" else "kjj_annual"))
@@ -188,6 +190,15 @@ class Desk:
             return sorted({d["org"] for d in ledger.documents() if d["org"]})
         finally:
             ledger.close()
+
+
+def plain_org(org: str | None) -> str:
+    """A bureau's name as typed, refused when it holds what no name holds (a folder, a control character)."""
+    org = (org or "").strip()
+    if re.search(r'[\\/\x00-\x1f\x7f<>"|?*]', org) or len(org) > 80:
+        raise SessionError(f"单位名称“{org[:40]}”含有斜杠、控制字符等名称中不会有的字符（或过长）。"
+                           f"请写单位全称，如 示例县科学技术局。")
+    return org
 
 
 class DraftSession:
@@ -607,9 +618,15 @@ class DraftSession:
         return markdown(self.document())
 
     def export(self, path: Path) -> Path:
+        """Write the draft to the file the writer named."""
         from drafter.export import write
 
         return write(self.document(), Path(path), fonts=self.settings.export_fonts)
+
+    def export_into(self, folder: Path, suffix: str) -> Path:
+        """Write the draft into `folder` under a name made from its title: a bureau's name never becomes a path."""
+        name = self.title if suffix in (".docx", ".md") else f"{self.title}-数据与来源"
+        return self.export(inside(Path(folder), name + suffix))
 
 
 TIDY = {"renumber": textops.renumber, "strip_hints": textops.strip_hints}

@@ -5,10 +5,8 @@ into the corpus folder under a safe name, then ingested; corrections of a docume
 into its sidecar `NAME.meta.yaml`, as README "Your own past summaries" describes.
 """
 
-import re
 import shutil
 import threading
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ import yaml
 from drafter.config import Settings
 from drafter.corpus import SUPPORTED, unsupported
 from drafter.errors import CorpusError
+from drafter.filenames import safe_name
 from drafter.ingest import IngestReport, ingest
 from drafter.ledger import Ledger
 from drafter.meta import PERIODS, sidecar_path
@@ -132,17 +131,6 @@ def _place(source: Path, folder: Path) -> Path:
     if not target.exists():
         shutil.copyfile(source, target)
     return target
-
-
-def safe_name(name: str) -> str:
-    """A plain file name from whatever a browser sent: no folders, no `..`, no control or reserved characters."""
-    name = unicodedata.normalize("NFC", re.split(r"[\\/]", name)[-1])
-    name = re.sub(r'[\x00-\x1f\x7f<>:"|?*]', "", name).strip().lstrip(".").strip()
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    stem = stem[:100].strip() or "未命名"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
 def remove(settings: Settings, path: str) -> IndexReport:

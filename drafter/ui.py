@@ -315,8 +315,7 @@ def export_tab(hub: Hub, draft: gr.State) -> Panel:
         def run(draft_id):
             session = hub.session(draft_id)
             folder = Path(tempfile.mkdtemp(prefix="drafter-export-"))
-            name = session.title if suffix in (".docx", ".md") else f"{session.title}-数据与来源"
-            return gr.update(value=str(session.export(folder / f"{name}{suffix}")), visible=True)
+            return gr.update(value=str(session.export_into(folder, suffix)), visible=True)
         return run
 
     for button, suffix in buttons:
