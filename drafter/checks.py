@@ -44,7 +44,7 @@ KIND_LABELS = {  # what each kind of finding is called where a writer reads it
     "unverified_number": "数字无来源", "wrong_indicator": "数字张冠李戴", "wrong_year": "年份用错", "inconsistent_prior": "上年数不一致",
     "arithmetic": "计算不符", "qualifier": "约数不符", "rank": "排名无依据", "conflict": "前后不一", "target_as_actual": "目标写成已完成",
     "context_as_local": "对比数当成本地数", "plan_as_done": "计划写成已完成", "copied_text": "照抄往年", "placeholder": "占位符",
-    "pending": "待核实", "outline": "提纲"}
+    "pending": "待核实", "outline": "提纲", "length": "篇幅过长"}
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,15 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     if planned:
         findings += outline_findings(text, planned)
     return sorted(findings, key=lambda f: (f.start, f.kind))
+
+
+def length(text: str, target: int) -> list[Finding]:
+    """A section far beyond its length (three times the outline's figure): a model that padded or repeated itself."""
+    size = len(re.sub(r"\s", "", text))
+    if not target or size <= 3 * target:
+        return []
+    return [Finding("length", 0, 0, "", f"本部分 {size} 字，远超提纲规定的约 {target} 字。",
+                    "请删去重复和空泛的内容，或用“缩写”压缩。")]
 
 
 def number_findings(text: str, table: FactsTable, context_values: list[dict], future: bool = False

@@ -131,7 +131,7 @@ class Engine:
             if span and span not in text:
                 raise DrafterError(f"选中的文字“{span[:20]}”不在当前版本中，请重新选择。")
             messages = self.refine_messages(section, text, instruction, span=span, history=history or [])
-            answer = self._ask(messages, section, lambda d: emit(Event("delta", sid, d)))
+            answer = self._ask(messages, section, lambda d: emit(Event("delta", sid, d)), given=text)
             new_text = text.replace(span, answer, 1) if span else answer
             new_text, findings, replaced = self._guard(section, new_text, emit)
         except Exception as e:  # noqa: BLE001 — a failed refinement leaves the text as it was
@@ -154,10 +154,11 @@ class Engine:
             earlier.append(HumanMessage(turn["content"]) if turn["role"] == "user" else AIMessage(turn["content"]))
         return [SystemMessage(self._system()), *earlier, HumanMessage(user)]
 
-    def _ask(self, messages: list[BaseMessage], section: PlannedSection, on_delta) -> str:
+    def _ask(self, messages: list[BaseMessage], section: PlannedSection, on_delta, *, given: str = "") -> str:
+        """The model's answer as section text, or a ModelError; `given`: the text a refine or repair sends back."""
         if not is_local(self.settings.llm_base_url, self.settings.local_hosts):  # personal data stays in the office
             messages = [m.model_copy(update={"content": mask_personal(m.content)}) for m in messages]
-        text = clean(stream(self.model, messages, on_delta), section)
+        text = clean(stream(self.model, messages, on_delta, max_chars=answer_limit(section, given)), section)
         if not text:
             raise ModelError("模型返回了空内容。")
         if _REFUSAL.match(text) and len(text) < 200:
@@ -190,9 +191,11 @@ class Engine:
 
     def check(self, text: str, reference: str = "", section: str = "") -> list[Finding]:
         """Findings on a section's text; `section` (an id): a plan section speaks of next year throughout."""
-        future = any(p.spec.id == section and p.spec.prompt == "plan" for p in self.planned)
-        return checks.check(text, self.table, past=self.past, copy_min_chars=self.settings.copy_min_chars,
-                            context_values=self.context_values, reference=reference, future=future)
+        spec = next((p.spec for p in self.planned if p.spec.id == section), None)
+        future = spec is not None and spec.prompt == "plan"
+        found = checks.check(text, self.table, past=self.past, copy_min_chars=self.settings.copy_min_chars,
+                             context_values=self.context_values, reference=reference, future=future)
+        return found + checks.length(text, spec.length if spec else 0)
 
     def _guard(self, section: PlannedSection, text: str, emit: OnEvent
                ) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:
@@ -203,7 +206,7 @@ class Engine:
         if wrong and self.model is not None:
             emit(Event("repair", section.spec.id, "；".join(f.message for f in wrong)))
             try:
-                repaired = self._ask(self._repair_messages(section, text, wrong), section, None)
+                repaired = self._ask(self._repair_messages(section, text, wrong), section, None, given=text)
             except ModelError:
                 repaired = ""  # an empty, refused or failed repair: the first text stays, still guarded below
             if repaired:
@@ -230,6 +233,12 @@ class Engine:
 
 OFFLINE_REFINE = ("未配置模型（离线模式），无法按指令改写。不需要模型的操作仍可使用：套用最新数据、重新编号一是/二是、"
                   "删除（参考表述：…）提示；或直接手工修改。要接入模型，请设置 DRAFTER_LLM_BASE_URL 和 DRAFTER_LLM_MODEL。")
+
+
+def answer_limit(section: PlannedSection, given: str = "") -> int:
+    """The most characters an answer may take: a few times the section's length, or twice the text a refine or
+    repair sends back; anything longer is a model that does not stop."""
+    return max(1500, 4 * (section.spec.length or 400), 2 * len(given))
 
 
 def prompt_hash(messages: list[BaseMessage]) -> str:

@@ -1,10 +1,12 @@
 """Export a draft: the .docx laid out to GB/T 9704-2012, Markdown, and the facts-and-sources table (.csv/.xlsx)."""
 
+import contextlib
 import csv
 import math
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,7 +90,8 @@ def write(doc: ExportDocument, path: Path, *, fonts: str = "official") -> Path:
         raise ExportError(f"无法写入“{path}”：{e.strerror or e}。该文件可能正在 Word 或 Excel 中打开，"
                           f"请关闭后重试，或换一个文件名。") from e
     finally:
-        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # nothing to remove where the folder could not be made
+            part.unlink(missing_ok=True)
     return path
 
 
@@ -108,14 +111,15 @@ def _paragraphs(text: str) -> list[str]:
 # ---- Markdown ----------------------------------------------------------------------------------------
 
 
-def markdown(doc: ExportDocument) -> str:
+def markdown(doc: ExportDocument, escape: Callable[[str], str] | None = None) -> str:
     """The draft as Markdown: # title, ## 一、, ### （一）, paragraphs, then signature and date."""
-    blocks = [f"# {doc.title}"]
+    escape = escape or (lambda text: text)
+    blocks = [f"# {escape(doc.title)}"]
     for section in doc.sections:
         if section.level and section.heading:
-            blocks.append(f"{'#' * (section.level + 1)} {section.heading}")
-        blocks.extend(_paragraphs(section.text))
-    blocks.extend(line for line in (doc.signature, doc.date) if line)
+            blocks.append(f"{'#' * (section.level + 1)} {escape(section.heading)}")
+        blocks.extend(map(escape, _paragraphs(section.text)))
+    blocks.extend(escape(line) for line in (doc.signature, doc.date) if line)
     return "\n\n".join(blocks) + "\n"
 
 

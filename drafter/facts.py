@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from drafter import yamltext
 from drafter.admission import injections
 from drafter.errors import DrafterError
 from drafter.figures import FILLER, Indicator, canonical
@@ -138,9 +139,27 @@ def derive(value: float | None, prior: float | None, target: float | None, unit:
 
 # ---- reading what the writer supplied -------------------------------------------------------------
 
+MAX_FILE_BYTES = 2_000_000  # a facts or notes file: a year's figures and notes fit in a few dozen KB
+MAX_ROWS = 500  # indicators in one facts table (a bureau reports a few dozen)
+MAX_NOTE_CHARS = 4000  # a section's notes; its whole prompt budget is 6,000 characters by default
+
+
+def _bounded(path: Path, what: str) -> None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as e:
+        raise FactsError(f"找不到{what} {path}。请检查路径。") from e
+    except OSError as e:
+        raise FactsError(f"无法读取{what} {path}（{e}）。") from e
+    if size > MAX_FILE_BYTES:
+        raise FactsError(f"{what} {path.name} 有 {size / 1e6:.1f} MB，超过上限 {MAX_FILE_BYTES / 1e6:.0f} MB。"
+                         f"请只保留本年的指标和笔记后重试。")
+
+
 def read_facts(path: Path) -> FactsInput:
     """A facts file: YAML (org, year, period, facts: [...], notes: {...}), CSV or XLSX with a header row."""
     suffix = path.suffix.lower()
+    _bounded(path, "数据文件")
     if suffix == ".xlsx":
         return FactsInput(rows=validate_rows(_xlsx_rows(path), path.name), source=str(path))
     try:
@@ -152,10 +171,9 @@ def read_facts(path: Path) -> FactsInput:
     if suffix == ".csv":
         return FactsInput(rows=validate_rows(_csv_rows(text, path), path.name, first_line=2), source=str(path))
     try:
-        data = yaml.safe_load(text) or {}
+        data = yamltext.load(text) or {}
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise FactsError(f"{path}{f' 第{mark.line + 1}行' if mark else ''}：不是有效的 YAML。") from e
+        raise FactsError(f"{path}{yamltext.problem(e)}：不是有效的 YAML。") from e
     if not isinstance(data, dict):
         raise FactsError(f"{path}：应包含 org、year、period、facts、notes 等键。")
     rows = data.get("facts") or []
@@ -211,6 +229,8 @@ def validate_rows(raw_rows, where: str, first_line: int = 1) -> tuple[dict, ...]
     """Facts rows from any source (file, grid), checked the same way; errors name the place and the row."""
     rows, seen = [], set()
     for i, raw in enumerate(raw_rows):
+        if i >= MAX_ROWS:
+            raise FactsError(f"{where}：超过 {MAX_ROWS} 行。数据表只写本单位要报告的指标，请删去多余的行后重试。")
         row = _row({HEADERS.get(str(k).strip(), str(k).strip()): v for k, v in raw.items()}, where, i + first_line)
         if row is None:
             continue
@@ -284,20 +304,30 @@ def _notes_mapping(data, path: Path) -> dict[str, tuple[str, ...]]:
     for key, lines in data.items():
         lines = [lines] if isinstance(lines, str) else lines or []
         out[str(key)] = tuple(str(line).strip() for line in lines if str(line).strip())
-    return out
+    return bounded_notes(out, path.name)
+
+
+def bounded_notes(notes: dict[str, tuple[str, ...]], where: str) -> dict[str, tuple[str, ...]]:
+    """Notes within what a prompt can carry: a section's notes over MAX_NOTE_CHARS are refused by name."""
+    for key, lines in notes.items():
+        if (size := sum(map(len, lines))) > MAX_NOTE_CHARS:
+            raise FactsError(f"{where}：“{key}”的笔记有 {size} 字，超过每部分 {MAX_NOTE_CHARS} 字的上限。"
+                             f"请只写要点（每行一条），或分到相应的章节。")
+    return notes
 
 
 def read_notes(path: Path) -> dict[str, tuple[str, ...]]:
     """Notes per section: YAML {section: [lines]}, or text/Markdown with `# section` headings and one note per line."""
+    _bounded(path, "笔记文件")
     try:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise FactsError(f"无法读取笔记文件 {path}（{e}）。请另存为 UTF-8 文本。") from e
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            return _notes_mapping(yaml.safe_load(text) or {}, path)
+            return _notes_mapping(yamltext.load(text) or {}, path)
         except yaml.YAMLError as e:
-            raise FactsError(f"{path}：不是有效的 YAML（{e}）。") from e
+            raise FactsError(f"{path}{yamltext.problem(e)}：不是有效的 YAML。") from e
     notes: dict[str, list[str]] = {}
     key = "总述"
     for line in text.splitlines():
@@ -306,7 +336,7 @@ def read_notes(path: Path) -> dict[str, tuple[str, ...]]:
             key = m.group(1).strip()
         elif line := re.sub(r"^(?:[-*•·]|\d+[.、)]|[一二三四五六七八九十]+是)\s*", "", line):
             notes.setdefault(key, []).append(line)
-    return {k: tuple(v) for k, v in notes.items()}
+    return bounded_notes({k: tuple(v) for k, v in notes.items()}, path.name)
 
 
 # ---- building the table ------------------------------------------------------------------------

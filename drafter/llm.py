@@ -89,18 +89,28 @@ def describe(settings: Settings) -> str:
     return f"{settings.llm_model}（{settings.llm_base_url}）"
 
 
-def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable[[str], None] | None = None) -> str:
-    """Stream a reply, passing each text delta on; any transport or protocol failure becomes a ModelError."""
+def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable[[str], None] | None = None,
+           *, max_chars: int | None = None) -> str:
+    """Stream a whole reply, passing each text delta on. Any transport or protocol failure, and any answer that
+    did not end of itself (cut off, stopped by a length limit or a content filter, longer than `max_chars`),
+    becomes a ModelError: half an answer is never returned as if it were the answer."""
     import openai
 
     parts: list[str] = []
+    size, finish = 0, None
     seconds = getattr(model, "request_timeout", None)
     token = _deadline.set(time.monotonic() + seconds if isinstance(seconds, (int, float)) else None)
+    # max_tokens as the field every OpenAI-compatible server reads (LangChain would send max_completion_tokens)
+    bound = {"extra_body": {"max_tokens": min(max_chars, MAX_TOKENS)}} if max_chars else {}
     try:
-        for chunk in model.stream(messages):
+        for chunk in model.stream(messages, **bound):
+            finish = chunk.response_metadata.get("finish_reason") or finish
             delta = chunk.text if isinstance(chunk.text, str) else str(chunk.content)
             if delta:
                 parts.append(delta)
+                size += len(delta)
+                if max_chars and size > max_chars:
+                    raise ModelError(f"模型的回答超过 {max_chars} 字仍未结束（远超本部分应有的篇幅），已中止，原文保留。请重试。")
                 if on_delta:
                     on_delta(delta)
     except openai.APITimeoutError as e:
@@ -117,7 +127,17 @@ def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable
         raise ModelError(f"模型服务的回复无法解析（{type(e).__name__}：{_short(_redact(str(e), model))}）。") from e
     finally:
         _deadline.reset(token)
+    if finish in _UNFINISHED:
+        raise ModelError(_UNFINISHED[finish])
     return "".join(parts)
+
+
+MAX_TOKENS = 8000  # the smallest output cap among the usual services (DeepSeek: 8K)
+_UNFINISHED = {
+    None: "模型的回答中途断开（没有收到结束标记），只写了一部分，原文保留。请重试。",
+    "length": "模型的回答被长度上限截断，原文保留。请重试；若反复如此，请换用上下文更大的模型。",
+    "content_filter": "模型的回答被模型服务的内容审核中断，原文保留。请调整指令或笔记后重试。",
+}
 
 
 def _redact(text: str, model: BaseChatModel) -> str:

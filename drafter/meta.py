@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from drafter import yamltext
 from drafter.errors import CorpusError
 from drafter.models import DocMeta, Section
 
@@ -108,9 +109,11 @@ def apply_overrides(meta: DocMeta, path: Path, cli: dict) -> DocMeta:
     sidecar = sidecar_path(path)
     if sidecar.exists():
         try:
-            loaded = yaml.safe_load(sidecar.read_text("utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as e:
-            raise CorpusError(f"无法读取 {sidecar.name}：{e}") from e
+            loaded = yamltext.load(sidecar.read_text("utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise CorpusError(f"无法读取 {sidecar.name}{yamltext.problem(e)}：不是有效的 YAML，请按 org: … year: … 的形式改正。") from e
+        except UnicodeDecodeError as e:
+            raise CorpusError(f"无法读取 {sidecar.name}：不是 UTF-8 编码，请另存为 UTF-8。") from e
         if not isinstance(loaded, dict):
             raise CorpusError(f"{sidecar.name} 应写成 org: … year: … period: … 的形式")
         values.update({k: v for k, v in loaded.items() if k in ("org", "year", "period", "title")})

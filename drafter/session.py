@@ -8,7 +8,8 @@ is saved the moment it happens; a section is saved as soon as it is written.
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
@@ -192,6 +193,34 @@ class Desk:
             ledger.close()
 
 
+def merge_rows(base: list[dict], mine: list[dict], theirs: list[dict], rev: int) -> list[dict]:
+    """The writer's changes from `base` laid over `theirs` (saved by someone else since, as revision `rev`);
+    a cell both changed to different values is a ConflictError naming it."""
+    def cells(rows):
+        return {r["indicator"]: {k: v for k, v in r.items() if k != "indicator"} for r in rows}
+
+    b, m, t = cells(base), cells(mine), cells(theirs)
+    out = {name: dict(row) for name, row in t.items()}
+    for name in m.keys() - b.keys():
+        if name in t and t[name] != m[name]:
+            raise ConflictError(f"“{name}”已被他人改为第{rev}版的数据，与你的修改不同。表格已刷新，请核对后重新填写。")
+        out[name] = dict(m[name])
+    for name in b:
+        if name not in m:  # removed by the writer
+            if t.get(name) == b[name]:
+                out.pop(name, None)
+            continue
+        for key in (m[name].keys() | b[name].keys()) - {"indicator"}:
+            mine_v, base_v, theirs_v = m[name].get(key), b[name].get(key), t.get(name, {}).get(key)
+            if mine_v == base_v or theirs_v == mine_v:
+                continue
+            if theirs_v != base_v:
+                raise ConflictError(f"“{name}”已被他人改为第{rev}版的数据，与你的修改不同。表格已刷新，请核对后重新填写。")
+            out.setdefault(name, {})[key] = mine_v
+    order = [r["indicator"] for r in theirs] + [r["indicator"] for r in mine if r["indicator"] not in t]
+    return [{"indicator": name, **out[name]} for name in order if name in out]
+
+
 def plain_org(org: str | None) -> str:
     """A bureau's name as typed, refused when it holds what no name holds (a folder, a control character)."""
     org = (org or "").strip()
@@ -211,6 +240,7 @@ class DraftSession:
         self.title = title(self.spec, org=info.org, year=info.year)
         self._tables: dict[tuple, FactsTable] = {}
         self._inputs: tuple[list, list] | None = None
+        self._catch_up()
 
     @property
     def id(self) -> int:
@@ -296,25 +326,62 @@ class DraftSession:
         given = FactsInput(rows=tuple(rows), notes=notes)
         return facts_table(self.settings, planned, given, self.info.org, self.info.year, self.info.period)
 
-    def set_facts(self, rows: list[dict], note: str = "") -> FactsUpdate:
-        """Save a new revision of the facts (validated as a file would be) and patch the sections in place."""
+    def set_facts(self, rows: list[dict], note: str = "", *, base: int | None = None) -> FactsUpdate:
+        """Save a new revision of the facts (validated as a file would be) and patch the sections in place.
+        `base`: the revision the rows were edited from (a grid loaded earlier); the writer's own changes are
+        laid over what others saved since, and a cell both changed is a conflict."""
         from drafter.facts import validate_rows
 
         clean = [dict(r) for r in validate_rows(rows, "数据表")]
-        if clean == self.fact_inputs():
-            return FactsUpdate(self.facts_rev(), report=self.table().report)
-        rev = self.ws.save_facts(self.id, clean, note)
-        return self._patch_all(rev)
+        with self._facts_lock():
+            return self._commit_facts(clean, note, base)
 
     def set_fact(self, indicator: str, **fields) -> FactsUpdate:
         """Change one row (value, unit, target, next_target, prior); a new indicator is added."""
-        rows = self.fact_inputs()
-        row = next((r for r in rows if r["indicator"] == indicator), None)
-        if row is None:
-            row = {"indicator": indicator}
-            rows.append(row)
-        row.update({k: v for k, v in fields.items()})
-        return self.set_facts(rows, f"修改 {indicator}")
+        from drafter.facts import validate_rows
+
+        with self._facts_lock():  # read, change and save as one step: a change saved meanwhile is not undone
+            rows = self.fact_inputs()
+            row = next((r for r in rows if r["indicator"] == indicator), None)
+            if row is None:
+                row = {"indicator": indicator}
+                rows.append(row)
+            row.update({k: v for k, v in fields.items()})
+            return self._commit_facts([dict(r) for r in validate_rows(rows, "数据表")], f"修改 {indicator}", None)
+
+    def _commit_facts(self, rows: list[dict], note: str, base: int | None) -> FactsUpdate:
+        rev, current = self.ws.facts(self.id)
+        if base is not None and base != rev and rows != current:
+            rows = merge_rows(self.ws.facts(self.id, base)[1] if base else [], rows, current, rev)
+        if rows == current:
+            self._catch_up(locked=True)
+            return FactsUpdate(rev, report=self.table().report)
+        rev = self.ws.save_facts(self.id, rows, note)
+        update = self._patch_all(rev)
+        self.ws.set_applied(self.id, rev)
+        return update
+
+    @contextmanager
+    def _facts_lock(self) -> Iterator[None]:
+        from filelock import Timeout
+
+        try:
+            with self.ws.facts_lock(self.id):
+                yield
+        except Timeout as e:
+            raise SessionError("另一处正在修改这份稿件的数据，一分钟内没有完成。请稍后重试。") from e
+
+    def _catch_up(self, *, locked: bool = False, always: bool = False) -> None:
+        """Bring every section to the newest facts when a change was saved but its patches were not (the
+        process was killed in between) or a section was written from an older revision meanwhile."""
+        rev = self.facts_rev()
+        if not rev or (self.ws.applied(self.id) == rev and not always):
+            return
+        if not locked:
+            with self._facts_lock():
+                return self._catch_up(locked=True, always=always)
+        self._patch_all(rev)
+        self.ws.set_applied(self.id, rev)
 
     def import_facts(self, path: Path, given: FactsInput | None = None) -> FactsUpdate:
         """Facts (and notes, in a YAML file) from .yaml / .csv / .xlsx, validated like the grid."""
@@ -347,10 +414,14 @@ class DraftSession:
 
     def set_notes(self, section_id: str, lines: list[str] | str) -> None:
         """The writer's notes for one section (one line each)."""
-        self.section(section_id)
+        from drafter.facts import bounded_notes
+
+        heading = self.section(section_id).heading or "开头总述"
         if isinstance(lines, str):
             lines = lines.splitlines()
-        self.ws.save_notes(self.id, section_id, [ln.strip() for ln in lines if ln.strip()])
+        lines = [ln.strip() for ln in lines if ln.strip()]
+        bounded_notes({heading: tuple(lines)}, "笔记")
+        self.ws.save_notes(self.id, section_id, lines)
 
     def fact_rows(self, include_empty: bool = False) -> list[FactRow]:
         """The facts-and-sources table: every figure, its derived values, and where last year's came from;
@@ -452,6 +523,8 @@ class DraftSession:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
+        if self.facts_rev() != rev:  # the facts changed while the sections were written from the older ones
+            self._catch_up(always=True)
         return report
 
     def _check_index(self, force: bool) -> None:
@@ -612,10 +685,11 @@ class DraftSession:
         return ExportDocument(self.title, tuple(parts), self.info.org,
                               f"{today.year}年{today.month}月{today.day}日", tuple(self.fact_rows()))
 
-    def markdown(self) -> str:
+    def markdown(self, escape: Callable[[str], str] | None = None) -> str:
+        """The draft as Markdown; `escape` is applied to every text in it (a view that must not render them)."""
         from drafter.export import markdown
 
-        return markdown(self.document())
+        return markdown(self.document(), escape=escape)
 
     def export(self, path: Path) -> Path:
         """Write the draft to the file the writer named."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from drafter import yamltext
 from drafter.config import Settings
 from drafter.corpus import SUPPORTED, unsupported
 from drafter.errors import CorpusError
@@ -165,7 +166,7 @@ def set_meta(settings: Settings, path: str, org: str | None, year: int | str | N
         raise CorpusError(f"找不到文件 {path}，无法写入补充信息。请重新上传该文件。")
     values = _meta_values(org, year, period)
     sidecar = sidecar_path(file)
-    current = yaml.safe_load(sidecar.read_text("utf-8")) if sidecar.exists() else {}
+    current = yamltext.load(sidecar.read_text("utf-8")) if sidecar.exists() else {}
     merged = {**(current if isinstance(current, dict) else {}), **values}
     with _writing:
         sidecar.write_text(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False), "utf-8")

@@ -12,6 +12,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from drafter import yamltext
+
 from drafter.errors import DrafterError
 from drafter.outline import CN_DIGITS
 
@@ -107,7 +109,7 @@ def load_outline(name_or_path: str | Path, prompts_dir: Path) -> OutlineSpec:
     text = path.read_text("utf-8")
     try:
         node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = yamltext.load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)  # where the broken item starts
         where = f" 第{mark.line + 1}行" if mark else ""

@@ -326,8 +326,8 @@ def export_tab(hub: Hub, draft: gr.State) -> Panel:
             return {preview: "尚未打开稿件。", todo: "", file: gr.update(value=None, visible=False)}
         session = hub.session(draft_id)
         items = session.todo()
-        listed = "\n".join(f"- {heading}：{marker}" for heading, marker in items)
-        return {preview: session.markdown(), file: gr.update(value=None, visible=False),
+        listed = "\n".join(f"- {esc(heading)}：{esc(marker)}" for heading, marker in items)
+        return {preview: session.markdown(escape=esc), file: gr.update(value=None, visible=False),
                 todo: f"**稿中还有 {len(items)} 处待补充**（在“数据”中填上数字后就地更新，其余请在稿中替换）：\n\n{listed}"
                 if items else "稿中没有待补充的内容。"}
 

@@ -91,17 +91,17 @@ def _readable(e: Exception) -> Exception:
     if isinstance(e, gr.Error):
         return e
     if isinstance(e, DrafterError):
-        return gr.Error(str(e), print_exception=False)
+        return gr.Error(esc(str(e)), print_exception=False)  # a server's error text may carry <img src=…>
     log.exception("UI handler failed")
     return gr.Error(f"内部错误（{type(e).__name__}），操作没有完成。请把运行 drafter ui 的终端里的错误信息发给维护人员。")
 
 
 def warn(message: str) -> None:
-    gr.Warning(message)
+    gr.Warning(esc(message))
 
 
 def info(message: str) -> None:
-    gr.Info(message)
+    gr.Info(esc(message))
 
 
 # ---- streaming: the session calls on_event from worker threads; a handler yields page updates ----
@@ -195,7 +195,9 @@ def _kept_note(s: SectionState) -> str:
 # ---- rendering ----
 
 def esc(text: str) -> str:
-    return html.escape(text or "", quote=True)
+    """User or model text made inert for an HTML or a Markdown view: no tags, and no [ ] from which Markdown
+    would build an image (![](https://…) would be fetched from outside the machine when shown)."""
+    return html.escape(text or "", quote=True).replace("[", "&#91;").replace("]", "&#93;")
 
 
 def heading(text: str) -> str:

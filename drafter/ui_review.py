@@ -68,6 +68,7 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
     grid = gr.Dataframe(headers=GRID, datatype="str", type="array", interactive=True, static_columns=[6, 7, 8],
                         column_widths=["22%", "7%", "10%", "10%", "9%", "10%", "10%", "11%", "11%"], wrap=True,
                         max_height=520, label="本年数据", elem_id="facts-grid")
+    grid_rev = gr.State(0)  # the facts revision the grid shows: an edit is laid over what others saved since
     source = gr.Markdown(elem_id="prior-source")
     with gr.Row(equal_height=True):
         summary = gr.Markdown(elem_id="facts-update")
@@ -83,21 +84,21 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
 
     def view(session: DraftSession, update: FactsUpdate | None = None) -> dict:
         stale = any(s.stale for s in session.sections())
-        return {grid: grid_rows(session), regen: gr.update(visible=stale),
+        return {grid: grid_rows(session), regen: gr.update(visible=stale), grid_rev: session.facts_rev(),
                 summary: update_text(session, update) if update else summary_text(session, stale)}
 
     @guarded
-    def change(draft_id, cells):
+    def change(draft_id, cells, base):
         session = hub.session(draft_id)
         with hub.writing(draft_id):
             before = session.facts_rev()
             try:
-                update = session.set_facts(rows_from_grid(session, cells), "网页修改")
-            except FactsError as e:
+                update = session.set_facts(rows_from_grid(session, cells), "网页修改", base=base)
+            except (FactsError, ConflictError) as e:
                 warn(str(e))
-                return {grid: grid_rows(session)}
+                return {grid: grid_rows(session), grid_rev: session.facts_rev()}
         if update.rev == before:  # nothing changed (the grid sends each edit twice): keep the last message
-            return {grid: grid_rows(session)}
+            return {grid: grid_rows(session), grid_rev: update.rev}
         return view(session, update)
 
     @guarded
@@ -106,7 +107,7 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
         if row is None:
             return ""
         origin = {"": "往年总结中没有找到，可直接填写上年值", "填写": "你在表格中填写"}.get(row.prior_source, row.prior_source)
-        return f"**{esc(row.indicator)}**　上年值出处：{esc(origin)}　｜　写入：{'、'.join(row.sections) or '尚未写入正文'}"
+        return f"**{esc(row.indicator)}**　上年值出处：{esc(origin)}　｜　写入：{esc('、'.join(row.sections)) or '尚未写入正文'}"
 
     @guarded
     def import_file(draft_id, path, section_id):
@@ -132,24 +133,25 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
     def settle(draft_id):
         return view(hub.session(draft_id))
 
-    grid.input(change, [draft, grid], [grid, summary, regen], trigger_mode="always_last", api_name="change_facts")
+    grid.input(change, [draft, grid, grid_rev], [grid, summary, regen, grid_rev], trigger_mode="always_last",
+               api_name="change_facts")
     grid.select(show_source, draft, source)
-    upload.upload(import_file, [draft, upload, note_section], [grid, summary, regen, upload, notes])
+    upload.upload(import_file, [draft, upload, note_section], [grid, summary, regen, grid_rev, upload, notes])
     note_section.input(show_notes, [draft, note_section], notes)
     save_notes.click(store_notes, [draft, note_section, notes], None)
     regen.click(regenerate, draft, live, concurrency_limit=2, concurrency_id="drafting").then(
-        settle, draft, [grid, summary, regen])
+        settle, draft, [grid, summary, regen, grid_rev])
 
     def refresh(draft_id: int | None) -> dict:
         if not draft_id:
-            return {grid: [], summary: "", source: "", live: "", regen: gr.update(visible=False),
+            return {grid: [], grid_rev: 0, summary: "", source: "", live: "", regen: gr.update(visible=False),
                     note_section: gr.update(choices=[], value=None), notes: ""}
         session = hub.session(draft_id)
         first = _first(session)
         return {**view(session), source: "", live: "", note_section: gr.update(choices=writable(session), value=first),
                 notes: "\n".join(session.notes().get(first, ()))}
 
-    return Panel([grid, summary, source, live, regen, note_section, notes], refresh)
+    return Panel([grid, grid_rev, summary, source, live, regen, note_section, notes], refresh)
 
 
 def _first(session: DraftSession) -> str | None:
@@ -205,10 +207,10 @@ def summary_text(session: DraftSession, stale: bool) -> str:
 def update_text(session: DraftSession, update: FactsUpdate) -> str:
     names = {sid: h for h, sid in writable(session)}
     lines = [f"**{update.summary()}**（数据第{update.rev}版）"]
-    lines += [f"- 已更新 {names.get(sid, sid)}：" + "；".join(f"{c.indicator} {c.old}→{c.new}" for c in changes)
+    lines += [f"- 已更新 {esc(names.get(sid, sid))}：" + esc("；".join(f"{c.indicator} {c.old}→{c.new}" for c in changes))
               for sid, changes in update.patched.items()]
-    lines += [f"- 需重新生成 {names.get(sid, sid)}：{'；'.join(reasons)}" for sid, reasons in update.stale.items()]
-    lines += [f"- {line}" for line in update.report]
+    lines += [f"- 需重新生成 {esc(names.get(sid, sid))}：{esc('；'.join(reasons))}" for sid, reasons in update.stale.items()]
+    lines += [f"- {esc(line)}" for line in update.report]
     return "\n".join(lines)
 
 
@@ -428,4 +430,4 @@ def section_status(state) -> str:
 def chat_messages(turns: list[dict]) -> list[dict]:
     """The section's chat as the Chatbot shows it; a failed request is shown as the assistant's notice."""
     return [{"role": "user" if t["role"] == "user" else "assistant",
-             "content": t["content"] if t["role"] != "error" else f"⚠ {t['content']}"} for t in turns]
+             "content": esc(t["content"]) if t["role"] != "error" else f"⚠ {esc(t['content'])}"} for t in turns]

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
+from filelock import FileLock
+
 from drafter.errors import DrafterError
 from drafter.models import DraftInfo, Finding, NumberSpan, PassageRef, Version
 
@@ -67,6 +69,10 @@ CREATE TABLE IF NOT EXISTS chat (
     content TEXT NOT NULL,
     version_id INTEGER,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+);
+CREATE TABLE IF NOT EXISTS facts_applied (  -- the facts revision every section has been brought up to
+    draft_id INTEGER PRIMARY KEY REFERENCES drafts(id),
+    rev INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS stale (
     draft_id INTEGER NOT NULL REFERENCES drafts(id),
@@ -199,6 +205,23 @@ class Workspace:
                        (draft_id, rev, json.dumps(rows, ensure_ascii=False), note))
             self.touch(db, draft_id)
         return rev
+
+    def applied(self, draft_id: int) -> int | None:
+        """The facts revision whose patches were all saved (None: never recorded, as in an older workspace)."""
+        with self._connect() as db:
+            row = db.execute("SELECT rev FROM facts_applied WHERE draft_id = ?", (draft_id,)).fetchone()
+        return row["rev"] if row else None
+
+    def set_applied(self, draft_id: int, rev: int) -> None:
+        with self._connect(write=True) as db:
+            db.execute("INSERT INTO facts_applied (draft_id, rev) VALUES (?, ?) ON CONFLICT (draft_id)"
+                       " DO UPDATE SET rev = excluded.rev", (draft_id, rev))
+
+    def facts_lock(self, draft_id: int) -> FileLock:
+        """Held while a draft's facts change and its sections are patched: across processes, one change at a time."""
+        folder = self.path.parent / "locks"
+        folder.mkdir(exist_ok=True)
+        return FileLock(folder / f"draft-{draft_id}.lock", timeout=60, thread_local=False, is_singleton=False)
 
     def notes(self, draft_id: int) -> dict[str, tuple[str, ...]]:
         with self._connect() as db:

@@ -51,7 +51,16 @@ class Malformed:
     """A broken reply: a non-JSON SSE `data:` line when streaming, else a non-JSON 200 body."""
 
 
-Reply = Text | Status | Hang | Trickle | Malformed
+@dataclass(frozen=True)
+class Cut:
+    """A stream that stops short: `content`, then a chunk with `finish_reason` (length, content_filter) and
+    [DONE]; with no finish_reason the connection just closes, as when a server dies mid-answer."""
+
+    content: str
+    finish_reason: str | None = None
+
+
+Reply = Text | Status | Hang | Trickle | Malformed | Cut
 Responder = Callable[[dict[str, Any]], Reply]
 
 CHAT_PATH = "/v1/chat/completions"
@@ -220,6 +229,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"data: {this is not json\n\n")
             else:
                 self._send(200, b"{this is not json", "application/json")
+        elif isinstance(reply, Cut):
+            self._stream(reply.content, request, reply.finish_reason, whole=False)
         elif request.get("stream"):
             self._stream(reply.content, request)
         else:
@@ -238,7 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": self._usage(content, request),
         }
 
-    def _stream(self, content: str, request: dict[str, Any]) -> None:
+    def _stream(self, content: str, request: dict[str, Any], finish_reason: str | None = "stop",
+                whole: bool = True) -> None:
         chat = self.server.chat
         head = {
             "id": chat.next_id(),
@@ -259,8 +271,10 @@ class _Handler(BaseHTTPRequestHandler):
             if delay and chat.stopping.wait(delay):
                 return
             self._event(chunk({"content": content[start : start + step]}))
-        self._event(chunk({}, "stop"))
-        if (request.get("stream_options") or {}).get("include_usage"):
+        if finish_reason is None:
+            return
+        self._event(chunk({}, finish_reason))
+        if whole and (request.get("stream_options") or {}).get("include_usage"):
             self._event({**head, "choices": [], "usage": self._usage(content, request)})
         self.wfile.write(b"data: [DONE]\n\n")
 

@@ -53,7 +53,7 @@ def test_engine_masks_personal_data_for_a_remote_endpoint(sampled, monkeypatch):
 
     sent = []
 
-    def fake_stream(model, messages, on_delta=None):
+    def fake_stream(model, messages, on_delta=None, **bounds):
         sent.append("\n".join(m.content for m in messages))
         return "一是组织高企申报培训3场。"
 

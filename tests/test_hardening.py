@@ -1,15 +1,25 @@
 """Hostile cases that once got through: writes outside the workspace, half answers saved, fact changes
 lost, files that freeze everyone, things fetched from outside the machine."""
 
+import shutil
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import docx
 import pytest
 from typer.testing import CliRunner
 
+from chat_server import ChatServer, Cut, Text, scripted
 from conftest import FACTS
 from drafter import cli, export
-from drafter.session import Desk, SessionError
+from drafter.config import Settings
+from drafter.errors import DrafterError
+from drafter.llm import chat_model
+from drafter.session import ConflictError, Desk, SessionError
+from ui_helpers import Watched
 
 ORG = "示例县科学技术局"
 
@@ -71,3 +81,210 @@ def test_an_export_that_dies_midway_leaves_the_previous_file_whole(sampled, tmp_
         session.export(good)
     assert good.read_bytes() == before and docx.Document(good).paragraphs
     assert [p.name for p in good.parent.iterdir()] == ["总结.docx"]
+
+
+# ---- 2. half an answer is never saved ---------------------------------------------------------------
+
+GOOD = "全县高新技术企业总数达到300家，完成年度目标的103.4%。一是做优申报服务。组织高企申报培训300人次。二是推进重点项目。"
+ROWS = [{"indicator": "高新技术企业总数", "value": 300, "unit": "家", "prior": 270, "target": 290}]
+
+
+def model_desk(settings, server) -> Desk:
+    settings = settings.model_copy(update={"llm_base_url": server.url, "llm_timeout": 10.0, "llm_max_retries": 0})
+    return Desk(settings, model=chat_model(settings))
+
+
+@pytest.mark.parametrize("reply, reason", [
+    (Cut(GOOD[:16]), "中途断开"), (Cut(GOOD[:16], "length"), "长度上限"), (Cut(GOOD[:16], "content_filter"), "内容审核"),
+    (Text("一是做优申报服务。" * 5600), "仍未结束")])
+def test_a_cut_off_or_endless_answer_fails_the_section_and_keeps_its_text(sampled, reply, reason):
+    with ChatServer(scripted(Text(GOOD), reply)) as server:
+        session = model_desk(sampled, server).create(ORG, 2024)
+        session.set_facts(ROWS)
+        session.set_notes("enterprises", ["组织高企申报培训300人次"])
+        assert session.generate(["enterprises"]).results["enterprises"].ok
+        report = session.generate(["enterprises"])
+        with pytest.raises(SessionError, match=reason):
+            session.refine("enterprises", "润色")
+        assert all(0 < r["max_tokens"] <= 8000 for r in server.requests)  # every call is bounded
+    assert not report.results["enterprises"].ok and reason in report.results["enterprises"].error
+    assert [v.text for v in session.history("enterprises")] == [GOOD]
+
+
+def test_an_answer_far_beyond_its_length_is_a_finding(sampled):
+    session = Desk(sampled, offline_model=True).create(ORG, 2024)
+    session.set_facts(ROWS)
+    spec = next(p.spec for p in session.planned() if p.spec.id == "enterprises")
+    saved = session.edit("enterprises", "一是做优申报服务，" * (spec.length // 2))
+    assert any(f.kind == "length" and str(spec.length) in f.message for f in saved.findings)
+    assert not any(f.kind == "length" for f in session.edit("enterprises", GOOD).findings)
+
+
+# ---- 3. no fact change is lost ----------------------------------------------------------------------
+
+TWO = "全县高新技术企业总数达到300家，比上年净增30家。全年新增高新技术企业30家。"
+TWO_ROWS = [{"indicator": "高新技术企业总数", "value": 300, "unit": "家", "prior": 270},
+            {"indicator": "新增高新技术企业", "value": 30, "unit": "家"}]
+
+
+def drafted(settings) -> Desk:
+    desk = Desk(settings, offline_model=True)
+    session = desk.create(ORG, 2024)
+    session.set_facts(TWO_ROWS)
+    session.edit("enterprises", TWO)
+    return desk
+
+
+def test_a_grid_loaded_before_anothers_change_keeps_that_change(sampled):
+    from drafter.ui_review import grid_rows, rows_from_grid
+
+    desk = drafted(sampled)
+    b = desk.open(1)
+    cells, loaded = grid_rows(b), b.facts_rev()  # B opens the 数据 tab
+    desk.open(1).set_fact("高新技术企业总数", value=310)  # A changes the total
+    new_row = next(c for c in cells if c[0] == "新增高新技术企业")
+    new_row[3] = "32"  # B changes another row in the grid it loaded before
+    desk.open(1).set_facts(rows_from_grid(desk.open(1), cells), "网页修改", base=loaded)
+    text = desk.open(1).history("enterprises")[-1].text
+    assert "310家" in text and "新增高新技术企业32家" in text, text
+    total = next(c for c in cells if c[0] == "高新技术企业总数")
+    total[3] = "305"  # and now the cell A changed: a conflict, nothing overwritten
+    with pytest.raises(ConflictError, match="高新技术企业总数"):
+        desk.open(1).set_facts(rows_from_grid(desk.open(1), cells), "网页修改", base=loaded)
+    assert "310家" in desk.open(1).history("enterprises")[-1].text
+
+
+def test_two_fact_changes_at_once_leave_the_text_at_the_newest_value(sampled):
+    desk = drafted(sampled)
+    for trial in range(4):
+        values = (400 + 2 * trial, 401 + 2 * trial)
+        start = threading.Barrier(2)
+
+        def change(value):
+            session = Desk(sampled, offline_model=True).open(1)
+            start.wait()
+            session.set_fact("高新技术企业总数", value=value)
+
+        threads = [threading.Thread(target=change, args=(v,)) for v in values]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        session = desk.open(1)
+        newest = session.fact_inputs()[0]["value"]
+        assert f"总数达到{newest:g}家" in session.history("enterprises")[-1].text
+        assert session.ws.applied(1) == session.facts_rev()
+
+
+def test_a_fact_change_cut_off_before_its_patches_is_finished_on_the_next_open(sampled):
+    desk = drafted(sampled)
+    rows = [dict(r) for r in desk.open(1).fact_inputs()]
+    rows[0]["value"] = 333
+    desk.workspace.save_facts(1, rows, "修改")  # saved, then the process was killed before patching
+    assert "300家" in desk.workspace.latest(1)["enterprises"].text
+    reopened = Desk(sampled, offline_model=True).open(1)
+    text = reopened.history("enterprises")[-1].text
+    assert "333家" in text and "净增63家" in text
+
+
+# ---- 4. a small file cannot freeze everyone ---------------------------------------------------------
+
+LAUGHS = "\n".join(["org: 示例县科学技术局", "year: 2024", 'a: &a ["哈哈", "哈哈", "哈哈", "哈哈", "哈哈", "哈哈", "哈哈", "哈哈", "哈哈"]']
+                   + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)},"
+                      f" *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)]
+                   + ["facts: *i", "notes: {enterprises: *i}"]) + "\n"
+
+
+@pytest.mark.parametrize("option", ["--facts", "--notes"])
+def test_a_yaml_bomb_is_refused_at_once_with_its_file_and_line(sampled, tmp_path, option):
+    bomb = tmp_path / "炸弹.yaml"
+    bomb.write_text(LAUGHS, "utf-8")
+    assert len(bomb.read_bytes()) < 1000
+    args = ["--facts", str(FACTS), "--notes", str(bomb)] if option == "--notes" else ["--facts", str(bomb)]
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(tmp_path / "ws")}
+    started = time.monotonic()
+    with pytest.raises(DrafterError) as refused:
+        run("draft", *args, env=env)
+    assert time.monotonic() - started < 10
+    assert "炸弹.yaml 第4行" in str(refused.value) and "别名" in str(refused.value)
+
+
+def test_a_yaml_bomb_as_a_sidecar_is_reported_by_name_and_the_run_goes_on(tmp_path):
+    from drafter.ingest import ingest
+
+    corpus = tmp_path / "corpus"
+    (corpus / "a.txt").parent.mkdir()
+    (corpus / "a.txt").write_text("示例县科学技术局2023年工作总结\n一、主要工作\n全年新增高新技术企业16家。", "utf-8")
+    (corpus / "a.txt.meta.yaml").write_text(LAUGHS, "utf-8")
+    (corpus / "b.txt").write_text("样例市科学技术局2023年工作总结\n一、主要工作\n全年新增高新技术企业9家。", "utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", embedding="hash", workspace=tmp_path / "ws")
+    report = ingest(settings)
+    assert [Path(p).name for p, why in report.skipped if "别名" in why] == ["a.txt"]
+    assert [Path(p).name for p in report.added] == ["b.txt"]
+
+
+def test_oversized_notes_and_facts_are_refused_with_the_limit(sampled, tmp_path):
+    from drafter.facts import FactsError, read_facts, read_notes
+
+    big = tmp_path / "笔记.md"
+    big.write_text("# 科技企业培育\n" + "组织高企申报培训3场。\n" * 300_000, "utf-8")
+    with pytest.raises(FactsError, match="笔记.md.*超过上限"):
+        read_notes(big)
+    long = tmp_path / "长笔记.md"
+    long.write_text("# 科技企业培育\n" + "组织高企申报培训3场。\n" * 1000, "utf-8")
+    with pytest.raises(FactsError, match="科技企业培育.*超过每部分"):
+        read_notes(long)
+    rows = tmp_path / "数据.csv"
+    rows.write_text("indicator,value,unit\n" + "".join(f"指标{i},{i},家\n" for i in range(2000)), "utf-8")
+    with pytest.raises(FactsError, match="超过 500 行"):
+        read_facts(rows)
+    session = Desk(sampled, offline_model=True).create(ORG, 2024)
+    with pytest.raises(FactsError, match="超过每部分"):
+        session.set_notes("enterprises", "组织高企申报培训3场。\n" * 1000)
+    assert session.notes() == {}
+
+
+# ---- 5. nothing is loaded from outside the machine ----------------------------------------------------
+
+@pytest.fixture
+def watched():
+    server = Watched()
+    yield server
+    server.close()
+
+
+def test_a_doc_that_is_html_is_read_without_fetching_what_it_links(tmp_path, watched):
+    from drafter.corpus import extract_text
+
+    page = (f'<html><head><link rel="stylesheet" href="{watched.url}/style.css"></head><body>'
+            f'<p>一、主要工作</p><p>全年新增高新技术企业16家。</p><img src="{watched.url}/leak.png?d=secret"></body></html>')
+    doc = tmp_path / "总结.doc"
+    doc.write_text(page, "gbk")
+    assert extract_text(doc, doc.read_bytes()).split("\n") == ["一、主要工作", "全年新增高新技术企业16家。"]
+    assert watched.hits == []
+
+
+def test_libreoffice_converts_in_a_sandbox_without_network(watched):
+    from drafter.corpus import _without_network
+
+    probe = f"import urllib.request; urllib.request.urlopen('{watched.url}/from-the-sandbox', timeout=3)"
+    outside = subprocess.run([sys.executable, "-c", probe], capture_output=True)
+    inside = subprocess.run([*_without_network(), sys.executable, "-c", probe], capture_output=True)
+    assert outside.returncode == 0 and inside.returncode != 0
+    assert watched.hits == ["/from-the-sandbox"]
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+def test_a_word_97_doc_is_converted_and_read(tmp_path):
+    from drafter.corpus import OLE2, extract_text
+
+    source = tmp_path / "总结.docx"
+    document = docx.Document()
+    document.add_paragraph("一、主要工作")
+    document.add_paragraph("全年新增高新技术企业16家。")
+    document.save(source)
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless", "--convert-to", "doc",
+                    "--outdir", str(tmp_path / "doc"), str(source)], check=True, capture_output=True, timeout=120)
+    doc = tmp_path / "doc" / "总结.doc"
+    assert doc.read_bytes().startswith(OLE2)
+    assert "全年新增高新技术企业16家。" in extract_text(doc, doc.read_bytes())

@@ -16,8 +16,8 @@ from drafter import shelf
 from drafter.config import Settings
 from drafter.errors import ConfigError
 from drafter.session import Desk
-from ui_helpers import (CHROMIUM, CHROMIUM_ARGS, Visit, cell, choose, copy_index, edit_cell, served, shot, tab, toast,
-                        type_into)
+from ui_helpers import (CHROMIUM, CHROMIUM_ARGS, Visit, Watched, cell, choose, copy_index, edit_cell, served, shot, tab,
+                        toast, type_into)
 
 browser_test = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium "
                                   "(apt-get install chromium fonts-noto-cjk); the browser tests need it")
@@ -27,6 +27,7 @@ ENTERPRISES = ("全年新认定高新技术企业16家，全县高新技术企�
                "一是完善梯队培育。印发高企培育三年行动方案，分三批开展申报辅导。二是做优申报服务。组织高企申报培训，覆盖重点企业。")
 PLAIN = "一是抓好重点工作落实。围绕年度任务逐项推进。二是强化服务保障。"
 SHORTER = "请压缩成一段话"
+IMAGE_ASK = "请配一张图"
 REFINED = "全县高新技术企业总数达到98家，完成年度目标的103.2%。一是完善梯队培育。二是做优申报服务。"
 
 
@@ -49,9 +50,18 @@ def offline(sample_index, tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def server():
+def watched():
+    """A web server standing in for one outside the machine: nothing the app shows may fetch from it."""
+    server = Watched()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def server(watched):
     rules = {SHORTER: Text(REFINED), "请写“（二）科技企业培育”这一部分的正文": Text(ENTERPRISES),
-             "请写“（六）科技金融与知识产权”这一部分的正文": Status(500, "模型过载")}
+             "请写“（六）科技金融与知识产权”这一部分的正文": Status(500, "模型过载"),
+             IMAGE_ASK: Status(500, f'<img src="{watched.url}/toast.png">过载')}
     with ChatServer(by_prompt(rules, Text(PLAIN)), tokens_per_second=25) as chat:
         yield chat
 
@@ -301,6 +311,27 @@ def test_without_a_model_refining_explains_and_the_tidy_buttons_still_work(visit
     page.get_by_role("button", name="删除（参考表述）").click()
     toast(page, "已保存为第2版")
     expect(editor(page)).not_to_have_value(re.compile("参考表述"))
+
+
+@browser_test
+def test_images_in_a_text_a_chat_or_an_error_are_shown_as_text_and_never_fetched(visits, online_url, offline, watched):
+    draft = prepared(offline, "图片")
+    session = Desk(offline).open(draft)
+    leaks = f'![]({watched.url}/md.png?d=98家) <img src="{watched.url}/html.png"> [图][1]\n\n[1]: {watched.url}/ref.png'
+    session.edit("enterprises", session.history("enterprises")[-1].text + "\n\n" + leaks)
+    session.ws.add_chat(draft, "enterprises", "user", f"加上 ![]({watched.url}/chat.png)")
+    page = visits(online_url).open(draft)
+    tab(page, "起草与审阅")
+    open_section(page, "（二）科技企业培育")
+    expect(page.locator("#chat")).to_contain_text("加上 ![](")
+    type_into(page, "instruction", IMAGE_ASK)
+    page.locator("#send").click()
+    toast(page, "过载")
+    tab(page, "导出")
+    expect(page.locator("#preview")).to_contain_text(f"![]({watched.url}/md.png?d=98家)")
+    expect(page.locator("#preview")).to_contain_text('<img src=')
+    page.wait_for_timeout(500)
+    assert watched.hits == []
 
 
 # ---- export ----

@@ -1,9 +1,11 @@
 """Driving the drafter UI with Playwright: launching the app on a free loopback port, and the few gestures
 the tests repeat (open a tab, pick from a dropdown, edit a grid cell, read a toast)."""
 
+import http.server
 import re
 import shutil
 import socket
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -111,3 +113,27 @@ def shot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+class Watched:
+    """A loopback web server standing in for a server outside: it counts what is fetched from it."""
+
+    def __init__(self):
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
