@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from drafter.checks import mentions
+from drafter.numbers.checks import mentions
 
 GOLD = Path(__file__).resolve().parents[2] / "shared" / "gold"
 SEEDS = GOLD.parent / "seeds"

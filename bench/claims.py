@@ -74,9 +74,9 @@ def score(cases: list[dict], check_case) -> Score:
 
 def checker(settings):
     """The number checker as `drafter check` runs it, over the sample index."""
-    from drafter import checks
-    from drafter.facts import read_facts
-    from drafter.inputs import grounds
+    from drafter.numbers import checks
+    from drafter.numbers.facts import read_facts
+    from drafter.session.inputs import grounds
 
     cache: dict = {}
 
@@ -108,8 +108,8 @@ def report(s: Score, show: bool) -> None:
 
 
 def speed(settings) -> None:
-    from drafter import checks
-    from drafter.ledger import Ledger
+    from drafter.numbers import checks
+    from drafter.stores.ledger import Ledger
 
     ledger = Ledger(settings.catalog_path)
     texts = [r["text"] for r in ledger.document_texts()]
@@ -141,7 +141,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from drafter.config import Settings
-    from drafter.ingest import ingest
+    from drafter.ingest.pipeline import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=ROOT / "corpus", index_dir=Path(tmp) / "index", embedding="hash")

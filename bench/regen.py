@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from chat_server import ChatServer, Text, scripted  # noqa: E402
 from drafter.config import Settings  # noqa: E402
-from drafter.ingest import ingest  # noqa: E402
+from drafter.ingest.pipeline import ingest  # noqa: E402
 from drafter.llm import chat_model  # noqa: E402
 from drafter.session import Desk  # noqa: E402
 

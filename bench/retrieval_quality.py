@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from drafter.config import Settings  # noqa: E402
-from drafter.ingest import ingest  # noqa: E402
-from drafter.retrieve import Retriever  # noqa: E402
+from drafter.ingest.pipeline import ingest  # noqa: E402
+from drafter.stores.retrieve import Retriever  # noqa: E402
 
 GOLD = ROOT.parent / "shared" / "gold"
 SEEDS = ROOT.parent / "shared" / "seeds"

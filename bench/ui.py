@@ -27,10 +27,10 @@ from chat_server import ChatServer, Text  # noqa: E402
 from ui_helpers import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
 from drafter.config import Settings  # noqa: E402
-from drafter.ingest import ingest  # noqa: E402
+from drafter.ingest.pipeline import ingest  # noqa: E402
 from drafter.session import Desk  # noqa: E402
-from drafter.ui import build_ui, launch  # noqa: E402
-from drafter.ui_review import grid_rows  # noqa: E402
+from drafter.ui.app import build_ui, launch  # noqa: E402
+from drafter.ui.review import grid_rows  # noqa: E402
 
 FACTS = ROOT / "corpus" / "facts" / "示例县科学技术局2024年.yaml"
 ORG, YEAR = "示例县科学技术局", 2024

@@ -51,7 +51,7 @@ FACTS = CORPUS / "facts" / "示例县科学技术局2024年.yaml"
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Settings:
     """The sample corpus ingested once (hash embedding: fast and deterministic); tests copy it, never write to it."""
-    from drafter.ingest import ingest
+    from drafter.ingest.pipeline import ingest
 
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("sample") / "index", embedding="hash")
     ingest(settings)

@@ -3,9 +3,9 @@ instructions hidden in files treated as text."""
 
 from chat_server import ChatServer, Text, by_prompt
 from conftest import CORPUS, write
-from drafter.admission import is_local, mask_personal
+from drafter.ingest.admission import is_local, mask_personal
 from drafter.config import Settings
-from drafter.ingest import ingest
+from drafter.ingest.pipeline import ingest
 from drafter.llm import chat_model
 from drafter.session import Desk
 
@@ -49,7 +49,7 @@ def test_notes_with_instructions_are_reported_and_exemplars_never_carry_them(sam
 
 
 def test_engine_masks_personal_data_for_a_remote_endpoint(sampled, monkeypatch):
-    import drafter.draft as draft
+    import drafter.drafting.engine as draft
 
     sent = []
 

@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import FACTS
-from drafter.checks import check, mentions
+from drafter.numbers.checks import check, mentions
 from drafter.session import Desk
 
 ORG = "示例县科学技术局"

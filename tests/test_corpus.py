@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-from drafter.clean import clean, normalize
-from drafter.corpus import decode, discover, extract_text, read_bytes
+from drafter.ingest.clean import clean, normalize
+from drafter.ingest.corpus import decode, discover, extract_text, read_bytes
 from drafter.errors import CorpusError
 from tests.conftest import write
 

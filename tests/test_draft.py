@@ -12,7 +12,7 @@ import docx
 import pytest
 
 from conftest import FACTS, ROOT
-from drafter import prompts
+from drafter.drafting import prompts
 from drafter.session import Desk
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
@@ -147,8 +147,8 @@ def test_prompt_snapshot(sampled, section):
 
 
 def test_offline_hints_are_the_bureaus_own_on_topic_clauses_or_none(sampled):
-    from drafter import skeleton
-    from drafter.context import Exemplar
+    from drafter.drafting import skeleton
+    from drafter.drafting.context import Exemplar
 
     session = offline_session(sampled)
     table = session.table()
@@ -185,7 +185,7 @@ def test_exemplars_are_whole_passages_in_the_sections_tense_with_full_width_punc
 
 
 def test_the_opening_leads_with_the_weightiest_figures_not_table_order(sampled):
-    from drafter.context import headline_facts
+    from drafter.drafting.context import headline_facts
 
     session = offline_session(sampled)
     chosen = [f.indicator for f in headline_facts(session.table(), session.planned())]

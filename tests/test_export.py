@@ -14,8 +14,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from openpyxl import load_workbook
 
-from drafter import export
-from drafter.export import ExportError
+from drafter.drafting import export
+from drafter.drafting.export import ExportError
 from drafter.models import ExportDocument, ExportSection, FactRow
 
 ROOT = Path(__file__).resolve().parents[1]

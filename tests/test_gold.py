@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from drafter.document import parse_file
+from drafter.ingest.document import parse_file
 from tests.conftest import GOLD, SEEDS
 
 pytestmark = pytest.mark.skipif(not GOLD.exists(), reason="../shared/gold not available")

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from chat_server import ChatServer, Cut, Text, scripted
 from conftest import FACTS
-from drafter import cli, export
+from drafter import cli
+from drafter.drafting import export
 from drafter.config import Settings
 from drafter.errors import DrafterError
 from drafter.llm import chat_model
@@ -136,7 +137,7 @@ def drafted(settings) -> Desk:
 
 
 def test_a_grid_loaded_before_anothers_change_keeps_that_change(sampled):
-    from drafter.ui_review import grid_rows, rows_from_grid
+    from drafter.ui.review import grid_rows, rows_from_grid
 
     desk = drafted(sampled)
     b = desk.open(1)
@@ -210,7 +211,7 @@ def test_a_yaml_bomb_is_refused_at_once_with_its_file_and_line(sampled, tmp_path
 
 
 def test_a_yaml_bomb_as_a_sidecar_is_reported_by_name_and_the_run_goes_on(tmp_path):
-    from drafter.ingest import ingest
+    from drafter.ingest.pipeline import ingest
 
     corpus = tmp_path / "corpus"
     (corpus / "a.txt").parent.mkdir()
@@ -224,7 +225,7 @@ def test_a_yaml_bomb_as_a_sidecar_is_reported_by_name_and_the_run_goes_on(tmp_pa
 
 
 def test_oversized_notes_and_facts_are_refused_with_the_limit(sampled, tmp_path):
-    from drafter.facts import FactsError, read_facts, read_notes
+    from drafter.numbers.facts import FactsError, read_facts, read_notes
 
     big = tmp_path / "笔记.md"
     big.write_text("# 科技企业培育\n" + "组织高企申报培训3场。\n" * 300_000, "utf-8")
@@ -254,7 +255,7 @@ def watched():
 
 
 def test_a_doc_that_is_html_is_read_without_fetching_what_it_links(tmp_path, watched):
-    from drafter.corpus import extract_text
+    from drafter.ingest.corpus import extract_text
 
     page = (f'<html><head><link rel="stylesheet" href="{watched.url}/style.css"></head><body>'
             f'<p>一、主要工作</p><p>全年新增高新技术企业16家。</p><img src="{watched.url}/leak.png?d=secret"></body></html>')
@@ -265,7 +266,7 @@ def test_a_doc_that_is_html_is_read_without_fetching_what_it_links(tmp_path, wat
 
 
 def test_libreoffice_converts_in_a_sandbox_without_network(watched):
-    from drafter.corpus import _without_network
+    from drafter.ingest.corpus import _without_network
 
     probe = f"import urllib.request; urllib.request.urlopen('{watched.url}/from-the-sandbox', timeout=3)"
     outside = subprocess.run([sys.executable, "-c", probe], capture_output=True)
@@ -276,7 +277,7 @@ def test_libreoffice_converts_in_a_sandbox_without_network(watched):
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
 def test_a_word_97_doc_is_converted_and_read(tmp_path):
-    from drafter.corpus import OLE2, extract_text
+    from drafter.ingest.corpus import OLE2, extract_text
 
     source = tmp_path / "总结.docx"
     document = docx.Document()

@@ -11,10 +11,10 @@ import docx
 import pytest
 
 from drafter.config import Settings
-from drafter.document import parse_file
+from drafter.ingest.document import parse_file
 from drafter.errors import DrafterError
-from drafter.ingest import ingest
-from drafter.ledger import Ledger
+from drafter.ingest.pipeline import ingest
+from drafter.stores.ledger import Ledger
 from tests.conftest import CORPUS, ROOT, write
 
 GOOD = ("示例县科学技术局2023年工作总结\n2023年,我局围绕中心工作,推动科技创新。\n一、2023年主要工作\n"
@@ -177,7 +177,7 @@ def test_rebuild_keeps_files_ingested_from_other_folders_and_says_which_are_gone
     (other / "b.txt").unlink()
     (settings.index_dir / "lexical.npz").write_bytes(b"damaged")
     report = ingest(settings, rebuild=True)
-    from drafter.ledger import Ledger
+    from drafter.stores.ledger import Ledger
 
     ledger = Ledger(settings.catalog_path)
     docs = {Path(d["path"]).name: d for d in ledger.documents()}
@@ -199,7 +199,7 @@ def test_a_second_ingest_on_the_same_index_is_refused_with_a_message(tmp_path):
 
 
 def test_rebuild_happens_aside_and_readers_keep_the_old_index_meanwhile(tmp_path):
-    from drafter.retrieve import Retriever
+    from drafter.stores.retrieve import Retriever
 
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", embedding="hash")
     ingest(settings)

@@ -1,7 +1,7 @@
 """Heading parsing: own-line and run-in headings, levels, parts, and numbered items that are not headings."""
 
-from drafter.clean import clean
-from drafter.outline import parse_outline
+from drafter.ingest.clean import clean
+from drafter.ingest.headings import parse_outline
 
 
 def _headings(text: str):

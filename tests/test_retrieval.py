@@ -19,10 +19,10 @@ import pytest
 from bench.retrieval_quality import GOLD, evaluate, gold_retriever
 from drafter.config import Settings
 from drafter.embeddings import HashEmbedder
-from drafter.index import IndexStoreError
-from drafter.ingest import ingest
-from drafter.passages import mask, split_text
-from drafter.retrieve import Retriever
+from drafter.stores.vectors import IndexStoreError
+from drafter.ingest.pipeline import ingest
+from drafter.ingest.passages import mask, split_text
+from drafter.stores.retrieve import Retriever
 from tests.conftest import CORPUS, ROOT
 
 
@@ -206,7 +206,7 @@ def test_gold_retrieval_recall(tmp_path):
 
 
 def test_prior_year_lookup_by_meaning_and_by_alias(hashed):
-    from drafter.retrieve import lookup_figures
+    from drafter.stores.retrieve import lookup_figures
 
     ingest(hashed)
     by_meaning = lookup_figures(hashed, "技术交易总额", org="示例县", year=2023)

@@ -15,7 +15,7 @@ from chat_server import ChatServer, Hang, Text, by_prompt, last_user_text
 from conftest import FACTS, ROOT
 from drafter.llm import chat_model
 from drafter.session import Desk, SessionError
-from drafter.workspace import ConflictError, Workspace
+from drafter.stores.workspace import ConflictError, Workspace
 
 ORG = "示例县科学技术局"
 ENTERPRISES = ("全县高新技术企业总数达到300家，比上年净增30家，同比增长11.1%，完成年度目标的103.4%。全年新增高新技术企业30家。"
@@ -385,7 +385,7 @@ def test_an_unexpected_error_in_one_section_fails_only_that_section(sampled):
                 raise RuntimeError("index file vanished")
             return self.real.search(query, **kw)
 
-    from drafter.retrieve import Retriever
+    from drafter.stores.retrieve import Retriever
 
     desk = Desk(sampled, offline_model=True, retriever=Flaky(Retriever(sampled)))
     session = desk.quick(facts=FACTS)

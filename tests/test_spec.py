@@ -2,7 +2,7 @@
 import pytest
 
 from drafter.config import Settings
-from drafter.spec import OutlineError, cn_ordinal, load_outline, plan
+from drafter.drafting.outlines import OutlineError, cn_ordinal, load_outline, plan
 
 PROMPTS = Settings().prompts_dir
 

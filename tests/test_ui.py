@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from chat_server import ChatServer, Status, Text, by_prompt
 from conftest import FACTS
-from drafter import shelf
+from drafter.session import shelf
 from drafter.config import Settings
 from drafter.errors import ConfigError
 from drafter.session import Desk
@@ -413,7 +413,7 @@ def test_every_tab_renders_in_chinese_and_nothing_is_fetched_from_outside(visits
 
 @browser_test
 def test_with_a_users_file_the_page_asks_for_sign_in(browser, offline, tmp_path):
-    from drafter.ui import read_users, sign_in
+    from drafter.ui.app import read_users, sign_in
 
     users = tmp_path / "users.txt"
     users.write_text(f"zhang:{hashlib.sha256('秘密'.encode()).hexdigest()}\n", "utf-8")
@@ -432,14 +432,14 @@ def test_with_a_users_file_the_page_asks_for_sign_in(browser, offline, tmp_path)
 # ---- serving: no browser needed ----
 
 def test_serving_beyond_this_machine_without_sign_in_is_refused(offline):
-    from drafter.ui import serve
+    from drafter.ui.app import serve
 
     with pytest.raises(ConfigError, match="DRAFTER_UI_AUTH"):
         serve(offline, host="0.0.0.0", port=1)
 
 
 def test_sign_in_accepts_the_password_whose_digest_is_in_the_users_file(tmp_path):
-    from drafter.ui import read_users, sign_in
+    from drafter.ui.app import read_users, sign_in
 
     users = tmp_path / "users.txt"
     users.write_text(f"# 用户\nzhang:{hashlib.sha256('秘密'.encode()).hexdigest()}\n", "utf-8")

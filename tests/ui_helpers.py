@@ -34,7 +34,7 @@ def copy_index(source: Path, target: Path) -> Path:
 @contextmanager
 def served(settings, auth=None):
     """The app of these settings, launched in this process; yields its address."""
-    from drafter.ui import build_ui, launch
+    from drafter.ui.app import build_ui, launch
 
     demo = build_ui(settings)
     _, url, _ = launch(demo, host="127.0.0.1", port=free_port(), auth=auth, block=False)

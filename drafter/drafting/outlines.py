@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from drafter import yamltext
 
 from drafter.errors import DrafterError
-from drafter.outline import CN_DIGITS
+from drafter.ingest.headings import CN_DIGITS
 
 SectionKind = Literal["body", "synthesis", "heading"]
 SYNTHESIS_TEMPLATES = ("lead", "problems", "plan")

@@ -10,10 +10,10 @@ either of two cells, or a statement the writer rewrote, marks the section stale 
 import re
 from dataclasses import dataclass
 
-from drafter.checks import Source, mentions, sources
-from drafter.claims import ROLES, noun, patterns
-from drafter.context import pending
-from drafter.facts import MONEY, FactsTable, fmt
+from drafter.numbers.checks import Source, mentions, sources
+from drafter.numbers.claims import ROLES, noun, patterns
+from drafter.drafting.context import pending
+from drafter.numbers.facts import MONEY, FactsTable, fmt
 from drafter.models import NumberSpan
 
 Key = tuple[str, str]  # (indicator, role)

@@ -6,18 +6,18 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from drafter.checks import PastTexts
+from drafter.numbers.checks import PastTexts
 from drafter.config import Settings
 from drafter.errors import DrafterError
-from drafter.facts import FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
+from drafter.numbers.facts import FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
 from drafter.models import Finding
-from drafter.spec import PlannedSection, load_outline, plan
+from drafter.drafting.outlines import PlannedSection, load_outline, plan
 
 
 def facts_table(settings: Settings, planned: list[PlannedSection], given: FactsInput, org: str, year: int,
                 period: str) -> FactsTable:
     """The writer's rows and notes with the ledger's prior-year values and the derived values."""
-    from drafter.ledger import Ledger
+    from drafter.stores.ledger import Ledger
 
     ledger = Ledger(settings.catalog_path) if settings.catalog_path.exists() else None
     try:
@@ -36,7 +36,7 @@ def facts_table(settings: Settings, planned: list[PlannedSection], given: FactsI
 def resolve_org(settings: Settings, org: str) -> tuple[str, str | None]:
     """A bureau's name as the ledger knows it: 海安市科技局 and 海安科学技术局 are 海安市科学技术局. Returns
     (name, message) where the message says what was resolved, or None."""
-    from drafter.ledger import Ledger
+    from drafter.stores.ledger import Ledger
 
     org = org.strip()
     if not settings.catalog_path.exists():
@@ -62,7 +62,7 @@ def _org_key(org: str) -> str:
 def past_inputs(settings: Settings, org: str, year: int) -> tuple[list[tuple[str, str]], list[dict]]:
     """(file name, text) of every past summary but the bureau's own of this year (for copy detection),
     and the bureau's comparison figures (全省共4家), which are never local numbers."""
-    from drafter.ledger import Ledger
+    from drafter.stores.ledger import Ledger
 
     if not settings.catalog_path.exists():
         return [], []
@@ -80,9 +80,9 @@ def check_file(settings: Settings, path: Path, *, facts: Path | None = None, not
                org: str | None = None, year: int | None = None, period: str | None = None,
                outline: str | None = None) -> tuple[list[Finding], FactsTable]:
     """Check any draft or summary file against the facts table drafting would build (nothing is saved)."""
-    from drafter import checks
-    from drafter.corpus import decode, extract_text, read_bytes
-    from drafter.meta import infer_meta
+    from drafter.numbers import checks
+    from drafter.ingest.corpus import decode, extract_text, read_bytes
+    from drafter.ingest.meta import infer_meta
 
     data = read_bytes(path, settings.max_file_mb)
     plain = extract_text(path, data)  # offsets point into the file itself for text files
@@ -130,7 +130,7 @@ def index_state(settings: Settings) -> str | None:
     "rebuilding" (an ingest holds the index right now), or None."""
     import fcntl
 
-    from drafter.ledger import Ledger
+    from drafter.stores.ledger import Ledger
 
     lock = settings.index_dir / "ingest.lock"
     if lock.exists():

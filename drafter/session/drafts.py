@@ -17,18 +17,19 @@ from pathlib import Path
 
 import yaml
 
-from drafter import patch, textops
+from drafter.numbers import patch
+from drafter.drafting import textops
 from drafter.config import Settings
 from drafter.errors import DrafterError
 from drafter.filenames import inside
-from drafter.facts import FactsError, FactsInput, FactsTable, normalise_period, read_facts, read_notes
-from drafter.inputs import facts_table, index_state, past_inputs, resolve_org
+from drafter.numbers.facts import FactsError, FactsInput, FactsTable, normalise_period, read_facts, read_notes
+from drafter.session.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
-from drafter.spec import OutlineSpec, PlannedSection, load_outline, plan, title
-from drafter.checks import PENDING
-from drafter.checks import KIND_LABELS  # noqa: F401 — part of the session API, for the faces
-from drafter.claims import ROLES  # noqa: F401
-from drafter.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401
+from drafter.drafting.outlines import OutlineSpec, PlannedSection, load_outline, plan, title
+from drafter.numbers.checks import PENDING
+from drafter.numbers.checks import KIND_LABELS  # noqa: F401 — part of the session API, for the faces
+from drafter.numbers.claims import ROLES  # noqa: F401
+from drafter.stores.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401
 
 ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
            "restore": "恢复旧版"}
@@ -113,7 +114,7 @@ class Desk:
     def retriever(self):
         with self._lock:
             if not self._retriever_ready:
-                from drafter.retrieve import Retriever
+                from drafter.stores.retrieve import Retriever
 
                 try:
                     self._retriever = Retriever(self.settings)
@@ -176,13 +177,13 @@ class Desk:
 
     def outlines(self) -> list[tuple[str, str]]:
         """(name, label) of every outline in the prompts folder, for a new draft."""
-        from drafter.spec import available
+        from drafter.drafting.outlines import available
 
         return [(n, load_outline(n, self.settings.prompts_dir).label) for n in available(self.settings.prompts_dir)]
 
     def orgs(self) -> list[str]:
         """Bureaus the fact ledger knows, for a new draft."""
-        from drafter.ledger import Ledger
+        from drafter.stores.ledger import Ledger
 
         if not self.settings.catalog_path.exists():
             return []
@@ -330,7 +331,7 @@ class DraftSession:
         """Save a new revision of the facts (validated as a file would be) and patch the sections in place.
         `base`: the revision the rows were edited from (a grid loaded earlier); the writer's own changes are
         laid over what others saved since, and a cell both changed is a conflict."""
-        from drafter.facts import validate_rows
+        from drafter.numbers.facts import validate_rows
 
         clean = [dict(r) for r in validate_rows(rows, "数据表")]
         with self._facts_lock():
@@ -338,7 +339,7 @@ class DraftSession:
 
     def set_fact(self, indicator: str, **fields) -> FactsUpdate:
         """Change one row (value, unit, target, next_target, prior); a new indicator is added."""
-        from drafter.facts import validate_rows
+        from drafter.numbers.facts import validate_rows
 
         with self._facts_lock():  # read, change and save as one step: a change saved meanwhile is not undone
             rows = self.fact_inputs()
@@ -399,7 +400,7 @@ class DraftSession:
 
     def _save_notes(self, notes: dict[str, tuple[str, ...]]) -> list[str]:
         """Notes under any section name, stored under the section they belong to; returns where each went."""
-        from drafter.facts import _assign_notes
+        from drafter.numbers.facts import _assign_notes
 
         report: list[str] = []
         assigned = _assign_notes(notes, self.planned(), report)
@@ -414,7 +415,7 @@ class DraftSession:
 
     def set_notes(self, section_id: str, lines: list[str] | str) -> None:
         """The writer's notes for one section (one line each)."""
-        from drafter.facts import bounded_notes
+        from drafter.numbers.facts import bounded_notes
 
         heading = self.section(section_id).heading or "开头总述"
         if isinstance(lines, str):
@@ -473,7 +474,7 @@ class DraftSession:
     # ---- writing ----
     def engine(self, table: FactsTable | None = None, *, with_model: bool = True):
         """The drafting engine over this draft's facts (tests and benchmarks use it directly)."""
-        from drafter.draft import Engine
+        from drafter.drafting.engine import Engine
 
         past, context_values = self._past()
         return Engine(self.settings, table or self.table(), self.planned(), self.title,
@@ -482,7 +483,7 @@ class DraftSession:
 
     def _past(self) -> tuple[list, list]:
         if self._inputs is None:
-            from drafter.checks import PastTexts
+            from drafter.numbers.checks import PastTexts
 
             past, context_values = past_inputs(self.settings, self.info.org, self.info.year)
             self._inputs = (PastTexts(past), context_values)
@@ -673,7 +674,7 @@ class DraftSession:
 
     def check(self) -> list[tuple[str, Finding]]:
         """Findings on every section's current text, and on the outline of the whole document."""
-        from drafter.checks import outline_findings
+        from drafter.numbers.checks import outline_findings
 
         engine = self.engine(with_model=False)
         out = [(s.id, f) for s in self.sections() if s.version for f in engine.check(s.version.text, section=s.id)]
@@ -687,13 +688,13 @@ class DraftSession:
 
     def markdown(self, escape: Callable[[str], str] | None = None) -> str:
         """The draft as Markdown; `escape` is applied to every text in it (a view that must not render them)."""
-        from drafter.export import markdown
+        from drafter.drafting.export import markdown
 
         return markdown(self.document(), escape=escape)
 
     def export(self, path: Path) -> Path:
         """Write the draft to the file the writer named."""
-        from drafter.export import write
+        from drafter.drafting.export import write
 
         return write(self.document(), Path(path), fonts=self.settings.export_fonts)
 

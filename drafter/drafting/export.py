@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from drafter.checks import PENDING
+from drafter.numbers.checks import PENDING
 from drafter.errors import DrafterError
 from drafter.models import ExportDocument, FactRow
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import yaml
 
-from drafter import claims
-from drafter.context import area
-from drafter.facts import MONEY, FactsTable
-from drafter.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, cn_number, is_figure
-from drafter.figures import indicator as catalog_entry
+from drafter.numbers import claims
+from drafter.drafting.context import area
+from drafter.numbers.facts import MONEY, FactsTable
+from drafter.numbers.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, cn_number, is_figure
+from drafter.numbers.figures import indicator as catalog_entry
 from drafter.models import Finding
-from drafter.spec import PlannedSection
+from drafter.drafting.outlines import PlannedSection
 
 PLACEHOLDER = re.compile(r"〔N〕|20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
 PENDING = re.compile(r"【待(?:核实|补充)[^】]*】")

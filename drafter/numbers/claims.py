@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from drafter.context import area
-from drafter.facts import MONEY, Fact, FactsTable
-from drafter.figures import indicator as catalog_entry
+from drafter.drafting.context import area
+from drafter.numbers.facts import MONEY, Fact, FactsTable
+from drafter.numbers.figures import indicator as catalog_entry
 from drafter.models import Finding
 
 _SENTENCE_START = "。！？；;\n"
@@ -340,7 +340,7 @@ def _region(words: str) -> str:
 
 
 def _rank_no(m: re.Match) -> str:
-    from drafter.figures import cn_number
+    from drafter.numbers.figures import cn_number
 
     return str(int(cn_number(m.group(2)))) if m.group(2) else "前列"
 
@@ -398,7 +398,7 @@ _ROUND = re.compile(r"(?<=超|近|逾|过|破)([一二两三四五六七八九]?
 
 def round_numbers(text: str) -> list[tuple[int, int, str, float, str]]:
     """超百家, 近千人: round Chinese numbers after a qualifier, as (start, end, text, value, unit)."""
-    from drafter.figures import cn_number
+    from drafter.numbers.figures import cn_number
 
     out = []
     for m in _ROUND.finditer(text):

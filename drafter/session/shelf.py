@@ -15,13 +15,13 @@ import yaml
 
 from drafter import yamltext
 from drafter.config import Settings
-from drafter.corpus import SUPPORTED, unsupported
+from drafter.ingest.corpus import SUPPORTED, unsupported
 from drafter.errors import CorpusError
 from drafter.filenames import safe_name
-from drafter.ingest import IngestReport, ingest
-from drafter.ledger import Ledger
-from drafter.meta import PERIODS, sidecar_path
-from drafter.retrieve import IndexReport, Progress, build_index
+from drafter.ingest.pipeline import IngestReport, ingest
+from drafter.stores.ledger import Ledger
+from drafter.ingest.meta import PERIODS, sidecar_path
+from drafter.stores.retrieve import IndexReport, Progress, build_index
 
 REMOVED = ".removed"  # inside the corpus folder; ingest skips dot folders, so removed files stay out
 PERIOD_NAMES = {"annual": "全年", "H1": "上半年", "other": "其他"}

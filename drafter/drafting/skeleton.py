@@ -4,11 +4,11 @@ phrase of past phrasing, numbers masked, marked as 参考表述 for the writer t
 
 import re
 
-from drafter.context import STALE_TOPICS, Exemplar, area, derived_phrase, headline_facts, next_period, pending, say
-from drafter.facts import Fact, FactsTable
-from drafter.figures import indicator as catalog_entry
-from drafter.lexical import tokenize
-from drafter.spec import PlannedSection, cn_ordinal
+from drafter.drafting.context import STALE_TOPICS, Exemplar, area, derived_phrase, headline_facts, next_period, pending, say
+from drafter.numbers.facts import Fact, FactsTable
+from drafter.numbers.figures import indicator as catalog_entry
+from drafter.stores.lexical import tokenize
+from drafter.drafting.outlines import PlannedSection, cn_ordinal
 
 PHRASE_MIN, PHRASE_MAX = 6, 19  # short enough never to count as copied text
 # old names, numbers and counted Chinese numerals (七成, 三家) are facts of another year, not phrasing

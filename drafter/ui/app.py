@@ -17,12 +17,12 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from drafter import shelf
+from drafter.session import shelf
 from drafter.config import Settings
 from drafter.errors import ConfigError
 from drafter.session import DraftSession, SessionError, WorkspaceError
-from drafter.ui_kit import CSS, Hub, esc, gr, guarded, info, warn
-from drafter.ui_review import Panel, drafting, facts_tab, review_tab
+from drafter.ui.kit import CSS, Hub, esc, gr, guarded, info, warn
+from drafter.ui.review import Panel, drafting, facts_tab, review_tab
 
 TITLE = "drafter · 科技局工作总结起草"
 FONTS = ("Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",

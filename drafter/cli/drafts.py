@@ -8,8 +8,9 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from drafter.cli import (DraftId, DraftPeriodOpt, ForceOpt, OutlineOpt, SectionArg, _desk, _generate, _finish, _print_facts_report,
-                         _print_findings, _progress_printer, app, console, err)
+from drafter.cli.common import (DraftId, DraftPeriodOpt, FactsOpt, ForceOpt, NotesOpt, OrgOpt, OutlineOpt, SectionArg, SkipOpt,
+                                YearOpt, _desk, _finish, _generate, _print_facts_report, _print_findings, _progress_printer, app,
+                                console, err)
 from drafter.errors import DrafterError
 
 
@@ -251,3 +252,25 @@ def export(
 ) -> None:
     """Export the draft."""
     console.print(f"已写出：{_desk(offline_model=True).open(draft_id).export(out)}")
+
+
+@app.command()
+def draft(
+    org: OrgOpt = None,
+    year: YearOpt = None,
+    period: DraftPeriodOpt = None,
+    facts: FactsOpt = None,
+    notes: NotesOpt = None,
+    outline: OutlineOpt = None,
+    skip: SkipOpt = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="OUT.md 或 OUT.docx（默认写到工作区文件夹）。")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """One shot: the bureau's default draft with these facts and notes, every section written, then exported."""
+    desk = _desk()
+    session = desk.quick(org=org, year=year, period=period, facts=facts, notes=notes, outline=outline,
+                         skip=tuple(skip or ()))
+    _print_facts_report(session.table().report)
+    err.print(f"稿件 {session.id}：{session.info.name}　模型：{desk.backend()}")
+    report = _generate(session, force=force)
+    _finish(session, report, out, export=True)

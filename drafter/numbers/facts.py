@@ -16,12 +16,12 @@ from pathlib import Path
 import yaml
 
 from drafter import yamltext
-from drafter.admission import injections
+from drafter.ingest.admission import injections
 from drafter.errors import DrafterError
-from drafter.figures import FILLER, Indicator, canonical
-from drafter.figures import indicator as catalog_entry
-from drafter.ledger import Ledger
-from drafter.spec import PlannedSection
+from drafter.numbers.figures import FILLER, Indicator, canonical
+from drafter.numbers.figures import indicator as catalog_entry
+from drafter.stores.ledger import Ledger
+from drafter.drafting.outlines import PlannedSection
 
 MONEY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 CHANGE_WORDS = re.compile(r"新增|净增|增长|增加|减少|下降|提高|率|比重|排名|受众|其中|占")
@@ -196,7 +196,7 @@ def _xlsx_rows(path: Path) -> list[dict]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    from drafter.corpus import check_zip
+    from drafter.ingest.corpus import check_zip
     from drafter.errors import CorpusError
 
     try:

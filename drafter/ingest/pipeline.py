@@ -10,15 +10,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drafter import admission
+from drafter.ingest import admission
 from drafter.config import Settings
-from drafter.corpus import discover, read_bytes
-from drafter.document import parse_file
+from drafter.ingest.corpus import discover, read_bytes
+from drafter.ingest.document import parse_file
 from drafter.embeddings import Embedder
 from drafter.errors import CorpusError, DrafterError
-from drafter.ledger import Ledger
-from drafter.meta import sidecar_path
-from drafter.retrieve import IndexReport, Progress, build_index
+from drafter.stores.ledger import Ledger
+from drafter.ingest.meta import sidecar_path
+from drafter.stores.retrieve import IndexReport, Progress, build_index
 
 # Bump when parsing changes so that re-ingest re-parses unchanged files.
 PARSER_VERSION = "1"
@@ -65,7 +65,7 @@ def ingest(
 def _rebuild_aside(settings: Settings, paths: list[Path] | None, **kw) -> IngestReport:
     """--rebuild into a new folder beside the index, swapped in only when complete: readers keep using the
     old index meanwhile, and a rebuild that fails leaves it as it was."""
-    from drafter.index import forget_clients
+    from drafter.stores.vectors import forget_clients
 
     index = Path(settings.index_dir)
     staging, old = index.with_name(index.name + ".rebuilding"), index.with_name(index.name + ".old")
@@ -198,7 +198,7 @@ def _meta_overrides(doc: dict) -> dict:
 
 def _clear_index(settings: Settings) -> None:
     """Delete what the index holds (all of it is generated from the corpus); drafts live elsewhere."""
-    from drafter.index import reset_store
+    from drafter.stores.vectors import reset_store
 
     reset_store(settings)
     index = Path(settings.index_dir)

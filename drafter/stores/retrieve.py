@@ -11,9 +11,9 @@ import numpy as np
 
 from drafter.config import Settings
 from drafter.embeddings import Embedder, make_embedder
-from drafter.ledger import Ledger
-from drafter.lexical import BM25, LexicalIndexError, tokenize
-from drafter.passages import Passage, assign_topics, document_passages, topics
+from drafter.stores.ledger import Ledger
+from drafter.stores.lexical import BM25, LexicalIndexError, tokenize
+from drafter.ingest.passages import Passage, assign_topics, document_passages, topics
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # Chosen on ../shared/gold/retrieval.jsonl (bench/retrieval_quality.py): a normalised score mix
@@ -52,7 +52,7 @@ class Hit:
 def build_index(settings: Settings, *, embedder: Embedder | None = None, store=None,
                 on_progress: Progress | None = None) -> IndexReport:
     """Bring the vector store and the lexical index in line with the catalog, embedding only new passages."""
-    from drafter.index import VectorStore
+    from drafter.stores.vectors import VectorStore
 
     started = time.perf_counter()
     embedder = embedder or make_embedder(settings)
@@ -143,7 +143,7 @@ class Retriever:
     """Hybrid search over indexed passages. Build once, query many times."""
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None, store=None):
-        from drafter.index import IndexStoreError, VectorStore
+        from drafter.stores.vectors import IndexStoreError, VectorStore
 
         folder = Path(settings.index_dir)
         if not (folder / f"{LEXICAL}.json").exists():
@@ -176,7 +176,7 @@ class Retriever:
         return self._diverse(_mix(dense, lexical, weight), k, per_doc)
 
     def _dense(self, query: str, n: int, f: dict) -> list[tuple[str, float]]:
-        from drafter.index import where_clause
+        from drafter.stores.vectors import where_clause
 
         where = where_clause({
             "source": self.source, "org": f["org"], "period": f["period"], "topic": f["topic"], "part": f["part"],
@@ -235,7 +235,7 @@ def lookup_figures(settings: Settings, indicator: str, *, org: str | None = None
                    retriever: "Retriever | None" = None, limit: int = 5) -> list[dict]:
     """Ledger figures for an indicator named differently from the catalog: the passages closest in
     meaning to the phrase (same org and year) are searched, and the figures stated in them returned."""
-    from drafter.figures import canonical
+    from drafter.numbers.figures import canonical
 
     named = canonical(indicator)
     ledger = Ledger(settings.catalog_path)

@@ -12,7 +12,7 @@ from importlib import resources
 
 import yaml
 
-from drafter.meta import ORG
+from drafter.ingest.meta import ORG
 from drafter.models import DocMeta, Figure, Kind, Scope, Section
 
 UNITS = sorted(

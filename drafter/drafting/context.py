@@ -4,11 +4,11 @@ exemplars of past phrasing chosen by relevance within a character budget."""
 import re
 from dataclasses import dataclass
 
-from drafter.admission import injections
-from drafter.clean import as_written
-from drafter.facts import Fact, FactsTable
-from drafter.figures import indicator as catalog_entry
-from drafter.spec import PlannedSection
+from drafter.ingest.admission import injections
+from drafter.ingest.clean import as_written
+from drafter.numbers.facts import Fact, FactsTable
+from drafter.numbers.figures import indicator as catalog_entry
+from drafter.drafting.outlines import PlannedSection
 
 EXEMPLARS_PER_SECTION = 8
 
@@ -179,7 +179,7 @@ _NOT_PLACE = re.compile(r"[城乡村集重小特乡][镇]|[等在各的对和与
 def exemplar_text(text: str, heading: str = "") -> str:
     """A past passage as the prompt shows it: full-width punctuation, statistics masked as 〔N〕, company
     and place names masked so the model cannot reuse them, fixed phrases (中央八项规定) kept."""
-    from drafter.passages import mask
+    from drafter.ingest.passages import mask
 
     kept: list[str] = []
 

@@ -4,7 +4,7 @@ removing the offline drafter's （参考表述：…） hints."""
 import re
 from difflib import SequenceMatcher
 
-from drafter.spec import cn_ordinal
+from drafter.drafting.outlines import cn_ordinal
 
 HINT = re.compile(r"（参考表述：[^）]*）")
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[A-Za-z]+|\s+|.", re.S)  # a number changes as a whole, not digit by digit

@@ -1,0 +1,1 @@
+"""Faces: the browser workbench (Gradio). Calls the session layer only."""
