@@ -5,7 +5,11 @@ figures that must not be flagged, labelled before the checker ran. A defect is c
 finding overlaps it (and caught "by kind" when the finding's kind is the defect's class); a finding
 that overlaps no planted defect is a false alarm.
 
-    .venv/bin/python bench/claims.py [--show] [--speed]
+    .venv/bin/python bench/claims.py [--part dev|heldout|all] [--cases FILE] [--show] [--speed]
+
+Held out, never tuned on: every third case of tests/claims/cases.jsonl (c003, c006, …; `--part heldout`) and
+the independent set tests/claims/heldout/cases.jsonl (written by someone who had not read the checker;
+`--cases tests/claims/heldout/cases.jsonl`). Score them once before a change to the checker and once after.
 
 --speed also times the check of a 10,000-character draft against 200 past summaries (made by
 shuffling the sentences of the sample corpus), cold (the past summaries indexed first) and warm.
@@ -44,6 +48,12 @@ class Score:
 
 def load_cases(path: Path = CASES) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def in_part(case: dict, part: str) -> bool:
+    """Every third case (c003, c006 …) is held out: scored, never tuned on."""
+    held = int(case["id"].lstrip("c")) % 3 == 0
+    return part == "all" or held == (part == "heldout")
 
 
 def score(cases: list[dict], check_case) -> Score:
@@ -138,6 +148,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show", action="store_true", help="list missed defects and false alarms")
     parser.add_argument("--speed", action="store_true", help="time a 10,000-character check against 200 past summaries")
+    parser.add_argument("--part", choices=("dev", "heldout", "all"), default="all",
+                        help="of tests/claims/cases.jsonl: the two thirds tuned on, the third held out, or all")
+    parser.add_argument("--cases", type=Path, help="another labelled set (JSON lines), e.g. tests/claims/heldout/cases.jsonl")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from drafter.config import Settings
@@ -146,7 +159,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=ROOT / "corpus", index_dir=Path(tmp) / "index", embedding="hash")
         ingest(settings)
-        report(score(load_cases(), checker(settings)), args.show)
+        cases = load_cases(args.cases) if args.cases else [c for c in load_cases() if in_part(c, args.part)]
+        print(f"{len(cases)} cases from {args.cases or CASES.relative_to(ROOT)} ({'file' if args.cases else args.part})")
+        report(score(cases, checker(settings)), args.show)
         if args.speed:
             speed(settings)
 

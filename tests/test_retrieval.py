@@ -206,7 +206,7 @@ def test_gold_retrieval_recall(tmp_path):
 
 
 def test_prior_year_lookup_by_meaning_and_by_alias(hashed):
-    from drafter.stores.retrieve import lookup_figures
+    from drafter.session.shelf import lookup_figures
 
     ingest(hashed)
     by_meaning = lookup_figures(hashed, "技术交易总额", org="示例县", year=2023)

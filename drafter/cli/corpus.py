@@ -12,6 +12,7 @@ from rich.table import Table
 from drafter.cli.common import (DraftPeriodOpt, FactsOpt, JsonOpt, NotesOpt, OrgOpt, OutlineOpt, PeriodOpt, SectionArg, YearOpt,
                                 _desk, _print_facts_report, _print_findings, _settings, app, console, err)
 from drafter.config import Settings
+from drafter.session import shelf
 from drafter.errors import DrafterError
 
 
@@ -25,8 +26,6 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the catalog and ingest from scratch.")] = False,
 ) -> None:
     """Parse past summaries into the catalog and fact ledger under the index dir."""
-    from drafter.ingest.pipeline import ingest as run_ingest
-
     settings = _settings()
     with Progress(TextColumn("[bold]{task.fields[stage]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.description}"),
@@ -43,7 +42,7 @@ def ingest(
                 embed = progress.add_task("", total=total, stage="向量化")
             progress.update(embed, completed=done, description=f"每秒 {rate:.1f} 段")
 
-        report = run_ingest(settings, paths, overrides={"org": org, "year": year, "period": period},
+        report = shelf.ingest(settings, paths, overrides={"org": org, "year": year, "period": period},
                             prune=prune, rebuild=rebuild, on_file=on_file, on_embed=on_embed)
     _print_ingest(report, settings)
     if report.usable == 0:
@@ -52,19 +51,11 @@ def ingest(
 
 
 def _print_ingest(report, settings: Settings) -> None:
-    from drafter.stores.ledger import Ledger
-
-    ledger = Ledger(settings.catalog_path)
-    try:
-        docs = ledger.documents()
-    finally:
-        ledger.close()
     table = Table(title=f"语料目录：{settings.catalog_path}")
     for col in ("文件", "单位", "年度", "期间", "章节数", "数字数"):
         table.add_column(col, overflow="fold")
-    for d in docs:
-        table.add_row(Path(d["path"]).name, d["org"] or "—", str(d["year"] or "—"), d["period"] or "—",
-                      str(d["sections"]), str(d["figures"]))
+    for d in sorted(shelf.documents(settings), key=lambda d: d.path):
+        table.add_row(d.name, d.org or "—", str(d.year or "—"), d.period or "—", str(d.sections), str(d.figures))
     console.print(table)
     console.print(
         f"文件：新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，"
@@ -91,19 +82,14 @@ def inspect(
     as_json: JsonOpt = False,
 ) -> None:
     """Show how files are parsed: metadata, headings, figures."""
-    from drafter.ingest.document import parse_file
-    from drafter.stores.ledger import document_json
-
     settings = _settings()
     results, failed = [], 0
     for path in files:
         try:
-            doc = parse_file(path, max_mb=settings.max_file_mb, overrides={"org": org, "year": year, "period": period})
+            results.append(shelf.inspect(settings, path, {"org": org, "year": year, "period": period}))
         except DrafterError as e:
             err.print(f"[red]{path}[/red]: {e}")
             failed += 1
-            continue
-        results.append(document_json(doc))
     if as_json:
         sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -147,24 +133,16 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Find past phrasing: passages of ingested summaries ranked for a query."""
-    from drafter.ingest.clean import as_written
-    from drafter.stores.retrieve import Retriever
-
-    if mode not in ("hybrid", "dense", "lexical"):
-        raise DrafterError(f"--mode 应为 hybrid、dense 或 lexical，而不是“{mode}”。")
-    hits = Retriever(_settings()).search(query, k, org=org, year_from=year, year_to=year, exclude_year=exclude_year,
-                                         topic=topic, mode=mode)
+    hits = shelf.search(_settings(), query, k, org=org, year=year, exclude_year=exclude_year, topic=topic, mode=mode)
     if as_json:
-        out = [{"doc": h.doc, "org": h.org, "year": h.year, "section": as_written(h.section), "text": as_written(h.text),
-                "score": h.score} for h in hits]
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        keys = ("doc", "org", "year", "section", "text", "score")
+        sys.stdout.write(json.dumps([{k: h[k] for k in keys} for h in hits], ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"“{query}”的 {len(hits)} 个段落", show_lines=True)
     for col in ("#", "文件", "年度", "主题", "章节", "原文", "得分"):
         table.add_column(col, overflow="fold")
     for i, h in enumerate(hits, 1):
-        table.add_row(str(i), h.doc, str(h.year or "—"), h.topic, as_written(h.section[-30:]), as_written(h.text),
-                      f"{h.score:.4f}")
+        table.add_row(str(i), h["doc"], str(h["year"] or "—"), h["topic"], h["section"][-30:], h["text"], f"{h['score']:.4f}")
     console.print(table)
 
 
@@ -176,22 +154,9 @@ def figures(
     as_json: JsonOpt = False,
 ) -> None:
     """The fact ledger: figures extracted from ingested summaries, with their source sentence."""
-    from drafter.stores.ledger import Ledger
-
-    settings = _settings()
-    if not settings.catalog_path.exists():
-        raise DrafterError(f"{settings.catalog_path} 还没有语料目录；请先运行 `drafter ingest`。")
-    ledger = Ledger(settings.catalog_path)
-    try:
-        rows = ledger.figures(org=org, year=year, indicator=indicator)
-    finally:
-        ledger.close()
-    if not rows and indicator:
-        from drafter.stores.retrieve import lookup_figures
-
-        rows = lookup_figures(settings, indicator, org=org, year=year)
-        if rows and not as_json:
-            console.print(f"没有名为“{indicator}”的指标；以下是意思最接近的段落中的数字：")
+    rows, by_meaning = shelf.figures(_settings(), org=org, year=year, indicator=indicator)
+    if by_meaning and not as_json:
+        console.print(f"没有名为“{indicator}”的指标；以下是意思最接近的段落中的数字：")
     if as_json:
         keys = ("indicator", "value", "value_high", "unit", "period", "kind", "scope", "qualifier", "suspect",
                 "sentence", "org", "year", "path")

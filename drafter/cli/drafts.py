@@ -54,20 +54,15 @@ def facts_set(
     pairs: Annotated[list[str], typer.Argument(help="指标=数值，如 高新技术企业总数=105；也可 指标.target=110。")],
 ) -> None:
     """Change values; numbers in the sections are patched in place."""
-    session = _desk().open(draft_id)
-    rows = session.fact_inputs()
+    changes: dict[str, dict] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise DrafterError(f"“{pair}”应写成 指标=数值，例如 高新技术企业总数=105。")
         indicator, _, column = name.strip().partition(".")
-        column = column or "value"
-        row = next((r for r in rows if r["indicator"] == indicator), None)
-        if row is None:
-            row = {"indicator": indicator}
-            rows.append(row)
-        row[column] = value.strip()
-    _print_update(session, session.set_facts(rows, "命令行修改"))
+        changes.setdefault(indicator, {})[column or "value"] = value.strip()
+    session = _desk().open(draft_id)
+    _print_update(session, session.change_facts(changes, "命令行修改"))
 
 
 @facts_app.command("import")

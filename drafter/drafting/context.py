@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from drafter.ingest.admission import injections
 from drafter.ingest.clean import as_written
-from drafter.numbers.facts import Fact, FactsTable
+from drafter.numbers.facts import Fact, FactsTable, pending
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.drafting.outlines import PlannedSection
 
@@ -26,24 +26,8 @@ class Exemplar:
         return f"{self.doc} · {self.section}"
 
 
-def area(org: str) -> str:
-    """全县 / 全市 / 全区 from the bureau's name."""
-    m = re.search(r"(县|市|区|旗)(?:科学技术|科技)", org)
-    return f"全{m.group(1)}" if m else "全县"
-
-
-def period_label(table: FactsTable) -> str:
-    return f"{table.year}年" + ("上半年" if table.period == "H1" else "")
-
-
 def next_period(table: FactsTable) -> str:
     return "下半年" if table.period == "H1" else f"{table.year + 1}年"
-
-
-def pending(fact: Fact, table: FactsTable) -> str:
-    """The marker a draft writes where a value the writer listed is still missing."""
-    return f"【待核实：{period_label(table)}{fact.indicator}（{fact.unit}）】" if fact.unit else \
-        f"【待核实：{period_label(table)}{fact.indicator}】"
 
 
 def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False) -> str:

@@ -4,8 +4,8 @@ phrase of past phrasing, numbers masked, marked as 参考表述 for the writer t
 
 import re
 
-from drafter.drafting.context import STALE_TOPICS, Exemplar, area, derived_phrase, headline_facts, next_period, pending, say
-from drafter.numbers.facts import Fact, FactsTable
+from drafter.drafting.context import STALE_TOPICS, Exemplar, derived_phrase, headline_facts, next_period, say
+from drafter.numbers.facts import Fact, FactsTable, area, pending
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.stores.lexical import tokenize
 from drafter.drafting.outlines import PlannedSection, cn_ordinal

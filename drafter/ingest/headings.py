@@ -4,8 +4,8 @@ import re
 from dataclasses import dataclass, replace
 
 from drafter.models import Part, Section
+from drafter.outline_spec import CN_DIGITS
 
-CN_DIGITS = "一二三四五六七八九十"
 # Text is NFKC-normalised, so （一） arrives as (一) and 1． as 1.
 STYLES: dict[str, re.Pattern] = {
     "part": re.compile(rf"第([{CN_DIGITS}]{{1,3}})部分[、:：.\s]*"),

@@ -9,9 +9,8 @@ import yaml
 from drafter import yamltext
 from drafter.errors import CorpusError
 from drafter.models import DocMeta, Section
+from drafter.numbers.figures import ORG, ORG_SUFFIX  # noqa: F401
 
-ORG_SUFFIX = r"(?:科学技术局|科技局|科学技术委员会|科技委员会|科学技术和工业信息化局|科技和工业信息化局|科学技术协会)"
-ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗))(?:人民政府)?{ORG_SUFFIX}")
 _PLACEHOLDER = re.compile(r"[xX×*]|某|××")
 _GENERIC_PLACES = {"县", "市", "区", "全县", "全市", "全区", "我县", "我市", "我区", "本县", "本市", "本区", "县区"}
 _TITLE_WORDS = re.compile(r"工作总结|工作打算|工作思路|工作安排|工作要点|工作报告|年度总结|科技工作")

@@ -18,7 +18,7 @@ from drafter.embeddings import Embedder
 from drafter.errors import CorpusError, DrafterError
 from drafter.stores.ledger import Ledger
 from drafter.ingest.meta import sidecar_path
-from drafter.stores.retrieve import IndexReport, Progress, build_index
+from drafter.ingest.indexing import IndexReport, Progress, build_index
 
 # Bump when parsing changes so that re-ingest re-parses unchanged files.
 PARSER_VERSION = "1"

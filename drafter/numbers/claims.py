@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from drafter.drafting.context import area
-from drafter.numbers.facts import MONEY, Fact, FactsTable
+from drafter.numbers.facts import MONEY, Fact, FactsTable, area
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.models import Finding
 

@@ -16,12 +16,11 @@ from pathlib import Path
 import yaml
 
 from drafter import yamltext
-from drafter.ingest.admission import injections
 from drafter.errors import DrafterError
 from drafter.numbers.figures import FILLER, Indicator, canonical
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.stores.ledger import Ledger
-from drafter.drafting.outlines import PlannedSection
+from drafter.outline_spec import PlannedSection
 
 MONEY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 CHANGE_WORDS = re.compile(r"新增|净增|增长|增加|减少|下降|提高|率|比重|排名|受众|其中|占")
@@ -137,6 +136,24 @@ def derive(value: float | None, prior: float | None, target: float | None, unit:
     return tuple(out)
 
 
+# ---- how a draft names the bureau, the period and a missing value -----------------------------------
+
+def area(org: str) -> str:
+    """全县 / 全市 / 全区 from the bureau's name."""
+    m = re.search(r"(县|市|区|旗)(?:科学技术|科技)", org)
+    return f"全{m.group(1)}" if m else "全县"
+
+
+def period_label(table: FactsTable) -> str:
+    return f"{table.year}年" + ("上半年" if table.period == "H1" else "")
+
+
+def pending(fact: Fact, table: FactsTable) -> str:
+    """The marker a draft writes where a value the writer listed is still missing."""
+    return f"【待核实：{period_label(table)}{fact.indicator}（{fact.unit}）】" if fact.unit else \
+        f"【待核实：{period_label(table)}{fact.indicator}】"
+
+
 # ---- reading what the writer supplied -------------------------------------------------------------
 
 MAX_FILE_BYTES = 2_000_000  # a facts or notes file: a year's figures and notes fit in a few dozen KB
@@ -196,7 +213,7 @@ def _xlsx_rows(path: Path) -> list[dict]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    from drafter.ingest.corpus import check_zip
+    from drafter.archives import check_zip
     from drafter.errors import CorpusError
 
     try:
@@ -366,8 +383,6 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
             report.append(f"{name}：未填写{year}年数值，稿中标为【待核实】。")
         facts.append(fact)
     notes = _assign_notes({**given.notes, **(extra_notes or {})}, sections, report)
-    for line in (line for lines in notes.values() for line in lines if injections(line)):
-        report.append(f"笔记“{line[:30]}”像是写给模型的指令：只当作笔记内容，不会被执行。")
     return FactsTable(org, year, period, tuple(facts), notes, tuple(report))
 
 

@@ -12,8 +12,10 @@ from importlib import resources
 
 import yaml
 
-from drafter.ingest.meta import ORG
 from drafter.models import DocMeta, Figure, Kind, Scope, Section
+
+ORG_SUFFIX = r"(?:科学技术局|科技局|科学技术委员会|科技委员会|科学技术和工业信息化局|科技和工业信息化局|科学技术协会)"
+ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗))(?:人民政府)?{ORG_SUFFIX}")
 
 UNITS = sorted(
     "万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 人次 家次 场次 件次 户次 万亩 公里 "

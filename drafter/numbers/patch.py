@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from drafter.numbers.checks import Source, mentions, sources
 from drafter.numbers.claims import ROLES, noun, patterns
-from drafter.drafting.context import pending
-from drafter.numbers.facts import MONEY, FactsTable, fmt
+from drafter.numbers.facts import MONEY, FactsTable, fmt, pending
 from drafter.models import NumberSpan
 
 Key = tuple[str, str]  # (indicator, role)

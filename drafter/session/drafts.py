@@ -339,16 +339,22 @@ class DraftSession:
 
     def set_fact(self, indicator: str, **fields) -> FactsUpdate:
         """Change one row (value, unit, target, next_target, prior); a new indicator is added."""
+        return self.change_facts({indicator: fields}, f"修改 {indicator}")
+
+    def change_facts(self, changes: dict[str, dict], note: str = "") -> FactsUpdate:
+        """Change cells ({indicator: {column: value}}) of the newest revision; new indicators are added. Read,
+        change and save are one step: a change someone saved meanwhile is kept, not undone."""
         from drafter.numbers.facts import validate_rows
 
-        with self._facts_lock():  # read, change and save as one step: a change saved meanwhile is not undone
+        with self._facts_lock():
             rows = self.fact_inputs()
-            row = next((r for r in rows if r["indicator"] == indicator), None)
-            if row is None:
-                row = {"indicator": indicator}
-                rows.append(row)
-            row.update({k: v for k, v in fields.items()})
-            return self._commit_facts([dict(r) for r in validate_rows(rows, "数据表")], f"修改 {indicator}", None)
+            for indicator, fields in changes.items():
+                row = next((r for r in rows if r["indicator"] == indicator), None)
+                if row is None:
+                    row = {"indicator": indicator}
+                    rows.append(row)
+                row.update(fields)
+            return self._commit_facts([dict(r) for r in validate_rows(rows, "数据表")], note, None)
 
     def _commit_facts(self, rows: list[dict], note: str, base: int | None) -> FactsUpdate:
         rev, current = self.ws.facts(self.id)

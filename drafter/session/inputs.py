@@ -9,6 +9,7 @@ from pathlib import Path
 from drafter.numbers.checks import PastTexts
 from drafter.config import Settings
 from drafter.errors import DrafterError
+from drafter.ingest.admission import injections
 from drafter.numbers.facts import FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
 from drafter.models import Finding
 from drafter.drafting.outlines import PlannedSection, load_outline, plan
@@ -22,6 +23,9 @@ def facts_table(settings: Settings, planned: list[PlannedSection], given: FactsI
     ledger = Ledger(settings.catalog_path) if settings.catalog_path.exists() else None
     try:
         table = build_table(planned, given, org=org, year=year, period=period, ledger=ledger)
+        table = replace(table, report=table.report + tuple(
+            f"笔记“{line[:30]}”像是写给模型的指令：只当作笔记内容，不会被执行。"
+            for lines in table.notes.values() for line in lines if injections(line)))
         known = sorted({d["org"] for d in ledger.documents() if d["org"]}) if ledger else []
     finally:
         if ledger:

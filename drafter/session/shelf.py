@@ -19,9 +19,12 @@ from drafter.ingest.corpus import SUPPORTED, unsupported
 from drafter.errors import CorpusError
 from drafter.filenames import safe_name
 from drafter.ingest.pipeline import IngestReport, ingest
+from drafter.numbers.figures import canonical
 from drafter.stores.ledger import Ledger
+from drafter.stores.lexical import tokenize
+from drafter.stores.retrieve import Retriever
 from drafter.ingest.meta import PERIODS, sidecar_path
-from drafter.stores.retrieve import IndexReport, Progress, build_index
+from drafter.ingest.indexing import IndexReport, Progress, build_index
 
 REMOVED = ".removed"  # inside the corpus folder; ingest skips dot folders, so removed files stay out
 PERIOD_NAMES = {"annual": "全年", "H1": "上半年", "other": "其他"}
@@ -197,3 +200,76 @@ def _meta_values(org: str | None, year: int | str | None, period: str | None) ->
 def supported(name: str) -> bool:
     """A file type the corpus reader takes (others are not copied into the corpus folder)."""
     return Path(name).suffix.lower() in SUPPORTED
+
+
+# ---- the corpus as the CLI reads it: ingest, inspect, search, figures ----
+
+def catalog_ready(settings: Settings) -> None:
+    if not settings.catalog_path.exists():
+        raise CorpusError(f"{settings.catalog_path} 还没有语料目录；请先运行 `drafter ingest`。")
+
+
+def inspect(settings: Settings, path: Path, overrides: dict | None = None) -> dict:
+    """How one file parses (the `inspect --json` contract), without touching the index."""
+    from drafter.ingest.document import parse_file
+    from drafter.stores.ledger import document_json
+
+    return document_json(parse_file(path, max_mb=settings.max_file_mb, overrides=overrides))
+
+
+def search(settings: Settings, query: str, k: int = 10, *, org: str | None = None, year: int | None = None,
+           exclude_year: int | None = None, topic: str | None = None, mode: str = "hybrid") -> list[dict]:
+    """Past phrasing for a query, with the original characters of the summaries."""
+    from drafter.ingest.clean import as_written
+
+    if mode not in ("hybrid", "dense", "lexical"):
+        raise CorpusError(f"--mode 应为 hybrid、dense 或 lexical，而不是“{mode}”。")
+    hits = Retriever(settings).search(query, k, org=org, year_from=year, year_to=year, exclude_year=exclude_year,
+                                      topic=topic, mode=mode)
+    return [{"doc": h.doc, "org": h.org, "year": h.year, "section": as_written(h.section), "text": as_written(h.text),
+             "score": h.score, "topic": h.topic} for h in hits]
+
+
+def figures(settings: Settings, *, org: str | None = None, year: int | None = None, indicator: str | None = None
+            ) -> tuple[list[dict], bool]:
+    """Ledger figures, and whether they were found by meaning because no indicator has that name."""
+    catalog_ready(settings)
+    with Ledger(settings.catalog_path) as ledger:
+        rows = ledger.figures(org=org, year=year, indicator=indicator)
+    if rows or not indicator:
+        return rows, False
+    rows = lookup_figures(settings, indicator, org=org, year=year)
+    return rows, bool(rows)
+
+
+def lookup_figures(settings: Settings, indicator: str, *, org: str | None = None, year: int | None = None,
+                   retriever=None, limit: int = 5) -> list[dict]:
+    """Ledger figures for an indicator named differently from the catalog: the passages closest in
+    meaning to the phrase (same org and year) are searched, and the figures stated in them returned."""
+    named = canonical(indicator)
+    ledger = Ledger(settings.catalog_path)
+    try:
+        exact = ledger.figures(org=org, year=year, indicator=named.name) if named else []
+        exact = [c for c in exact if c["indicator"] == named.name] or exact
+        candidates = [] if exact else ledger.figures(org=org, year=year)
+    finally:
+        ledger.close()
+    if exact or not candidates:  # 高企数量 is an alias of 高新技术企业总数
+        return exact[:limit]
+    orgs = {c["org"] for c in candidates}
+    retriever = retriever or Retriever(settings)
+    hits = retriever.search(indicator, k=8, org=orgs.pop() if len(orgs) == 1 else None, year_from=year, year_to=year)
+    wanted = set(tokenize(indicator))
+    ranked = []
+    for rank, hit in enumerate(hits):
+        for c in candidates:
+            if Path(c["path"]).name == hit.doc and c["sentence"] and c["sentence"][:20] in hit.text:
+                overlap = len(wanted & set(tokenize(c["indicator"] + c["sentence"])))
+                ranked.append((-overlap, rank, c["start"], c))
+    ranked.sort(key=lambda item: item[:3])
+    seen, out = set(), []
+    for *_, c in ranked:
+        if c["id"] not in seen:
+            seen.add(c["id"])
+            out.append(c)
+    return out[:limit]

@@ -79,6 +79,12 @@ class Ledger:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def fingerprint(self, path: str) -> str | None:
         row = self.db.execute("SELECT fingerprint FROM documents WHERE path = ?", (path,)).fetchone()
         return row["fingerprint"] if row else None
