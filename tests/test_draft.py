@@ -140,9 +140,10 @@ def test_prompt_snapshot(sampled, section):
     messages = session.engine().messages(planned, [{"heading": "（二）科技企业培育", "text": "正文。"}], "一是问题。")
     text = "\n\n".join(f"[{m.type}]\n{m.content}" for m in messages)
     path = SNAPSHOTS / f"prompt_{section}.txt"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS"):
         path.parent.mkdir(exist_ok=True)
         path.write_text(text + "\n", "utf-8")
+    assert path.exists(), f"{path} is missing: run with UPDATE_SNAPSHOTS=1 and review the prompt it writes"
     assert text + "\n" == path.read_text("utf-8")
 
 

@@ -84,3 +84,29 @@ def test_no_import_climbs_a_layer():
 ])
 def test_a_planted_climbing_import_is_caught(module, source):
     assert climbs(source, module)
+
+
+def test_a_fact_change_through_the_ui_builds_no_vector_store_and_no_model_client(sampled, monkeypatch):
+    """Patching numbers in place needs the facts and the checks only: Chroma and the model stay untouched."""
+    from drafter import llm
+    from drafter.session import Desk
+    from drafter.stores import retrieve, vectors
+    from drafter.ui.app import build_ui
+    from drafter.ui.review import grid_rows
+
+    settings = sampled.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})  # a model is configured
+    draft = Desk(settings, offline_model=True).create("示例县科学技术局", 2024)
+    draft.set_facts([{"indicator": "高新技术企业总数", "value": 300, "unit": "家", "prior": 270}])
+    draft.edit("enterprises", "全县高新技术企业总数达到300家，比上年净增30家。")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("built for a fact change")
+
+    for target, name in ((llm, "chat_model"), (retrieve.Retriever, "__init__"), (vectors.VectorStore, "__init__")):
+        monkeypatch.setattr(target, name, refuse)
+    demo = build_ui(settings)
+    change = next(f.fn for f in demo.fns.values() if f.api_name == "change_facts")
+    cells = grid_rows(Desk(settings, offline_model=True).open(draft.id))
+    next(row for row in cells if row[0] == "高新技术企业总数")[3] = "310"
+    change(draft.id, cells, draft.facts_rev())
+    assert "310家" in draft.history("enterprises")[-1].text and "净增40家" in draft.history("enterprises")[-1].text

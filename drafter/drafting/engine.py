@@ -194,11 +194,9 @@ class Engine:
 
     def check(self, text: str, reference: str = "", section: str = "") -> list[Finding]:
         """Findings on a section's text; `section` (an id): a plan section speaks of next year throughout."""
-        spec = next((p.spec for p in self.planned if p.spec.id == section), None)
-        future = spec is not None and spec.prompt == "plan"
-        found = checks.check(text, self.table, past=self.past, copy_min_chars=self.settings.copy_min_chars,
-                             context_values=self.context_values, reference=reference, future=future)
-        return found + checks.length(text, spec.length if spec else 0)
+        return checks.check_section(text, self.table, self.planned, section, past=self.past,
+                                    copy_min_chars=self.settings.copy_min_chars, context_values=self.context_values,
+                                    reference=reference)
 
     def _guard(self, section: PlannedSection, text: str, emit: OnEvent
                ) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:

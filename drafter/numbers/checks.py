@@ -187,6 +187,17 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     return sorted(findings, key=lambda f: (f.start, f.kind))
 
 
+def check_section(text: str, table: FactsTable, planned: list[PlannedSection], section: str, *,
+                  past=None, copy_min_chars: int = 20, context_values: list[dict] | None = None,
+                  reference: str = "") -> list[Finding]:
+    """Findings on one section's text: its numbers, copies and placeholders, and its length against the outline;
+    a plan section speaks of next year throughout."""
+    spec = next((p.spec for p in planned if p.spec.id == section), None)
+    found = check(text, table, past=past, copy_min_chars=copy_min_chars, context_values=context_values,
+                  reference=reference, future=spec is not None and spec.prompt == "plan")
+    return found + length(text, spec.length if spec else 0)
+
+
 def length(text: str, target: int) -> list[Finding]:
     """A section far beyond its length (three times the outline's figure): a model that padded or repeated itself."""
     size = len(re.sub(r"\s", "", text))

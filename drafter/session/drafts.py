@@ -98,7 +98,8 @@ class Desk:
         self._model_ready = model is not None or offline_model
         self._retriever_ready = retriever is not None
         self._lock = threading.Lock()
-        self.warnings: list[str] = []
+        self.warnings: list[str] = []  # what creating or finding drafts said (a bureau's name read another way)
+        self.retrieval_warning: str | None = None  # why drafting has no past phrasing to offer, once known
 
     # ---- shared resources, made on first use ----
     @property
@@ -119,7 +120,7 @@ class Desk:
                 try:
                     self._retriever = Retriever(self.settings)
                 except DrafterError as e:
-                    self.warnings.append(f"没有可参考的往年表述：{e}")
+                    self.retrieval_warning = f"没有可参考的往年表述：{e}"
                 self._retriever_ready = True
             return self._retriever
 
@@ -141,7 +142,7 @@ class Desk:
         spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), self.settings.prompts_dir)
         info = self.workspace.create(name or f"{org}{year}年{'上半年' if period == 'H1' else ''}", org, int(year),
                                      period, str(outline or spec.name))
-        return DraftSession(self, info)
+        return DraftSession(self, info, notices=[message] if message else [])
 
     def drafts(self) -> list[DraftInfo]:
         return self.workspace.drafts()
@@ -157,7 +158,9 @@ class Desk:
             self.warnings.append(message)
         outline_name = str(outline or ("kjj_h1" if period == "H1" else "kjj_annual"))
         found = self.workspace.drafts(org=org, year=year, period=period, outline=outline_name, name=name)
-        return DraftSession(self, found[0]) if found else self.create(org, year, period, outline_name, name)
+        if found:
+            return DraftSession(self, found[0], notices=[message] if message else [])
+        return self.create(org, year, period, outline_name, name)
 
     def quick(self, *, org: str | None = None, year: int | None = None, period: str | None = None,
               facts: Path | None = None, notes: Path | None = None, outline: str | None = None,
@@ -234,8 +237,9 @@ def plain_org(org: str | None) -> str:
 class DraftSession:
     """One draft. Cheap to create: state lives in the workspace, tables are cached per facts revision."""
 
-    def __init__(self, desk: Desk, info: DraftInfo):
+    def __init__(self, desk: Desk, info: DraftInfo, notices: list[str] | None = None):
         self.desk, self.info, self.settings = desk, info, desk.settings
+        self.notices = list(notices or [])  # what opening it said, reported with its next generate
         self.ws = desk.workspace
         self.spec: OutlineSpec = load_outline(info.outline, self.settings.prompts_dir)
         self.title = title(self.spec, org=info.org, year=info.year)
@@ -473,11 +477,21 @@ class DraftSession:
 
     def _save_patch(self, section_id: str, result: patch.Patched, rev: int, table: FactsTable) -> Version:
         note = "；".join(f"{c.indicator}：{c.old}→{c.new}" for c in result.changes)
-        findings = self.engine(table).check(result.text, section=section_id)
+        findings = self.check_text(result.text, section_id, table)
         return self.ws.save(self.id, section_id, result.text, "patch", facts_rev=rev, findings=tuple(findings),
                             spans=patch.spans(result.text, table), note=note)
 
     # ---- writing ----
+    def check_text(self, text: str, section_id: str, table: FactsTable | None = None, reference: str = ""
+                   ) -> list[Finding]:
+        """A section's findings, as drafting checks them, with no retriever and no model client built."""
+        from drafter.numbers.checks import check_section
+
+        past, context_values = self._past()
+        return check_section(text, table or self.table(), self.planned(), section_id, past=past,
+                             copy_min_chars=self.settings.copy_min_chars, context_values=context_values,
+                             reference=reference)
+
     def engine(self, table: FactsTable | None = None, *, with_model: bool = True):
         """The drafting engine over this draft's facts (tests and benchmarks use it directly)."""
         from drafter.drafting.engine import Engine
@@ -513,7 +527,8 @@ class DraftSession:
                     on_event(event)
 
         engine, rev = self.engine(), self.facts_rev()
-        report.warnings += self.desk.warnings
+        report.warnings += self.notices + ([self.desk.retrieval_warning] if engine.retriever is None
+                                           and self.desk.retrieval_warning else [])
         by_prompt = {p.spec.prompt: p for p in planned if p.spec.kind == "synthesis" and p.spec.id in wanted}
         pool = ThreadPoolExecutor(max_workers=self.settings.llm_concurrency)
         try:
@@ -585,7 +600,7 @@ class DraftSession:
         self.section(section_id)
         previous = self._text_of(section_id)
         table = self.table()
-        findings = self.engine(table, with_model=False).check(text, reference=previous, section=section_id)
+        findings = self.check_text(text, section_id, table, reference=previous)
         return self.ws.save(self.id, section_id, text.strip(), "manual", facts_rev=self.facts_rev(),
                             findings=tuple(findings), spans=patch.spans(text, table), base=base)
 
@@ -660,7 +675,7 @@ class DraftSession:
         note = f"恢复第{number}版" + ("；数字已按最新数据更新" if result.changes else "")
         if result.stale:
             self.ws.mark_stale(self.id, section_id, "；".join(result.stale))
-        findings = self.engine(table, with_model=False).check(result.text, section=section_id)
+        findings = self.check_text(result.text, section_id, table)
         return self.ws.save(self.id, section_id, result.text, "restore", facts_rev=self.facts_rev(),
                             findings=tuple(findings), spans=patch.spans(result.text, table), note=note)
 
@@ -682,8 +697,8 @@ class DraftSession:
         """Findings on every section's current text, and on the outline of the whole document."""
         from drafter.numbers.checks import outline_findings
 
-        engine = self.engine(with_model=False)
-        out = [(s.id, f) for s in self.sections() if s.version for f in engine.check(s.version.text, section=s.id)]
+        table = self.table()
+        out = [(s.id, f) for s in self.sections() if s.version for f in self.check_text(s.version.text, s.id, table)]
         return out + [("", f) for f in outline_findings(self.markdown(), self.planned())]
 
     def document(self) -> ExportDocument:
