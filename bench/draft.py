@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from chat_server import ChatServer, Text, last_user_text  # noqa: E402
-
 from drafter.config import Settings  # noqa: E402
 from drafter.ingest.pipeline import ingest  # noqa: E402
 from drafter.llm import chat_model  # noqa: E402

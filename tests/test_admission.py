@@ -3,8 +3,8 @@ instructions hidden in files treated as text."""
 
 from chat_server import ChatServer, Text, by_prompt
 from conftest import CORPUS, write
-from drafter.ingest.admission import is_local, mask_personal
 from drafter.config import Settings
+from drafter.ingest.admission import is_local, mask_personal
 from drafter.ingest.pipeline import ingest
 from drafter.llm import chat_model
 from drafter.session import Desk

@@ -9,9 +9,9 @@ import pytest
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
+from drafter.errors import CorpusError
 from drafter.ingest.clean import clean, normalize
 from drafter.ingest.corpus import decode, discover, extract_text, read_bytes
-from drafter.errors import CorpusError
 from tests.conftest import write
 
 SAMPLE = "示例县科学技术局2023年工作总结\n一、主要工作\n(一)企业培育。全年新增高新技术企业12家，总数达85家。\n"

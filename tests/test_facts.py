@@ -1,9 +1,9 @@
 import pytest
 
 from conftest import FACTS, write
+from drafter.drafting.outlines import load_outline, plan
 from drafter.numbers.facts import FactsError, FactsInput, build_table, derive, fmt, read_facts, read_notes
 from drafter.stores.ledger import Ledger
-from drafter.drafting.outlines import load_outline, plan
 
 ORG = "示例县科学技术局"
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from drafter.numbers.figures import canonical, cn_number, extract_figures
-from drafter.models import DocMeta
 from drafter.ingest.headings import parse_outline
+from drafter.models import DocMeta
+from drafter.numbers.figures import canonical, cn_number, extract_figures
 
 META = DocMeta(org="海安市科学技术局", year=2019, period="annual", title="2019年科技工作总结")
 

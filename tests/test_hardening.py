@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from chat_server import ChatServer, Cut, Text, scripted
 from conftest import FACTS
 from drafter import cli
-from drafter.drafting import export
 from drafter.config import Settings
+from drafter.drafting import export
 from drafter.errors import DrafterError
 from drafter.llm import chat_model
 from drafter.session import ConflictError, Desk, SessionError

@@ -12,11 +12,11 @@ import pytest
 
 from conftest import write
 from drafter.config import Settings
-from drafter.errors import DrafterError
-from drafter.numbers.facts import FactsError, read_facts
-from drafter.ingest.pipeline import ingest
-from drafter.stores.ledger import Ledger
 from drafter.drafting.outlines import OutlineError, load_outline
+from drafter.errors import DrafterError
+from drafter.ingest.pipeline import ingest
+from drafter.numbers.facts import FactsError, read_facts
+from drafter.stores.ledger import Ledger
 
 GOOD = ("示例县科学技术局2023年工作总结\n2023年，我局围绕中心工作，推动科技创新。\n一、2023年主要工作\n"
         "（一）企业培育。全年新增高新技术企业17家，总数达85家。\n二、2024年工作打算\n力争高企总数达到95家。\n")

@@ -11,8 +11,8 @@ import docx
 import pytest
 
 from drafter.config import Settings
-from drafter.ingest.document import parse_file
 from drafter.errors import DrafterError
+from drafter.ingest.document import parse_file
 from drafter.ingest.pipeline import ingest
 from drafter.stores.ledger import Ledger
 from tests.conftest import CORPUS, ROOT, write

@@ -19,10 +19,10 @@ import pytest
 from bench.retrieval_quality import GOLD, evaluate, gold_retriever
 from drafter.config import Settings
 from drafter.embeddings import HashEmbedder
-from drafter.stores.vectors import IndexStoreError
-from drafter.ingest.pipeline import ingest
 from drafter.ingest.passages import mask, split_text
+from drafter.ingest.pipeline import ingest
 from drafter.stores.retrieve import Retriever
+from drafter.stores.vectors import IndexStoreError
 from tests.conftest import CORPUS, ROOT
 
 

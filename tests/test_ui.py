@@ -12,12 +12,10 @@ from playwright.sync_api import expect
 
 from chat_server import ChatServer, Status, Text, by_prompt
 from conftest import FACTS
-from drafter.session import shelf
 from drafter.config import Settings
 from drafter.errors import ConfigError
-from drafter.session import Desk
-from ui_helpers import (CHROMIUM, CHROMIUM_ARGS, Visit, Watched, cell, choose, copy_index, edit_cell, served, shot, tab,
-                        toast, type_into)
+from drafter.session import Desk, shelf
+from ui_helpers import CHROMIUM, CHROMIUM_ARGS, Visit, Watched, cell, choose, copy_index, edit_cell, served, shot, tab, toast, type_into
 
 browser_test = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium "
                                   "(apt-get install chromium fonts-noto-cjk); the browser tests need it")

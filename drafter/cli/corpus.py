@@ -9,11 +9,27 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from drafter.cli.common import (DraftPeriodOpt, FactsOpt, JsonOpt, NotesOpt, OrgOpt, OutlineOpt, PeriodOpt, SectionArg, YearOpt,
-                                _desk, _print_facts_report, _print_findings, _settings, app, console, err)
+from drafter.cli.common import (
+    DraftPeriodOpt,
+    FactsOpt,
+    JsonOpt,
+    NotesOpt,
+    OrgOpt,
+    OutlineOpt,
+    PeriodOpt,
+    SectionArg,
+    YearOpt,
+    _desk,
+    _print_facts_report,
+    _print_findings,
+    _settings,
+    app,
+    console,
+    err,
+)
 from drafter.config import Settings
-from drafter.session import shelf
 from drafter.errors import DrafterError
+from drafter.session import shelf
 
 
 @app.command()

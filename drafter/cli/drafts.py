@@ -8,9 +8,27 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from drafter.cli.common import (DraftId, DraftPeriodOpt, FactsOpt, ForceOpt, NotesOpt, OrgOpt, OutlineOpt, SectionArg, SkipOpt,
-                                YearOpt, _desk, _finish, _generate, _print_facts_report, _print_findings, _progress_printer, app,
-                                console, err)
+from drafter.cli.common import (
+    DraftId,
+    DraftPeriodOpt,
+    FactsOpt,
+    ForceOpt,
+    NotesOpt,
+    OrgOpt,
+    OutlineOpt,
+    SectionArg,
+    SkipOpt,
+    YearOpt,
+    _desk,
+    _finish,
+    _generate,
+    _print_facts_report,
+    _print_findings,
+    _progress_printer,
+    app,
+    console,
+    err,
+)
 from drafter.errors import DrafterError
 
 

@@ -4,11 +4,11 @@ exemplars of past phrasing chosen by relevance within a character budget."""
 import re
 from dataclasses import dataclass
 
+from drafter.drafting.outlines import PlannedSection
 from drafter.ingest.admission import injections
 from drafter.ingest.clean import as_written
 from drafter.numbers.facts import Fact, FactsTable, pending
 from drafter.numbers.figures import indicator as catalog_entry
-from drafter.drafting.outlines import PlannedSection
 
 EXEMPLARS_PER_SECTION = 8
 

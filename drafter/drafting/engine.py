@@ -15,18 +15,16 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from drafter.numbers import checks
-from drafter.drafting import context
-from drafter.numbers import patch
-from drafter.drafting import skeleton
-from drafter.ingest.admission import is_local, mask_personal
 from drafter.config import Settings
+from drafter.drafting import context, skeleton
+from drafter.drafting.outlines import PlannedSection
+from drafter.drafting.prompts import render
 from drafter.errors import DrafterError
-from drafter.numbers.facts import FactsTable
+from drafter.ingest.admission import is_local, mask_personal
 from drafter.llm import ModelError, stream
 from drafter.models import Event, Finding, PassageRef, SectionResult
-from drafter.drafting.prompts import render
-from drafter.drafting.outlines import PlannedSection
+from drafter.numbers import checks, patch
+from drafter.numbers.facts import FactsTable
 
 REPAIR_KINDS = {"unverified_number", "inconsistent_prior", "copied_text", "placeholder", "target_as_actual",
                 "context_as_local", "wrong_indicator", "wrong_year", "arithmetic", "qualifier", "rank", "plan_as_done"}

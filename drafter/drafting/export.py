@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from drafter.numbers.checks import PENDING
 from drafter.errors import DrafterError
 from drafter.models import ExportDocument, FactRow
+from drafter.numbers.checks import PENDING
 
 FONT_PROFILES: dict[str, dict[str, str]] = {
     "official": {"body": "仿宋_GB2312", "title": "方正小标宋简体", "h1": "黑体", "h2": "楷体_GB2312", "page": "宋体"},

@@ -11,8 +11,17 @@ import yaml
 from pydantic import ValidationError
 
 from drafter import yamltext
-from drafter.outline_spec import (SYNTHESIS_TEMPLATES, OutlineError, OutlineSpec, PlannedSection,  # noqa: F401
-                                   SectionKind, SectionSpec, cn_ordinal, plan, title)
+from drafter.outline_spec import (  # noqa: F401
+    SYNTHESIS_TEMPLATES,
+    OutlineError,
+    OutlineSpec,
+    PlannedSection,
+    SectionKind,
+    SectionSpec,
+    cn_ordinal,
+    plan,
+    title,
+)
 
 
 def available(prompts_dir: Path) -> list[str]:

@@ -5,10 +5,10 @@ phrase of past phrasing, numbers masked, marked as 参考表述 for the writer t
 import re
 
 from drafter.drafting.context import STALE_TOPICS, Exemplar, derived_phrase, headline_facts, next_period, say
+from drafter.drafting.outlines import PlannedSection, cn_ordinal
 from drafter.numbers.facts import Fact, FactsTable, area, pending
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.stores.lexical import tokenize
-from drafter.drafting.outlines import PlannedSection, cn_ordinal
 
 PHRASE_MIN, PHRASE_MAX = 6, 19  # short enough never to count as copied text
 # old names, numbers and counted Chinese numerals (七成, 三家) are facts of another year, not phrasing

@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
+from drafter.errors import CorpusError, DrafterError
 from drafter.ingest.clean import clean
 from drafter.ingest.corpus import extract_text, read_bytes, sha256
-from drafter.errors import CorpusError, DrafterError
-from drafter.numbers.figures import extract_figures
+from drafter.ingest.headings import parse_outline
 from drafter.ingest.meta import apply_overrides, infer_meta, missing
 from drafter.models import Document
-from drafter.ingest.headings import parse_outline
+from drafter.numbers.figures import extract_figures
 
 MIN_CHARS = 20
 

@@ -10,15 +10,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drafter.ingest import admission
 from drafter.config import Settings
-from drafter.ingest.corpus import discover, read_bytes
-from drafter.ingest.document import parse_file
 from drafter.embeddings import Embedder
 from drafter.errors import CorpusError, DrafterError
-from drafter.stores.ledger import Ledger
-from drafter.ingest.meta import sidecar_path
+from drafter.ingest import admission
+from drafter.ingest.corpus import discover, read_bytes
+from drafter.ingest.document import parse_file
 from drafter.ingest.indexing import IndexReport, Progress, build_index
+from drafter.ingest.meta import sidecar_path
+from drafter.stores.ledger import Ledger
 
 # Bump when parsing changes so that re-ingest re-parses unchanged files.
 PARSER_VERSION = "1"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import yaml
 
+from drafter.models import Finding
 from drafter.numbers import claims
 from drafter.numbers.facts import MONEY, FactsTable, area
 from drafter.numbers.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, cn_number, is_figure
 from drafter.numbers.figures import indicator as catalog_entry
-from drafter.models import Finding
 from drafter.outline_spec import PlannedSection
 
 PLACEHOLDER = re.compile(r"〔N〕|20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
+from drafter.models import Finding
 from drafter.numbers.facts import MONEY, Fact, FactsTable, area
 from drafter.numbers.figures import indicator as catalog_entry
-from drafter.models import Finding
 
 _SENTENCE_START = "。！？；;\n"
 _CLAUSE_BREAK = "，,；;。！？\n"

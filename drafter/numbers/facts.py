@@ -19,8 +19,8 @@ from drafter import yamltext
 from drafter.errors import DrafterError
 from drafter.numbers.figures import FILLER, Indicator, canonical
 from drafter.numbers.figures import indicator as catalog_entry
-from drafter.stores.ledger import Ledger
 from drafter.outline_spec import PlannedSection
+from drafter.stores.ledger import Ledger
 
 MONEY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 CHANGE_WORDS = re.compile(r"新增|净增|增长|增加|减少|下降|提高|率|比重|排名|受众|其中|占")

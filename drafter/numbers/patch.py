@@ -10,10 +10,10 @@ either of two cells, or a statement the writer rewrote, marks the section stale 
 import re
 from dataclasses import dataclass
 
+from drafter.models import NumberSpan
 from drafter.numbers.checks import Source, mentions, sources
 from drafter.numbers.claims import ROLES, noun, patterns
 from drafter.numbers.facts import MONEY, FactsTable, fmt, pending
-from drafter.models import NumberSpan
 
 Key = tuple[str, str]  # (indicator, role)
 _SENTENCE_START = "。！？；;\n"

@@ -6,29 +6,29 @@ revision kept), notes, sections written, patched, edited, refined, restored and 
 is saved the moment it happens; a section is saved as soon as it is written.
 """
 
-import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import yaml
 
-from drafter.numbers import patch
 from drafter.drafting import textops
-from drafter.config import Settings
+from drafter.drafting.outlines import OutlineSpec, PlannedSection, load_outline, plan, title
 from drafter.errors import DrafterError
 from drafter.filenames import inside
-from drafter.numbers.facts import FactsError, FactsInput, FactsTable, normalise_period, read_facts, read_notes
-from drafter.session.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, SectionResult, Version
-from drafter.drafting.outlines import OutlineSpec, PlannedSection, load_outline, plan, title
-from drafter.numbers.checks import PENDING
-from drafter.numbers.checks import KIND_LABELS  # noqa: F401 — part of the session API, for the faces
+from drafter.numbers import patch
+from drafter.numbers.checks import (
+    KIND_LABELS,  # noqa: F401 — part of the session API, for the faces
+    PENDING,
+)
 from drafter.numbers.claims import ROLES  # noqa: F401
+from drafter.numbers.facts import FactsError, FactsInput, FactsTable, read_facts, read_notes
+from drafter.session.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.stores.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401
 
 ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
@@ -88,115 +88,6 @@ class GenerateReport:
         return [r for r in self.results.values() if not r.ok]
 
 
-class Desk:
-    """The drafts of one workspace, with the model client and retriever shared by all of them."""
-
-    def __init__(self, settings: Settings, *, model=None, retriever=None, offline_model: bool = False):
-        self.settings = settings
-        self.workspace = Workspace(settings.workspace)
-        self._model, self._retriever = model, retriever
-        self._model_ready = model is not None or offline_model
-        self._retriever_ready = retriever is not None
-        self._lock = threading.Lock()
-        self.warnings: list[str] = []  # what creating or finding drafts said (a bureau's name read another way)
-        self.retrieval_warning: str | None = None  # why drafting has no past phrasing to offer, once known
-
-    # ---- shared resources, made on first use ----
-    @property
-    def model(self):
-        with self._lock:
-            if not self._model_ready:
-                from drafter.llm import chat_model
-
-                self._model, self._model_ready = chat_model(self.settings), True
-            return self._model
-
-    @property
-    def retriever(self):
-        with self._lock:
-            if not self._retriever_ready:
-                from drafter.stores.retrieve import Retriever
-
-                try:
-                    self._retriever = Retriever(self.settings)
-                except DrafterError as e:
-                    self.retrieval_warning = f"没有可参考的往年表述：{e}"
-                self._retriever_ready = True
-            return self._retriever
-
-    def backend(self) -> str:
-        from drafter.llm import describe
-
-        return describe(self.settings)
-
-    # ---- drafts ----
-    def create(self, org: str, year: int, period: str | None = "annual", outline: str | None = None,
-               name: str | None = None) -> "DraftSession":
-        period = normalise_period(period) or "annual"
-        org = plain_org(org)
-        if not org or not year:
-            raise SessionError("请写明单位和年度，例如 --org 示例县科学技术局 --year 2024。")
-        org, message = resolve_org(self.settings, org)
-        if message:
-            self.warnings.append(message)
-        spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), self.settings.prompts_dir)
-        info = self.workspace.create(name or f"{org}{year}年{'上半年' if period == 'H1' else ''}", org, int(year),
-                                     period, str(outline or spec.name))
-        return DraftSession(self, info, notices=[message] if message else [])
-
-    def drafts(self) -> list[DraftInfo]:
-        return self.workspace.drafts()
-
-    def open(self, draft_id: int) -> "DraftSession":
-        return DraftSession(self, self.workspace.draft(int(draft_id)))
-
-    def find_or_create(self, org: str, year: int, period: str | None, outline: str | None, name: str = "默认"
-                       ) -> "DraftSession":
-        period = normalise_period(period) or "annual"
-        org, message = resolve_org(self.settings, plain_org(org))
-        if message and message not in self.warnings:
-            self.warnings.append(message)
-        outline_name = str(outline or ("kjj_h1" if period == "H1" else "kjj_annual"))
-        found = self.workspace.drafts(org=org, year=year, period=period, outline=outline_name, name=name)
-        if found:
-            return DraftSession(self, found[0], notices=[message] if message else [])
-        return self.create(org, year, period, outline_name, name)
-
-    def quick(self, *, org: str | None = None, year: int | None = None, period: str | None = None,
-              facts: Path | None = None, notes: Path | None = None, outline: str | None = None,
-              skip: tuple[str, ...] = ()) -> "DraftSession":
-        """The one-shot path (`drafter draft`, `prompts show`): the bureau's default draft with these files."""
-        given = read_facts(facts) if facts else FactsInput()
-        org, year = org or given.org, year or given.year
-        if not org or not year:
-            raise SessionError("请写明单位和年度：--org 示例县科学技术局 --year 2024，或在数据文件开头写 org: 和 year:。")
-        session = self.find_or_create(org, int(year), period or given.period, outline)
-        session.set_skipped(skip)
-        if facts:
-            session.import_facts(facts, given)
-        if notes:
-            session.import_notes(notes)
-        return session
-
-    def outlines(self) -> list[tuple[str, str]]:
-        """(name, label) of every outline in the prompts folder, for a new draft."""
-        from drafter.drafting.outlines import available
-
-        return [(n, load_outline(n, self.settings.prompts_dir).label) for n in available(self.settings.prompts_dir)]
-
-    def orgs(self) -> list[str]:
-        """Bureaus the fact ledger knows, for a new draft."""
-        from drafter.stores.ledger import Ledger
-
-        if not self.settings.catalog_path.exists():
-            return []
-        ledger = Ledger(self.settings.catalog_path)
-        try:
-            return sorted({d["org"] for d in ledger.documents() if d["org"]})
-        finally:
-            ledger.close()
-
-
 def merge_rows(base: list[dict], mine: list[dict], theirs: list[dict], rev: int) -> list[dict]:
     """The writer's changes from `base` laid over `theirs` (saved by someone else since, as revision `rev`);
     a cell both changed to different values is a ConflictError naming it."""
@@ -225,19 +116,10 @@ def merge_rows(base: list[dict], mine: list[dict], theirs: list[dict], rev: int)
     return [{"indicator": name, **out[name]} for name in order if name in out]
 
 
-def plain_org(org: str | None) -> str:
-    """A bureau's name as typed, refused when it holds what no name holds (a folder, a control character)."""
-    org = (org or "").strip()
-    if re.search(r'[\\/\x00-\x1f\x7f<>"|?*]', org) or len(org) > 80:
-        raise SessionError(f"单位名称“{org[:40]}”含有斜杠、控制字符等名称中不会有的字符（或过长）。"
-                           f"请写单位全称，如 示例县科学技术局。")
-    return org
-
-
 class DraftSession:
     """One draft. Cheap to create: state lives in the workspace, tables are cached per facts revision."""
 
-    def __init__(self, desk: Desk, info: DraftInfo, notices: list[str] | None = None):
+    def __init__(self, desk: "Desk", info: DraftInfo, notices: list[str] | None = None):  # noqa: F821 — session.desk
         self.desk, self.info, self.settings = desk, info, desk.settings
         self.notices = list(notices or [])  # what opening it said, reported with its next generate
         self.ws = desk.workspace

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from drafter.numbers.checks import PastTexts
 from drafter.config import Settings
+from drafter.drafting.outlines import PlannedSection, load_outline, plan
 from drafter.errors import DrafterError
 from drafter.ingest.admission import injections
-from drafter.numbers.facts import FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
 from drafter.models import Finding
-from drafter.drafting.outlines import PlannedSection, load_outline, plan
+from drafter.numbers.checks import PastTexts
+from drafter.numbers.facts import FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
 
 
 def facts_table(settings: Settings, planned: list[PlannedSection], given: FactsInput, org: str, year: int,
@@ -84,9 +84,9 @@ def check_file(settings: Settings, path: Path, *, facts: Path | None = None, not
                org: str | None = None, year: int | None = None, period: str | None = None,
                outline: str | None = None) -> tuple[list[Finding], FactsTable]:
     """Check any draft or summary file against the facts table drafting would build (nothing is saved)."""
-    from drafter.numbers import checks
     from drafter.ingest.corpus import decode, extract_text, read_bytes
     from drafter.ingest.meta import infer_meta
+    from drafter.numbers import checks
 
     data = read_bytes(path, settings.max_file_mb)
     plain = extract_text(path, data)  # offsets point into the file itself for text files

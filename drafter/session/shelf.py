@@ -15,16 +15,16 @@ import yaml
 
 from drafter import yamltext
 from drafter.config import Settings
-from drafter.ingest.corpus import SUPPORTED, unsupported
 from drafter.errors import CorpusError
 from drafter.filenames import safe_name
+from drafter.ingest.corpus import SUPPORTED, unsupported
+from drafter.ingest.indexing import IndexReport, Progress, build_index
+from drafter.ingest.meta import PERIODS, sidecar_path
 from drafter.ingest.pipeline import IngestReport, ingest
 from drafter.numbers.figures import canonical
 from drafter.stores.ledger import Ledger
 from drafter.stores.lexical import tokenize
 from drafter.stores.retrieve import Retriever
-from drafter.ingest.meta import PERIODS, sidecar_path
-from drafter.ingest.indexing import IndexReport, Progress, build_index
 
 REMOVED = ".removed"  # inside the corpus folder; ingest skips dot folders, so removed files stay out
 PERIOD_NAMES = {"annual": "全年", "H1": "上半年", "other": "其他"}

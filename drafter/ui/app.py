@@ -17,10 +17,9 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from drafter.session import shelf
 from drafter.config import Settings
 from drafter.errors import ConfigError
-from drafter.session import DraftSession, SessionError, WorkspaceError
+from drafter.session import DraftSession, SessionError, WorkspaceError, shelf
 from drafter.ui.kit import CSS, Hub, esc, gr, guarded, info, warn
 from drafter.ui.review import Panel, drafting, facts_tab, review_tab
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from drafter.models import FactRow
 from drafter.session import ConflictError, DraftSession, FactsError, FactsUpdate, SessionError, quick_actions
-from drafter.ui.kit import (ORIGINS, ROLES, Bridge, Hub, Live, diff_html, esc, gr, guarded, heading, info, marked,
-                            number, warn)
+from drafter.ui.kit import ORIGINS, ROLES, Bridge, Hub, Live, diff_html, esc, gr, guarded, heading, info, marked, number, warn
 
 GRID = ["指标", "单位", "上年值", "本年值", "目标", "下年目标", "净增", "同比", "完成率"]
 TIDY = {"套用最新数据": "apply_facts", "重新编号一是/二是": "renumber", "删除（参考表述）": "strip_hints"}
