@@ -35,7 +35,15 @@ def render(prompts_dir: Path, name: str, **variables) -> str:
 
 
 def variables(prompts_dir: Path, name: str) -> set[str]:
-    """Top-level variables a template reads."""
+    """Top-level variables a template reads, those of the blocks it includes as well."""
     env = _env(Path(prompts_dir))
-    source = env.loader.get_source(env, f"{name}.j2")[0]
-    return meta.find_undeclared_variables(env.parse(source))
+    tree = env.parse(env.loader.get_source(env, f"{name}.j2")[0])
+    found = set(meta.find_undeclared_variables(tree))
+    for included in meta.find_referenced_templates(tree):
+        found |= variables(prompts_dir, included.removesuffix(".j2")) - _set_by_with(tree)
+    return found
+
+
+def _set_by_with(tree) -> set[str]:
+    """Names a template gives its includes ({% with heading = … %})."""
+    return {t.name for node in tree.find_all(jinja2.nodes.With) for t in node.targets}
