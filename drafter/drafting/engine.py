@@ -23,7 +23,7 @@ from drafter.errors import DrafterError
 from drafter.ingest.admission import is_local, mask_personal
 from drafter.llm import ModelError, stream
 from drafter.models import Event, Finding, PassageRef, SectionResult
-from drafter.numbers import checks, patch
+from drafter.numbers import checks, keeping, patch
 from drafter.numbers.facts import FactsTable
 
 REPAIR_KINDS = {"unverified_number", "inconsistent_prior", "copied_text", "placeholder", "target_as_actual",
@@ -134,7 +134,10 @@ class Engine:
             messages = self.refine_messages(section, text, instruction, span=span, history=history or [])
             answer = self._ask(messages, section, lambda d: emit(Event("delta", sid, d)), given=text)
             new_text = text.replace(span, answer, 1) if span else answer
-            new_text, findings, replaced = self._guard(section, new_text, emit)
+            may, notes = keeping.allowed(instruction), self.table.notes.get(sid, ())
+            new_text, findings, replaced = self._guard(
+                section, new_text, emit, keep=lambda t: keeping.kept(text, t, self.table, notes, may),
+                repair_keep=set(keeping.KINDS) - ({"fact_dropped"} if may.drop else set()))
         except Exception as e:  # noqa: BLE001 — a failed refinement leaves the text as it was
             return self._failed(section, e, started, emit)
         result = SectionResult(sid, new_text, True, "chat", findings, replaced, patch.spans(new_text, self.table),
@@ -196,12 +199,19 @@ class Engine:
                                     copy_min_chars=self.settings.copy_min_chars, context_values=self.context_values,
                                     reference=reference)
 
-    def _guard(self, section: PlannedSection, text: str, emit: OnEvent
+    def _guard(self, section: PlannedSection, text: str, emit: OnEvent, *,
+               keep: Callable[[str], list[Finding]] | None = None, repair_keep: set[str] = frozenset()
                ) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:
-        """Check; one repair round by the model when something is wrong; unsourced numbers replaced."""
+        """Check; one repair round by the model when something is wrong; unsourced numbers replaced. `keep`:
+        findings on what a rewrite changed in the facts, repaired when their kind is in `repair_keep`."""
         sid = section.spec.id
-        findings = self.check(text, section=sid)
-        wrong = [f for f in findings if f.kind in REPAIR_KINDS]
+        repairable = REPAIR_KINDS | repair_keep
+
+        def check(t: str) -> list[Finding]:
+            return self.check(t, section=sid) + (keep(t) if keep else [])
+
+        findings = check(text)
+        wrong = [f for f in findings if f.kind in repairable]
         if wrong and self.model is not None:
             emit(Event("repair", section.spec.id, "；".join(f.message for f in wrong)))
             try:
@@ -209,8 +219,8 @@ class Engine:
             except ModelError:
                 repaired = ""  # an empty, refused or failed repair: the first text stays, still guarded below
             if repaired:
-                again = self.check(repaired, section=sid)
-                if sum(f.kind in REPAIR_KINDS for f in again) <= len(wrong):
+                again = check(repaired)
+                if sum(f.kind in repairable for f in again) <= len(wrong):
                     text, findings = repaired, again
         notes = "\n".join(line for lines in self.table.notes.values() for line in lines)
         # a number as the writer's own notes write it is flagged but never replaced: the writer knows it
@@ -218,7 +228,7 @@ class Engine:
         for f in sorted(replaced, key=lambda f: -f.start):
             text = text[:f.start] + f"【待核实：{f.text}】" + text[f.end:]
         if replaced:
-            findings = self.check(text, section=sid)
+            findings = check(text)
         return text, tuple(findings), tuple(f.text for f in replaced)
 
     def _repair_messages(self, section: PlannedSection, text: str, wrong: list[Finding]) -> list[BaseMessage]:

@@ -505,6 +505,9 @@ class DraftSession:
         if not result.ok:
             self.ws.add_chat(self.id, section_id, "error", result.error or "")
             raise SessionError(f"{result.error}（原文未改动）")
+        if result.text.strip() == current.text.strip():
+            self.ws.add_chat(self.id, section_id, "error", "改写结果与现有正文相同，没有保存新版本。")
+            raise SessionError("改写结果与现有正文完全相同，没有保存新版本。可换一种说法再试。")
         version = self.ws.save(self.id, section_id, result.text, "chat", facts_rev=self.facts_rev(),
                                findings=result.findings, spans=result.spans, prompt_hash=result.prompt_hash,
                                note=instruction, base=base if base is not None else current.id)

@@ -1,0 +1,86 @@
+"""What a rewrite keeps: the facts-table cells and the writer's notes a section states before and after a refine
+(or any new text of a section). A fact added or dropped that the instruction did not ask for, and a note that was
+used before and is gone after, are findings: nothing changes in the facts of a section without the writer seeing it."""
+
+import re
+from dataclasses import dataclass
+
+from drafter.models import Finding
+from drafter.numbers.claims import ROLES
+from drafter.numbers.facts import FactsTable
+from drafter.numbers.patch import spans
+
+KINDS = ("fact_added", "fact_dropped", "note_dropped")
+_ADD = re.compile(r"补充(?:数据|数字|指标)|(?:加上|加入|加进|增加|补充|补上|补进|写入|写上|写进|添加).{0,8}"
+                  r"(?:数据|数字|指标|目标|同比|完成率|上年)|(?:数据|数字|指标).{0,8}(?:补充|补|加|写)[进上入]")
+_DROP = re.compile(r"缩写|压缩|精简|缩短|(?:删去|删除|删掉|去掉).{0,8}(?:数据|数字|指标|段|句|部分|这|第|[一二三四五六七八九十]是)")
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What the writer's instruction allows a rewrite to change in the facts."""
+
+    add: bool = False
+    drop: bool = False
+
+
+def allowed(instruction: str) -> Allowed:
+    """补充数据 may add facts from the table; 缩写 (or 删去…) may drop some, each reported."""
+    return Allowed(add=bool(_ADD.search(instruction)), drop=bool(_DROP.search(instruction)))
+
+
+def kept(before: str, after: str, table: FactsTable, notes: tuple[str, ...] = (), may: Allowed = Allowed()
+         ) -> list[Finding]:
+    """Findings on `after` for every fact of the table it adds or drops against `before`, and every note it loses.
+    An added fact is reported only when the instruction did not ask for one; a dropped fact always is."""
+    old, new = _cells(before, table), _cells(after, table)
+    out = []
+    added = [key for key in new if key not in old]
+    if added and not may.add:
+        first = new[added[0]]
+        out.append(Finding("fact_added", first.start, first.end, first.text,
+                           f"改写时加进了原文没有的事实：{_names(added)}。", "写作者没有要求补充数据：请删去，或用“补充数据”。"))
+    dropped = [key for key in old if key not in new]
+    if dropped:
+        out.append(Finding("fact_dropped", 0, 0, "", f"改写时删去了原文的事实：{_names(dropped)}。",
+                           "缩写时可以删去；否则请把它写回。" if may.drop else "请把它写回，或确认确实不要。"))
+    lost = [note for note in notes if uses(before, note) and not uses(after, note)]
+    if lost:
+        out.append(Finding("note_dropped", 0, 0, "", f"改写时丢了笔记：{'；'.join(n[:24] for n in lost)}。",
+                           "请把这条笔记写回正文。"))
+    return out
+
+
+def unused_notes(text: str, notes: tuple[str, ...]) -> list[Finding]:
+    """Notes of a section its text does not use: reported, never dropped unsaid."""
+    missing = [note for note in notes if not uses(text, note)]
+    if not missing:
+        return []
+    return [Finding("note_dropped", 0, 0, "", f"笔记没有写进正文：{'；'.join(n[:24] for n in missing)}。",
+                    "请补写，或在笔记中删去不用的那条。")]
+
+
+def uses(text: str, note: str) -> bool:
+    """A text uses a note when it states the note's figures and most of its wording (two-character runs)."""
+    numbers = re.findall(r"\d+(?:\.\d+)?", note)
+    if numbers and not all(n in text for n in numbers):
+        return False
+    pairs = _pairs(note)
+    return not pairs or len(pairs & _pairs(text)) >= 0.5 * len(pairs)
+
+
+def _pairs(text: str) -> set[str]:
+    han = re.sub(r"[^\u4e00-\u9fff]", "|", text)
+    return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
+
+
+def _cells(text: str, table: FactsTable) -> dict:
+    """(indicator, role) → the first span stating it."""
+    found: dict = {}
+    for s in spans(text, table):
+        found.setdefault((s.indicator, s.role), s)
+    return found
+
+
+def _names(keys: list[tuple[str, str]]) -> str:
+    return "、".join(f"{indicator}（{ROLES.get(role, role)}）" for indicator, role in keys)

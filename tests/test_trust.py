@@ -1,0 +1,72 @@
+"""The guarantee holds through the writer's loop: a rewrite keeps the section's facts and notes unless asked,
+an answer identical to the text saves nothing."""
+
+import pytest
+
+from chat_server import ChatServer, Text, by_prompt
+from drafter.llm import chat_model
+from drafter.numbers import keeping
+from drafter.session import Desk, SessionError
+
+ORG = "示例县科学技术局"
+ROWS = [{"indicator": "高新技术企业总数", "value": 300, "unit": "家", "prior": 270, "target": 290, "next_target": 330},
+        {"indicator": "技术合同成交额", "value": 5.3, "unit": "亿元"}]
+NOTES = ["组织高企申报培训3场", "线上培训企业200余家次"]
+TEXT = "全县高新技术企业总数达到300家，完成年度目标的103.4%。一是组织高企申报培训3场。二是开展线上培训，覆盖企业200余家次。"
+
+
+def drafted(settings, server):
+    settings = settings.model_copy(update={"llm_base_url": server.url, "llm_timeout": 10.0, "llm_max_retries": 0})
+    session = Desk(settings, model=chat_model(settings)).create(ORG, 2024)
+    session.set_facts(ROWS)
+    session.set_notes("enterprises", NOTES)
+    session.edit("enterprises", TEXT)
+    return session
+
+
+def kinds(version) -> set[str]:
+    return {f.kind for f in version.findings}
+
+
+def test_polishing_that_adds_facts_and_drops_a_note_is_repaired_once_and_otherwise_reported(sampled):
+    padded = ("全县高新技术企业总数达到300家，完成年度目标的103.4%，全年技术合同成交额5.30亿元，明年力争达到330家。"
+              "一是组织高企申报培训3场。")
+    with ChatServer(by_prompt({"润色文字": Text(padded)}, Text(padded))) as server:
+        session = drafted(sampled, server)
+        v = session.refine("enterprises", action="润色")
+        assert len(server.requests) == 2 and "删去" in str(server.requests[1]["messages"][-1]["content"])  # one repair
+    assert {"fact_added", "note_dropped"} <= kinds(v)
+    added = next(f for f in v.findings if f.kind == "fact_added")
+    assert "技术合同成交额" in added.message and "下年目标" in added.message
+    assert "线上培训企业200余家次" in next(f for f in v.findings if f.kind == "note_dropped").message
+
+
+def test_supplying_data_may_add_and_shortening_may_drop_with_a_finding_that_says_which(sampled):
+    more = TEXT + "全年技术合同成交额5.30亿元。"
+    short = "全县高新技术企业总数达到300家。一是组织高企申报培训3场。二是开展线上培训，覆盖企业200余家次。"
+    with ChatServer(by_prompt({"补充进去": Text(more), "压缩到约原来的一半": Text(short)}, Text(TEXT))) as server:
+        session = drafted(sampled, server)
+        added = session.refine("enterprises", action="补充数据")
+        shortened = session.refine("enterprises", action="缩写")
+        assert len(server.requests) == 2  # neither asked for a repair
+    assert not kinds(added) & set(keeping.KINDS)
+    dropped = [f for f in shortened.findings if f.kind == "fact_dropped"]
+    assert dropped and "完成率" in dropped[0].message and "技术合同成交额" in dropped[0].message
+
+
+def test_an_answer_identical_to_the_text_saves_no_version(sampled):
+    with ChatServer(by_prompt({}, Text(TEXT))) as server:
+        session = drafted(sampled, server)
+        with pytest.raises(SessionError, match="完全相同"):
+            session.refine("enterprises", "更正式一些")
+    assert len(session.history("enterprises")) == 1
+
+
+@pytest.mark.parametrize("instruction, add, drop", [
+    ("补充数据", True, False), ("把数字补进去", True, False), ("请加上同比增速", True, False),
+    ("缩写", False, True), ("删去第二段", False, True), ("润色", False, False), ("更正式", False, False)])
+def test_what_an_instruction_allows(sampled, instruction, add, drop):
+    from drafter.session import quick_actions
+
+    instruction = quick_actions(sampled.prompts_dir).get(instruction, instruction)  # a quick action's own words
+    assert keeping.allowed(instruction) == keeping.Allowed(add, drop)
