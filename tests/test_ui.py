@@ -341,6 +341,7 @@ def test_the_draft_downloads_as_a_word_file(visits, offline_url, offline, tmp_pa
     expect(page.locator("#preview")).to_contain_text("一、2024年主要工作及成效")
     expect(page.locator("#todo")).to_contain_text("【待核实：2024年全社会研发投入（亿元）】")  # what is left, in one place
     page.locator("#export-docx").click()
+    page.locator("#export-anyway").click()  # the gate lists what is open; the writer exports anyway
     link = page.locator("#download").get_by_test_id("download-link")
     expect(link).to_have_attribute("download", "示例县科学技术局2024年工作总结和2025年工作打算.docx")
     with page.expect_download() as download:
@@ -350,6 +351,37 @@ def test_the_draft_downloads_as_a_word_file(visits, offline_url, offline, tmp_pa
     word = Document(str(target))
     assert word.paragraphs[0].text == "示例县科学技术局2024年工作总结和2025年工作打算"
     assert any(p.text.startswith("（二）科技企业培育") for p in word.paragraphs)
+
+
+@browser_test
+def test_the_export_gate_lists_what_is_open_and_the_file_carries_no_hints(visits, offline_url, offline, tmp_path):
+    draft = prepared(offline, "把关")
+    session = Desk(offline).open(draft)
+    text = session.history("enterprises")[-1].text
+    session.edit("enterprises", "【修改后的正文】\n" + text + "另有8家企业获得奖补。")
+    session.ws.mark_stale(draft, "talent", "高层次人才的数字已改")
+    page = visits(offline_url).open(draft)
+    tab(page, "导出")
+    expect(page.locator("#signing-date textarea")).to_have_value("2024年12月31日")  # the period's last day
+    page.wait_for_timeout(1000)  # the tab's own refresh, after the page's, must not overwrite what is typed
+    type_into(page, "signing-date", "2025-01-10")
+    page.locator("#export-docx").click()
+    gate = page.locator("#gate-list")
+    for words in ("（二）科技企业培育", "数字无来源", "8家", "框架文字", "需重新生成", "参考表述", "待核实"):
+        expect(gate).to_contain_text(words)
+    shot(page, "export-gate")
+    page.locator("#export-back").click()
+    expect(page.locator("#section-text textarea")).to_be_visible()  # back in 起草与审阅
+    tab(page, "导出")
+    page.locator("#export-docx").click()
+    page.locator("#export-anyway").click()
+    link = page.locator("#download").get_by_test_id("download-link")
+    with page.expect_download() as download:
+        link.click()
+    download.value.save_as(tmp_path / "out.docx")
+    paragraphs = [p.text for p in Document(str(tmp_path / "out.docx")).paragraphs]
+    assert not any("参考表述" in p or "【修改后的正文】" in p for p in paragraphs)
+    assert paragraphs[-2:] == ["示例县科学技术局", "2025年1月10日"]
 
 
 # ---- several writers ----

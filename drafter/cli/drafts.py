@@ -262,9 +262,23 @@ def restore(draft_id: DraftId, section: SectionArg, version: int) -> None:
 def export(
     draft_id: DraftId,
     out: Annotated[Path, typer.Option("-o", "--out", help="FILE.docx（GB/T 9704）| .md | .csv / .xlsx（数据与来源表）")],
+    signature: Annotated[Optional[str], typer.Option("--signature", help="发文机关署名（默认：单位名称），随稿件保存。")] = None,
+    when: Annotated[Optional[str], typer.Option("--date", help="成文日期，如 2025年1月10日（默认：所总结期间的最后一天），随稿件保存。")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="稿中还有未处理的问题时不导出，退出码为 1。")] = False,
 ) -> None:
-    """Export the draft."""
-    console.print(f"已写出：{_desk(offline_model=True).open(draft_id).export(out)}")
+    """Export the draft: first what is still open in it, by section; then the file."""
+    session = _desk(offline_model=True).open(draft_id)
+    if signature or when:
+        session.set_signing(signature, when)
+    items = session.open_items()
+    if items:
+        err.print(f"[yellow]导出前请注意：稿中还有 {len(items)} 处未处理[/yellow]（Word 文件不带参考表述和框架文字）：")
+        for item in items:
+            err.print(f"  {item.heading}｜{item.label}｜{item.text[:60]}", markup=False)
+        if strict:
+            err.print("未导出（--strict）。处理后再导出，或去掉 --strict。")
+            raise typer.Exit(1)
+    console.print(f"已写出：{session.export(out)}　署名：{'，'.join(session.signing())}")
 
 
 @app.command()

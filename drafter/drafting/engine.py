@@ -27,7 +27,8 @@ from drafter.numbers import checks, keeping, patch
 from drafter.numbers.facts import FactsTable
 
 REPAIR_KINDS = {"unverified_number", "inconsistent_prior", "copied_text", "placeholder", "target_as_actual",
-                "context_as_local", "wrong_indicator", "wrong_year", "arithmetic", "qualifier", "rank", "plan_as_done"}
+                "context_as_local", "wrong_indicator", "wrong_year", "arithmetic", "qualifier", "rank", "plan_as_done",
+                "scaffolding"}
 REPLACE_KINDS = {"unverified_number", "inconsistent_prior", "wrong_indicator", "wrong_year", "arithmetic"}
 # a model declining the task rather than writing it
 _REFUSAL = re.compile(r"^(?:抱歉|对不起|很抱歉|我无法|我不能|作为一个?(?:AI|人工智能))")
@@ -137,7 +138,7 @@ class Engine:
             may, notes = keeping.allowed(instruction), self.table.notes.get(sid, ())
             new_text, findings, replaced = self._guard(
                 section, new_text, emit, keep=lambda t: keeping.kept(text, t, self.table, notes, may),
-                repair_keep=set(keeping.KINDS) - ({"fact_dropped"} if may.drop else set()))
+                repair_keep=set(keeping.KINDS) - ({"fact_dropped", "note_dropped"} if may.drop else set()))
         except Exception as e:  # noqa: BLE001 — a failed refinement leaves the text as it was
             return self._failed(section, e, started, emit)
         result = SectionResult(sid, new_text, True, "chat", findings, replaced, patch.spans(new_text, self.table),

@@ -5,6 +5,7 @@ import re
 from difflib import SequenceMatcher
 
 from drafter.drafting.outlines import cn_ordinal
+from drafter.numbers.checks import SCAFFOLDING
 
 HINT = re.compile(r"（参考表述：[^）]*）")
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[A-Za-z]+|\s+|.", re.S)  # a number changes as a whole, not digit by digit
@@ -72,3 +73,10 @@ def renumber(text: str) -> str:
 
 def strip_hints(text: str) -> str:
     return HINT.sub("", text)
+
+
+def for_export(text: str) -> str:
+    """A section as it leaves the workbench: no （参考表述：…） hints, no scaffolding brackets, no line left empty
+    by removing them; 【待核实：…】 markers stay, for the writer to see in the file."""
+    lines = SCAFFOLDING.sub("", strip_hints(text)).split("\n")
+    return "\n".join(line for line, was in zip(lines, text.split("\n")) if line.strip() or not was.strip())

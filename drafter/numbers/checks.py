@@ -22,6 +22,8 @@ from drafter.outline_spec import PlannedSection
 
 PLACEHOLDER = re.compile(r"〔N〕|20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
 PENDING = re.compile(r"【待(?:核实|补充)[^】]*】")
+# a bracketed label that is not ours to leave: a prompt's heading (【现有正文】) or a draft's note (【草稿】) echoed
+SCAFFOLDING = re.compile(r"【(?!待核实|待补充)[^】\n]{1,40}】")
 # spans whose numbers are names, not figures: titles, document numbers, our own markers
 SHIELDED = re.compile(r"《[^》]{0,80}》|“[^”]{0,12}”|〔\d{4}〕\d*号?|\(\d{4}\)\d+号|【[^】]{0,80}】|（参考表述：[^）]{0,60}）"
                       r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?|第\s*\d+\s*页|共\s*\d+\s*页|[A-Za-z]+[/-][\w/-]*")
@@ -44,7 +46,8 @@ KIND_LABELS = {  # what each kind of finding is called where a writer reads it
     "arithmetic": "计算不符", "qualifier": "约数不符", "rank": "排名无依据", "conflict": "前后不一", "target_as_actual": "目标写成已完成",
     "context_as_local": "对比数当成本地数", "plan_as_done": "计划写成已完成", "copied_text": "照抄往年", "placeholder": "占位符",
     "pending": "待核实", "outline": "提纲", "length": "篇幅过长",
-    "fact_added": "改写加了事实", "fact_dropped": "改写删了事实", "note_dropped": "笔记没写进去"}
+    "fact_added": "改写加了事实", "fact_dropped": "改写删了事实", "note_dropped": "笔记没写进去",
+    "scaffolding": "框架文字"}
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,8 @@ def placeholder_findings(text: str) -> list[Finding]:
            if not _shielded(m.start(), [p.span() for p in PENDING.finditer(text)])]
     out += [Finding("pending", m.start(), m.end(), m.group(0), f"{m.group(0)}：待写作者核实或补充。",
                     "拿到数字或材料后替换，并删去方括号。") for m in PENDING.finditer(text)]
+    out += [Finding("scaffolding", m.start(), m.end(), m.group(0), f"“{m.group(0)}”是提示词或草稿的框架文字，不是正文。",
+                    "删去它（导出时不会带上）。") for m in SCAFFOLDING.finditer(text)]
     return out
 
 

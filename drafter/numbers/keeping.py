@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from drafter.models import Finding
+from drafter.numbers.checks import Mention, Source, mentions, sources
 from drafter.numbers.claims import ROLES
-from drafter.numbers.facts import FactsTable
-from drafter.numbers.patch import spans
+from drafter.numbers.facts import MONEY, FactsTable
 
 KINDS = ("fact_added", "fact_dropped", "note_dropped")
 _ADD = re.compile(r"补充(?:数据|数字|指标)|(?:加上|加入|加进|增加|补充|补上|补进|写入|写上|写进|添加).{0,8}"
@@ -31,23 +31,24 @@ def allowed(instruction: str) -> Allowed:
 
 def kept(before: str, after: str, table: FactsTable, notes: tuple[str, ...] = (), may: Allowed = Allowed()
          ) -> list[Finding]:
-    """Findings on `after` for every fact of the table it adds or drops against `before`, and every note it loses.
-    An added fact is reported only when the instruction did not ask for one; a dropped fact always is."""
-    old, new = _cells(before, table), _cells(after, table)
+    """Findings on `after` for every figure of the facts table it adds or drops against `before`, and every note it
+    loses. An added figure is reported only when the instruction did not ask for one; a dropped one always is."""
+    table_sources = [s for s in sources(table) if s.indicator]
+    old, new = _figures(before, table_sources), _figures(after, table_sources)
     out = []
-    added = [key for key in new if key not in old]
+    added = {key: found for key, found in new.items() if key not in old}
     if added and not may.add:
-        first = new[added[0]]
+        first = min((m for m, _ in added.values()), key=lambda m: m.start)
         out.append(Finding("fact_added", first.start, first.end, first.text,
                            f"改写时加进了原文没有的事实：{_names(added)}。", "写作者没有要求补充数据：请删去，或用“补充数据”。"))
-    dropped = [key for key in old if key not in new]
+    dropped = {key: found for key, found in old.items() if key not in new}
     if dropped:
         out.append(Finding("fact_dropped", 0, 0, "", f"改写时删去了原文的事实：{_names(dropped)}。",
                            "缩写时可以删去；否则请把它写回。" if may.drop else "请把它写回，或确认确实不要。"))
     lost = [note for note in notes if uses(before, note) and not uses(after, note)]
     if lost:
         out.append(Finding("note_dropped", 0, 0, "", f"改写时丢了笔记：{'；'.join(n[:24] for n in lost)}。",
-                           "请把这条笔记写回正文。"))
+                           "若是你要删去的，可不理会；否则请写回正文。" if may.drop else "请把这条笔记写回正文。"))
     return out
 
 
@@ -74,13 +75,44 @@ def _pairs(text: str) -> set[str]:
     return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
 
 
-def _cells(text: str, table: FactsTable) -> dict:
-    """(indicator, role) → the first span stating it."""
-    found: dict = {}
-    for s in spans(text, table):
-        found.setdefault((s.indicator, s.role), s)
+def _figures(text: str, table_sources: list[Source]) -> dict[tuple, tuple[Mention, list[Source]]]:
+    """The text's figures that are values of the facts table (by value, money in one unit), each with the first
+    mention and the cells it could be: a rewrite may move or reword a figure, not add or lose one."""
+    found: dict[float, tuple[Mention, list[Source]]] = {}
+    for m in mentions(text):
+        cells = [s for s in table_sources if _same(m, s)]
+        if cells:
+            found.setdefault((_base(m.value, m.unit), _kind(m.unit or cells[0].unit)), (m, cells))
     return found
 
 
-def _names(keys: list[tuple[str, str]]) -> str:
-    return "、".join(f"{indicator}（{ROLES.get(role, role)}）" for indicator, role in keys)
+def _kind(unit: str) -> str:
+    """105件 and 105.0% are two figures; 5.3亿元 and 53000万元 one; 115名 and 115人 one."""
+    return "元" if unit in MONEY else "人" if unit in ("名", "位") else unit
+
+
+def _base(value: float, unit: str | None) -> float:
+    return round(value * MONEY.get(unit or "", 1), 6)
+
+
+def _same(m: Mention, s: Source) -> bool:
+    if m.unit in MONEY and s.unit in MONEY:
+        return abs(_base(m.value, m.unit) - _base(s.value, s.unit)) < 0.5 * MONEY[m.unit] * 10 ** -_decimals(m.text)
+    return abs(m.value - s.value) < 0.5 * 10 ** -_decimals(m.text) + 1e-9 and (not m.unit or m.unit == s.unit
+                                                                               or m.unit in "人名位" and s.unit in "人名位")
+
+
+def _decimals(text: str) -> int:
+    number = re.match(r"[\d,]+(?:\.(\d+))?", text)
+    return len(number.group(1)) if number and number.group(1) else 0
+
+
+def _names(found: dict) -> str:
+    names = []
+    for _, cells in found.values():
+        said = "或".join(dict.fromkeys(f"{s.indicator}（{ROLES.get(_ROLE.get(s.key, s.key), s.key)}）" for s in cells))
+        names.append(said)
+    return "、".join(dict.fromkeys(names))
+
+
+_ROLE = {"value": "value", "target": "target", "next_target": "next_target", "prior": "prior"}

@@ -6,6 +6,7 @@ revision kept), notes, sections written, patched, edited, refined, restored and 
 is saved the moment it happens; a section is saved as soon as it is written.
 """
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -60,6 +61,30 @@ class SectionState:
     kind: str
     version: Version | None
     stale: str | None  # why the section needs a redraft
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """One thing still open in a draft: where, what kind (a finding kind, stale, hint, unwritten) and what."""
+
+    section: str
+    heading: str
+    kind: str
+    label: str
+    text: str
+
+
+def chinese_date(value: str) -> str:
+    """2025-01-10, 2025/1/10 or 2025年01月10日 as GB/T 9704 writes a date: 2025年1月10日 (no leading zeros)."""
+    m = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", value)
+    if not m:
+        raise SessionError(f"成文日期“{value}”看不懂，请写成 2025年1月10日 或 2025-01-10。")
+    year, month, day = map(int, m.groups())
+    try:
+        date(year, month, day)
+    except ValueError as e:
+        raise SessionError(f"成文日期“{value}”不是有效的日期。") from e
+    return f"{year}年{month}月{day}日"
 
 
 @dataclass
@@ -586,11 +611,54 @@ class DraftSession:
         out = [(s.id, f) for s in self.sections() if s.version for f in self.check_text(s.version.text, s.id, table)]
         return out + [("", f) for f in outline_findings(self.markdown(), self.planned())]
 
-    def document(self) -> ExportDocument:
-        parts = [ExportSection(s.heading, s.level, s.version.text if s.version else "") for s in self.sections()]
-        today = date.today()
-        return ExportDocument(self.title, tuple(parts), self.info.org,
-                              f"{today.year}年{today.month}月{today.day}日", tuple(self.fact_rows()))
+    def open_items(self) -> list[OpenItem]:
+        """Everything still open before the draft leaves the workbench, by section: sections not written or to
+        redraft, findings of every kind (unverified numbers, pending markers, scaffolding …), offline hints."""
+        from drafter.drafting.textops import HINT
+
+        table, out = self.table(), []
+        for s in self.sections():
+            name = s.heading or "开头总述"
+            if s.kind == "heading":
+                continue
+            if s.version is None:
+                out.append(OpenItem(s.id, name, "unwritten", "尚未生成", ""))
+                continue
+            if s.stale:
+                out.append(OpenItem(s.id, name, "stale", "需重新生成", s.stale))
+            out += [OpenItem(s.id, name, f.kind, KIND_LABELS.get(f.kind, f.kind), f"{f.text}：{f.message}" if f.text
+                             else f.message) for f in self.check_text(s.version.text, s.id, table)]
+            out += [OpenItem(s.id, name, "hint", "参考表述", m.group(0)) for m in HINT.finditer(s.version.text)]
+        from drafter.numbers.checks import outline_findings
+
+        out += [OpenItem("", "全文", f.kind, KIND_LABELS.get(f.kind, f.kind), f.message)
+                for f in outline_findings(self.markdown(), self.planned())]
+        return out
+
+    def signing(self) -> tuple[str, str]:
+        """发文机关署名 and 成文日期 of the export: as the writer set them, else the bureau and its period's last day."""
+        saved = self.ws.signing(self.id)
+        if saved:
+            return saved
+        return self.info.org, f"{self.info.year}年{'6月30日' if self.info.period == 'H1' else '12月31日'}"
+
+    def set_signing(self, signature: str | None = None, when: str | None = None) -> tuple[str, str]:
+        """Set the signature and/or the date (2025年1月10日, 2025-01-10 or 2025/1/10), kept with the draft."""
+        current = self.signing()
+        signature = (signature or "").strip() or current[0]
+        when = chinese_date(when) if when and when.strip() else current[1]
+        self.ws.set_signing(self.id, signature, when)
+        return signature, when
+
+    def document(self, final: bool = False) -> ExportDocument:
+        """The draft with the writer's signature and date; `final` (the Word file that goes to the leader): without
+        the （参考表述：…） hints and scaffolding the working copies keep for the writer."""
+        from drafter.drafting.textops import for_export
+
+        shown = for_export if final else (lambda text: text)
+        parts = [ExportSection(s.heading, s.level, shown(s.version.text) if s.version else "") for s in self.sections()]
+        signature, when = self.signing()
+        return ExportDocument(self.title, tuple(parts), signature, when, tuple(self.fact_rows()))
 
     def markdown(self, escape: Callable[[str], str] | None = None) -> str:
         """The draft as Markdown; `escape` is applied to every text in it (a view that must not render them)."""
@@ -602,7 +670,7 @@ class DraftSession:
         """Write the draft to the file the writer named."""
         from drafter.drafting.export import write
 
-        return write(self.document(), Path(path), fonts=self.settings.export_fonts)
+        return write(self.document(final=Path(path).suffix.lower() == ".docx"), Path(path), fonts=self.settings.export_fonts)
 
     def export_into(self, folder: Path, suffix: str) -> Path:
         """Write the draft into `folder` under a name made from its title: a bureau's name never becomes a path."""

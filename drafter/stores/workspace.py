@@ -74,6 +74,11 @@ CREATE TABLE IF NOT EXISTS facts_applied (  -- the facts revision every section 
     draft_id INTEGER PRIMARY KEY REFERENCES drafts(id),
     rev INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS signing (  -- 发文机关署名 and 成文日期 of the exported document
+    draft_id INTEGER PRIMARY KEY REFERENCES drafts(id),
+    signature TEXT NOT NULL,
+    date TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS stale (
     draft_id INTEGER NOT NULL REFERENCES drafts(id),
     section TEXT NOT NULL,
@@ -216,6 +221,17 @@ class Workspace:
         with self._connect(write=True) as db:
             db.execute("INSERT INTO facts_applied (draft_id, rev) VALUES (?, ?) ON CONFLICT (draft_id)"
                        " DO UPDATE SET rev = excluded.rev", (draft_id, rev))
+
+    def signing(self, draft_id: int) -> tuple[str, str] | None:
+        with self._connect() as db:
+            row = db.execute("SELECT signature, date FROM signing WHERE draft_id = ?", (draft_id,)).fetchone()
+        return (row["signature"], row["date"]) if row else None
+
+    def set_signing(self, draft_id: int, signature: str, date: str) -> None:
+        with self._connect(write=True) as db:
+            db.execute("INSERT INTO signing (draft_id, signature, date) VALUES (?, ?, ?) ON CONFLICT (draft_id)"
+                       " DO UPDATE SET signature = excluded.signature, date = excluded.date", (draft_id, signature, date))
+            self.touch(db, draft_id)
 
     def facts_lock(self, draft_id: int) -> FileLock:
         """Held while a draft's facts change and its sections are patched: across processes, one change at a time."""

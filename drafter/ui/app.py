@@ -42,7 +42,7 @@ def build_ui(settings: Settings) -> gr.Blocks:
         gr.Markdown(f"### {TITLE}", elem_id="title")
         status = gr.Markdown(elem_id="status-line")
         current = gr.Markdown(elem_id="current-draft")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("语料库", id="corpus"):
                 corpus = corpus_tab(hub, status)
             with gr.Tab("稿件", id="drafts") as drafts_page:
@@ -52,7 +52,7 @@ def build_ui(settings: Settings) -> gr.Blocks:
             with gr.Tab("起草与审阅", id="review"):
                 review = review_tab(hub, draft)
             with gr.Tab("导出", id="export") as export_page:
-                export = export_tab(hub, draft)
+                export = export_tab(hub, draft, tabs)
         panels = [drafts, facts, review, export]
         outputs = [current] + [c for p in panels for c in p.outputs]
 
@@ -302,35 +302,74 @@ def outline_rows(session: DraftSession) -> list[list]:
 
 # ---- 导出 ----
 
-def export_tab(hub: Hub, draft: gr.State) -> Panel:
+def export_tab(hub: Hub, draft: gr.State, tabs: gr.Tabs) -> Panel:
+    with gr.Row():
+        signature = gr.Textbox(label="发文机关署名", elem_id="signature", scale=2)
+        when = gr.Textbox(label="成文日期（如 2025年1月10日）", elem_id="signing-date", scale=1)
     with gr.Row():
         buttons = [(gr.Button(label, elem_id=f"export-{suffix[1:]}"), suffix) for suffix, label in EXPORTS]
+    with gr.Column(visible=False, elem_id="export-gate") as gate:
+        gate_list = gr.Markdown(elem_id="gate-list")
+        with gr.Row():
+            anyway = gr.Button("仍然导出", variant="primary", elem_id="export-anyway")
+            back = gr.Button("返回修改", elem_id="export-back")
+    wanted = gr.State(None)  # the format asked for while the gate is shown
     file = gr.File(label="导出的文件（点击文件名下载）", interactive=False, visible=False, elem_id="download")
     todo = gr.Markdown(elem_id="todo")
     preview = gr.Markdown(elem_id="preview", height=520)
 
-    def exporter(suffix: str) -> Callable:
+    def written(session: DraftSession, suffix: str) -> dict:
+        folder = Path(tempfile.mkdtemp(prefix="drafter-export-"))
+        return {file: gr.update(value=str(session.export_into(folder, suffix)), visible=True),
+                gate: gr.update(visible=False), wanted: None}
+
+    def asked(suffix: str) -> Callable:
         @guarded
-        def run(draft_id):
+        def run(draft_id, name, day):
             session = hub.session(draft_id)
-            folder = Path(tempfile.mkdtemp(prefix="drafter-export-"))
-            return gr.update(value=str(session.export_into(folder, suffix)), visible=True)
+            signed = session.set_signing(name, day)
+            items = session.open_items()
+            if not items:
+                return written(session, suffix) | {signature: signed[0], when: signed[1]}
+            return {gate: gr.update(visible=True), wanted: suffix, file: gr.update(value=None, visible=False),
+                    gate_list: f"**稿中还有 {len(items)} 处未处理，确定现在导出吗？**（Word 文件不带参考表述和框架文字）\n\n"
+                               + open_list(items), signature: signed[0], when: signed[1]}
         return run
 
+    @guarded
+    def anyway_export(draft_id, suffix):
+        return written(hub.session(draft_id), suffix) if suffix else {gate: gr.update(visible=False)}
+
+    outputs = [file, gate, gate_list, wanted, signature, when]
     for button, suffix in buttons:
-        button.click(exporter(suffix), draft, file)
+        button.click(asked(suffix), [draft, signature, when], outputs)
+    anyway.click(anyway_export, [draft, wanted], [file, gate, wanted])
+    back.click(lambda: {gate: gr.update(visible=False), wanted: None, tabs: gr.Tabs(selected="review")}, None,
+               [gate, wanted, tabs])
 
     def refresh(draft_id) -> dict:
+        hidden = {file: gr.update(value=None, visible=False), gate: gr.update(visible=False), wanted: None}
         if not draft_id:
-            return {preview: "尚未打开稿件。", todo: "", file: gr.update(value=None, visible=False)}
+            return {preview: "尚未打开稿件。", todo: "", signature: "", when: ""} | hidden
         session = hub.session(draft_id)
-        items = session.todo()
-        listed = "\n".join(f"- {esc(heading)}：{esc(marker)}" for heading, marker in items)
-        return {preview: session.markdown(escape=esc), file: gr.update(value=None, visible=False),
-                todo: f"**稿中还有 {len(items)} 处待补充**（在“数据”中填上数字后就地更新，其余请在稿中替换）：\n\n{listed}"
-                if items else "稿中没有待补充的内容。"}
+        items = session.open_items()
+        name, day = session.signing()
+        return {preview: session.markdown(escape=esc), signature: name, when: day,
+                todo: f"**稿中还有 {len(items)} 处未处理**（数字在“数据”中填上后就地更新，其余请在“起草与审阅”中修改）：\n\n"
+                + open_list(items) if items else "稿中没有未处理的问题。"} | hidden
 
-    return Panel([preview, todo, file], refresh)
+    return Panel([preview, todo, signature, when, file, gate, wanted], refresh)
+
+
+def open_list(items) -> str:
+    """Open items grouped by section, each with its kind."""
+    lines, last = [], None
+    for item in items:
+        if item.heading != last:
+            lines.append(f"- **{esc(item.heading)}**")
+            last = item.heading
+        lines.append(f"    - {esc(item.label)}：{esc(item.text[:80])}")
+    return "\n".join(lines)
 
 
 # ---- serving ----
