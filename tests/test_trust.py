@@ -70,3 +70,31 @@ def test_what_an_instruction_allows(sampled, instruction, add, drop):
 
     instruction = quick_actions(sampled.prompts_dir).get(instruction, instruction)  # a quick action's own words
     assert keeping.allowed(instruction) == keeping.Allowed(add, drop)
+
+
+# ---- regeneration never loses the writer's words -----------------------------------------------------
+
+def test_regenerating_asks_first_and_keeping_edits_only_updates_their_numbers(sampled, tmp_path):
+    from typer.testing import CliRunner
+
+    from conftest import FACTS
+    from drafter import cli
+
+    desk = Desk(sampled, offline_model=True)
+    session = desk.quick(facts=FACTS)
+    session.generate()
+    mine = "全县高新技术企业总数达到98家。我们自己写的一段话，不能丢。"
+    session.edit("enterprises", mine)
+    assert [s.id for s in session.edited()] == ["enterprises"]
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(sampled.workspace)}
+    asked = CliRunner().invoke(cli.app, ["generate", str(session.id)], env=env)
+    assert asked.exit_code == 2 and "（二）科技企业培育" in asked.output and "--keep-edits" in asked.output
+    assert session.history("enterprises")[-1].text == mine  # nothing rewritten
+    session.set_fact("高新技术企业总数", value=99)  # the writer's text follows the facts …
+    kept = CliRunner().invoke(cli.app, ["generate", str(session.id), "--keep-edits"], env=env)
+    assert kept.exit_code == 0, kept.output
+    assert session.history("enterprises")[-1].text == mine.replace("98家", "99家")  # … and is not rewritten
+    assert "保留了你的手工修改" in kept.output
+    over = CliRunner().invoke(cli.app, ["generate", str(session.id), "--section", "enterprises", "--overwrite-edits"], env=env)
+    assert over.exit_code == 0 and "不能丢" not in session.history("enterprises")[-1].text
+    assert any(v.text == mine.replace("98家", "99家") for v in session.history("enterprises"))  # still in history

@@ -293,6 +293,22 @@ def test_refining_by_chat_streams_the_answer_and_saves_a_version(visits, online_
 
 
 @browser_test
+def test_regenerating_a_section_the_writer_edited_asks_first_and_can_keep_the_edit(visits, offline_url, offline):
+    draft = prepared(offline, "保留修改")
+    mine = "全县高新技术企业总数达到98家。这是写作者自己写的话。"
+    Desk(offline).open(draft).edit("enterprises", mine)
+    page = visits(offline_url).open(draft)
+    tab(page, "起草与审阅")
+    page.locator("#generate-all").click()
+    expect(page.locator("#all-edits")).to_contain_text("（二）科技企业培育")
+    expect(page.locator("#all-edits")).to_contain_text("手工修改")
+    page.locator("#all-keep-edits").click()
+    toast(page, "保留了你的手工修改")
+    expect(page.locator("#all-edits")).to_be_hidden()
+    assert Desk(offline).open(draft).history("enterprises")[-1].text == mine
+
+
+@browser_test
 def test_without_a_model_refining_explains_and_the_tidy_buttons_still_work(visits, offline_url, offline):
     page = visits(offline_url).open(prepared(offline, "离线整理"))
     tab(page, "起草与审阅")

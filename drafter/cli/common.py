@@ -40,10 +40,11 @@ def _desk(**kw):
     return Desk(_settings(), **kw)
 
 
-def _generate(session, sections=None, stale: bool = False, force: bool = False):
+def _generate(session, sections=None, stale: bool = False, force: bool = False, edits: str = "regenerate"):
     """Write sections; Ctrl-C stops at once: every section finished so far is already saved."""
     try:
-        return session.generate(sections, stale=stale, on_event=_progress_printer(session.planned()), force=force)
+        return session.generate(sections, stale=stale, on_event=_progress_printer(session.planned()), force=force,
+                                edits=edits)
     except KeyboardInterrupt:
         done = [s.heading or "开头总述" for s in session.sections() if s.version]
         err.print(f"\n[yellow]已中断。[/yellow]已完成的部分都已保存（{len(done)} 个）；"

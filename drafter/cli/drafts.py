@@ -62,6 +62,21 @@ def drafts() -> None:
     console.print(table)
 
 
+KeepEditsOpt = Annotated[bool, typer.Option("--keep-edits", help="有手工修改的章节不重写，只把数字更新为最新数据。")]
+OverwriteEditsOpt = Annotated[bool, typer.Option("--overwrite-edits", help="有手工修改的章节也重写（旧版本留在历史中）。")]
+
+
+def _edits_choice(session, sections, stale: bool, keep: bool, overwrite: bool) -> str:
+    """The writer's choice for sections whose text is their own; without one, say which and stop."""
+    mine = session.edited(sections, stale=stale)
+    if mine and not (keep or overwrite):
+        err.print("[yellow]这些章节有你的手工修改[/yellow]：" + "、".join(s.heading or "开头总述" for s in mine))
+        err.print("重新生成会换掉这些文字。请选择：--keep-edits（保留修改，只更新数字）或 --overwrite-edits"
+                  f"（重写；旧版本留在历史中，可用 drafter restore {session.id} 章节 版本号 恢复）。")
+        raise typer.Exit(2)
+    return "apply_facts" if keep else "regenerate"
+
+
 facts_app = typer.Typer(no_args_is_help=True, help="稿件的本年数据（每次修改都保留）。")
 app.add_typer(facts_app, name="facts")
 
@@ -162,12 +177,16 @@ def generate(
     section: Annotated[Optional[list[str]], typer.Option("--section", help="只写这些章节（可重复）。")] = None,
     stale: Annotated[bool, typer.Option("--stale", help="只重写需要重新生成的章节。")] = False,
     force: ForceOpt = False,
+    keep_edits: KeepEditsOpt = False,
+    overwrite_edits: OverwriteEditsOpt = False,
 ) -> None:
-    """Write the draft's sections; each is saved the moment it is finished."""
+    """Write the draft's sections; each is saved the moment it is finished. Sections with the writer's own text
+    are not rewritten without --keep-edits or --overwrite-edits."""
     desk = _desk()
     session = desk.open(draft_id)
+    edits = _edits_choice(session, section or None, stale, keep_edits, overwrite_edits)
     err.print(f"模型：{desk.backend()}")
-    report = _generate(session, section or None, stale, force)
+    report = _generate(session, section or None, stale, force, edits=edits)
     if stale and not report.results:
         console.print("没有需要重新生成的章节。")
     _finish(session, report)
@@ -292,12 +311,15 @@ def draft(
     skip: SkipOpt = None,
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="OUT.md 或 OUT.docx（默认写到工作区文件夹）。")] = None,
     force: ForceOpt = False,
+    keep_edits: KeepEditsOpt = False,
+    overwrite_edits: OverwriteEditsOpt = False,
 ) -> None:
     """One shot: the bureau's default draft with these facts and notes, every section written, then exported."""
     desk = _desk()
     session = desk.quick(org=org, year=year, period=period, facts=facts, notes=notes, outline=outline,
                          skip=tuple(skip or ()))
     _print_facts_report(session.table().report)
+    edits = _edits_choice(session, None, False, keep_edits, overwrite_edits)
     err.print(f"稿件 {session.id}：{session.info.name}　模型：{desk.backend()}")
-    report = _generate(session, force=force)
+    report = _generate(session, force=force, edits=edits)
     _finish(session, report, out, export=True)

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -37,6 +38,7 @@ ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "�
 
 OnEvent = Callable[[Event], None]
 MACHINE_ORIGINS = ("generated", "offline", "chat", "patch", "restore")
+AUTHORED = ("generated", "offline", "chat", "manual", "restore")  # versions that change the words, not only numbers
 
 
 class SessionError(DrafterError):
@@ -416,16 +418,31 @@ class DraftSession:
             self._inputs = (PastTexts(past), context_values)
         return self._inputs
 
+    def edited(self, sections: list[str] | None = None, *, stale: bool = False) -> list[SectionState]:
+        """The sections a generate of these (all, the named, the stale) would rewrite whose current text is the
+        writer's own: the faces ask before regenerating them."""
+        wanted = self._wanted([p for p in self.planned() if p.spec.kind != "heading"], sections, stale)
+        authored = self.ws.latest(self.id, AUTHORED)  # a patch of numbers does not change whose words they are
+        return [s for s in self.sections() if s.id in wanted and s.id in authored
+                and authored[s.id].origin in ("manual", "restore")]
+
     def generate(self, sections: list[str] | None = None, *, stale: bool = False,
-                 on_event: OnEvent | None = None, force: bool = False) -> GenerateReport:
+                 on_event: OnEvent | None = None, force: bool = False,
+                 edits: Literal["regenerate", "apply_facts"] = "regenerate") -> GenerateReport:
         """Write the sections (all, the named ones, or the stale ones): body sections in parallel, then
         存在问题 and the opening from the saved body, then 工作打算. Each is saved as soon as it is written.
         Refused while the index is empty or being rebuilt and last year's values are missing for that
-        reason, unless `force`: a draft without 上年 and 同比 must be a choice, not an accident."""
+        reason, unless `force`: a draft without 上年 and 同比 must be a choice, not an accident.
+        `edits`: a section whose text is the writer's own is regenerated (its version stays in history) or only
+        brought up to the current facts in place."""
         self._check_index(force)
         planned = [p for p in self.planned() if p.spec.kind != "heading"]
         wanted = self._wanted(planned, sections, stale)
         report = GenerateReport()
+        if edits == "apply_facts":
+            for s in self.edited(sections, stale=stale):
+                wanted.discard(s.id)
+                report.warnings.append(f"{s.heading or '开头总述'}：保留了你的手工修改，" + self._bring_up(s.id))
         lock = threading.Lock()
 
         def emit(event: Event) -> None:
@@ -538,6 +555,14 @@ class DraftSession:
                                note=instruction, base=base if base is not None else current.id)
         self.ws.add_chat(self.id, section_id, "assistant", result.text, version.id)
         return version
+
+    def _bring_up(self, section_id: str) -> str:
+        """Apply the current facts to a section in place; what was done, in words."""
+        try:
+            version = self.tidy(section_id, "apply_facts")
+        except SessionError as e:
+            return str(e)
+        return f"数字已按最新数据更新（第{version.number}版）。"
 
     def tidy(self, section_id: str, action: str) -> Version:
         """Changes that need no model: apply_facts (current numbers), renumber (一是/二是), strip_hints (参考表述)."""

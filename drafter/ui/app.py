@@ -21,7 +21,7 @@ from drafter.config import Settings
 from drafter.errors import ConfigError
 from drafter.session import DraftSession, SessionError, WorkspaceError, shelf
 from drafter.ui.kit import CSS, Hub, esc, gr, guarded, info, warn
-from drafter.ui.review import Panel, drafting, facts_tab, review_tab
+from drafter.ui.review import Panel, facts_tab, review_tab
 
 TITLE = "drafter · 科技局工作总结起草"
 FONTS = ("Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
@@ -48,7 +48,7 @@ def build_ui(settings: Settings) -> gr.Blocks:
             with gr.Tab("稿件", id="drafts") as drafts_page:
                 drafts, opened = drafts_tab(hub, draft)
             with gr.Tab("数据", id="facts"):
-                facts = facts_tab(hub, draft, drafting(hub, stale=True))
+                facts = facts_tab(hub, draft)
             with gr.Tab("起草与审阅", id="review"):
                 review = review_tab(hub, draft)
             with gr.Tab("导出", id="export") as export_page:

@@ -28,7 +28,33 @@ def writable(session: DraftSession) -> list[tuple[str, str]]:
 
 # ---- drafting runs, shared by the 全部生成 and 重新生成 buttons of both tabs ----
 
-def drafting(hub: Hub, stale: bool) -> Callable:
+@dataclass
+class EditsChoice:
+    """Shown instead of a run when sections to rewrite hold the writer's own text: keep them or rewrite them."""
+
+    row: gr.Row
+    note: gr.Markdown
+    keep: gr.Button
+    overwrite: gr.Button
+
+
+def edits_choice(prefix: str) -> EditsChoice:
+    with gr.Row(visible=False, elem_id=f"{prefix}-edits") as row:
+        note = gr.Markdown()
+        keep = gr.Button("保留我的修改，只更新数字", elem_id=f"{prefix}-keep-edits")
+        overwrite = gr.Button("重新生成（手工修改留在历史中，可恢复）", elem_id=f"{prefix}-overwrite-edits")
+    return EditsChoice(row, note, keep, overwrite)
+
+
+def wire_drafting(hub: Hub, button: gr.Button, draft: gr.State, live: gr.HTML, stale: bool, choice: EditsChoice, **opts):
+    """The button runs the drafting, or first asks what to do with the writer's own texts; either answer runs it."""
+    outputs = [live, choice.row, choice.note]
+    return [button.click(drafting(hub, stale, live, choice), draft, outputs, **opts),
+            choice.keep.click(drafting(hub, stale, live, choice, "apply_facts"), draft, outputs, **opts),
+            choice.overwrite.click(drafting(hub, stale, live, choice, "regenerate"), draft, outputs, **opts)]
+
+
+def drafting(hub: Hub, stale: bool, live_html: gr.HTML, choice: EditsChoice, edits: str | None = None) -> Callable:
     """A streaming handler: write the sections (all, or the stale ones) and show their text as it comes."""
 
     @guarded
@@ -36,15 +62,22 @@ def drafting(hub: Hub, stale: bool) -> Callable:
         session = hub.session(draft)
         states = session.sections()
         wanted = {s.id for s in states if s.kind != "heading" and (s.stale or not stale)}
+        mine = session.edited(stale=stale) if edits is None else []
+        if mine:
+            names = "、".join(heading(s.heading) for s in mine)
+            yield {choice.row: gr.update(visible=True), choice.note: f"**{esc(names)}** 的正文是你手工修改过的。"
+                   "重新生成会换掉这些文字（旧版本留在历史中，可恢复）；也可以保留它们，只把其中的数字更新为最新数据。"}
+            return
         live = Live(states, wanted)
+        hidden = {choice.row: gr.update(visible=False)}
         if not wanted:
             info("没有需要重新生成的部分。")
-            yield live.html()
+            yield {live_html: live.html()} | hidden
             return
-        bridge = Bridge(lambda emit: session.generate(stale=stale, on_event=emit))
+        bridge = Bridge(lambda emit: session.generate(stale=stale, on_event=emit, edits=edits or "regenerate"))
         for events in bridge:
             live.apply(events)
-            yield live.html()
+            yield {live_html: live.html()} | hidden
         _report(session, bridge.result)
     return run
 
@@ -61,7 +94,7 @@ def _report(session: DraftSession, report) -> None:
 
 # ---- 数据 ----
 
-def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
+def facts_tab(hub: Hub, draft: gr.State) -> Panel:
     gr.Markdown("直接在表格中修改，改完一格即保存，正文中的数字随之就地更新。净增、同比、完成率由程序计算；"
                 "上年值来自往年总结（点选一行可看出处），也可改写。")
     grid = gr.Dataframe(headers=GRID, datatype="str", type="array", interactive=True, static_columns=[6, 7, 8],
@@ -72,6 +105,7 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
     with gr.Row(equal_height=True):
         summary = gr.Markdown(elem_id="facts-update")
         regen = gr.Button("重新生成需要更新的部分", visible=False, elem_id="facts-regen")
+    choice = edits_choice("facts")
     live = gr.HTML(elem_id="facts-live")
     with gr.Row():
         upload = gr.File(label="导入数据文件（.csv .xlsx .yaml）", file_types=[".csv", ".xlsx", ".yaml", ".yml"],
@@ -138,8 +172,8 @@ def facts_tab(hub: Hub, draft: gr.State, regenerate: Callable) -> Panel:
     upload.upload(import_file, [draft, upload, note_section], [grid, summary, regen, grid_rev, upload, notes])
     note_section.input(show_notes, [draft, note_section], notes)
     save_notes.click(store_notes, [draft, note_section, notes], None)
-    regen.click(regenerate, draft, live, concurrency_limit=2, concurrency_id="drafting").then(
-        settle, draft, [grid, summary, regen, grid_rev])
+    for event in wire_drafting(hub, regen, draft, live, True, choice, concurrency_limit=2, concurrency_id="drafting"):
+        event.then(settle, draft, [grid, summary, regen, grid_rev])
 
     def refresh(draft_id: int | None) -> dict:
         if not draft_id:
@@ -219,6 +253,7 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
     with gr.Row():
         start = gr.Button("全部生成", variant="primary", elem_id="generate-all")
         redo = gr.Button("重新生成需要更新的部分", elem_id="generate-stale")
+    start_choice, redo_choice = edits_choice("all"), edits_choice("stale")
     live = gr.HTML(elem_id="live")
     base = gr.State(None)  # the version id the text box was loaded from
     with gr.Row(equal_height=True):
@@ -377,8 +412,9 @@ def review_tab(hub: Hub, draft: gr.State) -> Panel:
         return evt.value if isinstance(evt.value, str) else ""
 
     drafting_opts = dict(concurrency_limit=2, concurrency_id="drafting")
-    start.click(drafting(hub, stale=False), draft, live, **drafting_opts).then(show, [draft, pick], section_outputs)
-    redo.click(drafting(hub, stale=True), draft, live, **drafting_opts).then(show, [draft, pick], section_outputs)
+    for button, stale, choice in ((start, False, start_choice), (redo, True, redo_choice)):
+        for event in wire_drafting(hub, button, draft, live, stale, choice, **drafting_opts):
+            event.then(show, [draft, pick], section_outputs)
     pick.input(show, [draft, pick], section_outputs)
     save.click(save_text, [draft, pick, text, base], section_outputs, api_name="save_section")
     again.click(rewrite, [draft, pick, text], section_outputs, **drafting_opts)
