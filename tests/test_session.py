@@ -357,7 +357,7 @@ def test_killed_mid_draft_keeps_every_finished_section(sampled, tmp_path):
     env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(ws),
            "DRAFTER_LLM_MAX_RETRIES": "0", "DRAFTER_LLM_TIMEOUT": "60", "DRAFTER_LLM_CONCURRENCY": "8"}
     with ChatServer(respond, tokens_per_second=20) as server:
-        proc = subprocess.Popen([sys.executable, "-m", "drafter", "generate", str(session.id)],
+        proc = subprocess.Popen([sys.executable, "-m", "drafter", "generate", str(session.id), "--overwrite-edits"],
                                 env={**os.environ, **env, "DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
@@ -419,7 +419,7 @@ def test_ctrl_c_stops_within_seconds_and_keeps_finished_sections(sampled, tmp_pa
     env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(ws),
            "DRAFTER_LLM_MAX_RETRIES": "0", "DRAFTER_LLM_TIMEOUT": "120"}
     with ChatServer(respond) as server:
-        proc = subprocess.Popen([sys.executable, "-m", "drafter", "generate", str(session.id)],
+        proc = subprocess.Popen([sys.executable, "-m", "drafter", "generate", str(session.id), "--overwrite-edits"],
                                 env={**os.environ, **env, "DRAFTER_LLM_BASE_URL": server.url}, cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
