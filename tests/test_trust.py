@@ -98,3 +98,30 @@ def test_regenerating_asks_first_and_keeping_edits_only_updates_their_numbers(sa
     over = CliRunner().invoke(cli.app, ["generate", str(session.id), "--section", "enterprises", "--overwrite-edits"], env=env)
     assert over.exit_code == 0 and "不能丢" not in session.history("enterprises")[-1].text
     assert any(v.text == mine.replace("98家", "99家") for v in session.history("enterprises"))  # still in history
+
+
+# ---- a fact change keeps the whole draft true -------------------------------------------------------
+
+def test_a_total_that_moves_without_its_net_marks_the_sections_stating_the_net(sampled):
+    desk = Desk(sampled, offline_model=True)
+    session = desk.create(ORG, 2024)
+    session.set_facts([{"indicator": "高新技术企业总数", "value": 300, "unit": "家", "prior": 270},
+                       {"indicator": "净增高新技术企业", "value": 30, "unit": "家"}])
+    session.edit("enterprises", "全县高新技术企业总数达到300家，净增高新技术企业30家。")
+    update = session.set_fact("高新技术企业总数", value=336)
+    assert "净增高新技术企业30家与高新技术企业总数的变化不一致（336−270=66家）" in "".join(update.stale["enterprises"])
+    assert any("不一致" in line for line in session.table().report)
+    assert any(i.kind == "stale" and "不一致" in i.text for i in session.open_items())
+
+
+def test_a_target_now_met_makes_a_sentence_calling_it_missed_stale(sampled):
+    desk = Desk(sampled, offline_model=True)
+    session = desk.create(ORG, 2024)
+    session.set_facts([{"indicator": "高新技术企业总数", "value": 320, "unit": "家", "prior": 270, "target": 330}])
+    problems = "二是部分指标未完成年度目标，全县高新技术企业总数达到320家，完成年度目标的97.0%。"
+    assert [f.kind for f in session.edit("problems", problems).findings if f.kind == "conflict"] == []
+    update = session.set_fact("高新技术企业总数", value=335)
+    text = session.history("problems")[-1].text
+    assert "335家" in text and "101.5%" in text  # the numbers moved …
+    assert "已完成年度目标" in "".join(update.stale["problems"])  # … and the words that no longer hold are flagged
+    assert any(f.kind == "conflict" for _, f in session.check())

@@ -315,6 +315,35 @@ def _fmt(v: float) -> str:
 
 # ---- ranks, conflicts, arithmetic of a passage -------------------------------------------------------
 
+# 未完成 of this year; 上年未完成目标 speaks of last year
+_MISSED = re.compile(r"(?<!上年)(?<!去年)(?<!往年)(?<!前年)(?:未(?:能)?(?:全面)?完成|没有完成|未达到|未达|低于(?:年度)?目标)")
+_MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标")
+
+
+def completion_findings(text: str, table: FactsTable) -> list[Finding]:
+    """A sentence that calls its indicators' targets missed while every one it names met its target (or met
+    while one missed it): the words 完成/未完成 must follow the numbers, also after a fact changes."""
+    out = []
+    for m in re.finditer(r"[^。；;！？\n]+", text):
+        sentence = m.group(0)
+        named_facts = [f for f in table.facts if f.value is not None and f.target
+                       and any(p.search(sentence) for p in patterns(f.indicator))]
+        if not named_facts:
+            continue
+        met = [f for f in named_facts if f.value >= f.target]
+        said = _MISSED.search(sentence)
+        if said and len(met) == len(named_facts):
+            out.append(Finding("conflict", m.start() + said.start(), m.start() + said.end(), said.group(0),
+                               f"{'、'.join(f.indicator for f in met)}已完成年度目标，这里写作“{said.group(0)}”。",
+                               "按数据改写这句话，或移到相应章节。", indicator=met[0].indicator))
+        said = None if said else _MET.search(sentence)
+        if said and not met:
+            out.append(Finding("conflict", m.start() + said.start(), m.start() + said.end(), said.group(0),
+                               f"{'、'.join(f.indicator for f in named_facts)}没有完成年度目标，这里写作“{said.group(0)}”。",
+                               "按数据改写这句话。", indicator=named_facts[0].indicator))
+    return out
+
+
 def rank_findings(text: str, table: FactsTable) -> list[Finding]:
     """A ranking (全市第一, 位居前列) is stated only when the writer's notes give it."""
     notes = "\n".join(line for lines in table.notes.values() for line in lines)

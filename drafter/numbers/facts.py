@@ -383,7 +383,28 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
             report.append(f"{name}：未填写{year}年数值，稿中标为【待核实】。")
         facts.append(fact)
     notes = _assign_notes({**given.notes, **(extra_notes or {})}, sections, report)
+    report += [f"{reason}。请核对这两行数据。" for reason in conflicts(facts).values()]
     return FactsTable(org, year, period, tuple(facts), notes, tuple(report))
+
+
+def conflicts(facts) -> dict[str, str]:
+    """Rows that contradict each other: a 净增 row that is not its total's change on last year (净增高新技术企业 49家
+    while 高新技术企业总数 moved from 269 to 335). Indicator → why."""
+    totals = {_base_name(f.indicator): f for f in facts if not re.match(r"新增|净增", f.indicator)}
+    out = {}
+    for f in facts:
+        total = totals.get(_base_name(f.indicator)) if f.indicator.startswith("净增") else None
+        if f.value is None or total is None or total.value is None or total.prior is None or total.unit != f.unit:
+            continue
+        change = round(total.value - total.prior, 6)
+        if abs(change - f.value) > 1e-6:
+            out[f.indicator] = (f"{f.indicator}{f.text()}{f.unit}与{total.indicator}的变化不一致（{total.text()}−"
+                                f"{total.text('prior')}={'-' if change < 0 else ''}{fmt(change, f.unit)}{f.unit}）")
+    return out
+
+
+def _base_name(name: str) -> str:
+    return re.sub(r"(?:总数|总量|入库数|数量|数)$", "", re.sub(r"^(?:新增|净增)", "", name))
 
 
 def _merge_rows(sections: list[PlannedSection], given: FactsInput, report: list[str]) -> dict[str, dict]:

@@ -377,7 +377,22 @@ class DraftSession:
             if result.stale:
                 self.ws.mark_stale(self.id, sid, "；".join(result.stale))
                 update.stale[sid] = list(result.stale)
+        self._mark_conflicts(new, update)
         return update
+
+    def _mark_conflicts(self, table: FactsTable, update: FactsUpdate) -> None:
+        """Sections stating a row that now contradicts another (a 净增 its total no longer moves by) need a look."""
+        from drafter.numbers.claims import completion_findings
+        from drafter.numbers.facts import conflicts
+
+        found = conflicts(table.facts)
+        for sid, version in self.ws.latest(self.id).items():
+            reasons = [found[name] for name in dict.fromkeys(s.indicator for s in version.spans) if name in found]
+            if sid in update.patched:  # numbers moved: the words bound to them (完成/未完成) may no longer hold
+                reasons += [f.message for f in completion_findings(version.text, table)]
+            if reasons and sid not in update.stale:
+                self.ws.mark_stale(self.id, sid, "；".join(reasons))
+                update.stale[sid] = reasons
 
     def _stated(self) -> dict[str, set[patch.Key]]:
         """Cells the newest machine-written version of each section stated."""
