@@ -329,3 +329,26 @@ def test_indicator_names_that_look_like_formulas_are_exported_as_text(sampled, t
     csv_text = session.export(tmp_path / "表.csv").read_text("utf-8-sig")
     assert all(f"'{n}" in csv_text or f"\"'{n}" in csv_text or f"'{n.replace(chr(34), chr(34) * 2)}" in csv_text for n in names)
     assert not any(line.startswith(("=", "+", "@", "-")) for line in csv_text.splitlines())
+
+
+# ---- 7. sign-in: salted slow hashes, guessing locked out ---------------------------------------------
+
+def test_users_are_added_with_salted_hashes_and_guessing_locks_the_name(tmp_path):
+    from drafter.session import users as accounts
+
+    path = tmp_path / "users.txt"
+    for name in ("zhang", "li"):
+        result = CliRunner().invoke(cli.app, ["users", "add", name, "--file", str(path)], input="同一个好密码123\n同一个好密码123\n")
+        assert result.exit_code == 0, result.output
+    stored = accounts.read_users(path)
+    assert stored["zhang"].startswith("scrypt$") and stored["zhang"] != stored["li"]  # salted
+    assert "同一个好密码123" not in path.read_text("utf-8") and path.stat().st_mode & 0o077 == 0
+    now = [0.0]
+    check = accounts.sign_in(stored, clock=lambda: now[0])
+    started = time.monotonic()
+    guesses = [check("zhang", f"guess{i}") for i in range(500)]
+    assert not any(guesses) and not check("zhang", "同一个好密码123")  # locked: even the right one is refused
+    assert time.monotonic() - started < 5  # a locked name is refused without hashing
+    assert check("li", "同一个好密码123")  # another name is not locked
+    now[0] += accounts.LOCKOUT_SECONDS * 2 ** 100
+    assert check("zhang", "同一个好密码123")

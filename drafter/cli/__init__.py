@@ -30,8 +30,9 @@ HELP = {  # what `drafter --help` shows a writer; the docstrings stay for reader
     "facts set": "修改数据（指标=数值），正文中的数字就地更新。",
     "facts import": "从 .yaml / .csv / .xlsx 导入数据（YAML 中的笔记一并导入）。",
     "facts show": "查看数据表：本年值、上年值及其来源、推算值。",
+    "users add": "添加工作台的登录用户（或修改其密码）。",
 }
-for _prefix, _typer in (("", app), ("prompts ", corpus.prompts_app), ("facts ", drafts.facts_app)):
+for _prefix, _typer in (("", app), ("prompts ", corpus.prompts_app), ("users ", corpus.users_app), ("facts ", drafts.facts_app)):
     for _command in _typer.registered_commands:
         _name = _command.name or _command.callback.__name__.removeprefix("facts_").removeprefix("prompts_")
         _command.help = HELP.get(_prefix + _name, _command.help)

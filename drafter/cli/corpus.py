@@ -255,3 +255,23 @@ def ui(
     from drafter.ui.app import serve
 
     serve(_settings(), host=host, port=port, insecure=insecure)
+
+
+users_app = typer.Typer(no_args_is_help=True, help="工作台的登录用户。")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="用户名。")],
+    file: Annotated[Optional[Path], typer.Option("--file", help="用户文件（默认：DRAFTER_UI_AUTH）。")] = None,
+) -> None:
+    """Add a user to the sign-in file, or change their password (asked twice, never shown)."""
+    from drafter.session.users import add_user
+
+    path = file or _settings().ui_auth
+    if path is None:
+        raise DrafterError("请用 --file 指定用户文件，或先设置 DRAFTER_UI_AUTH。")
+    password = typer.prompt("密码（至少 8 位）", hide_input=True, confirmation_prompt="再输入一次")
+    add_user(path, name, password)
+    console.print(f"已写入 {path}：{name}。启动工作台前设置 DRAFTER_UI_AUTH={path}。")

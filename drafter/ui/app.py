@@ -7,10 +7,7 @@ Desk (model client, retriever, workspace) serves every browser of the process. N
 outside the machine: no analytics, system fonts, no share links.
 """
 
-import hashlib
-import hmac
 import ipaddress
-import re
 import tempfile
 from collections.abc import Callable
 from datetime import date
@@ -20,6 +17,7 @@ from pathlib import Path
 from drafter.config import Settings
 from drafter.errors import ConfigError
 from drafter.session import DraftSession, SessionError, WorkspaceError, shelf
+from drafter.session.users import read_users, sign_in  # noqa: F401 — the workbench's sign-in
 from drafter.ui.kit import CSS, Hub, esc, gr, guarded, info, warn
 from drafter.ui.review import Panel, facts_tab, review_tab
 
@@ -407,29 +405,3 @@ def loopback(host: str) -> bool:
         return False
 
 
-def read_users(path: Path) -> dict[str, str]:
-    """user → sha256 hex digest of the password, from a file of `user:digest` lines (# comments allowed)."""
-    try:
-        lines = Path(path).read_text("utf-8").splitlines()
-    except OSError as e:
-        raise ConfigError(f"无法读取登录用户文件 {path}（{e.strerror or e}）。请检查 DRAFTER_UI_AUTH。") from e
-    users = {}
-    for n, line in enumerate(map(str.strip, lines), 1):
-        if not line or line.startswith("#"):
-            continue
-        user, _, digest = (part.strip() for part in line.partition(":"))
-        if not user or not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
-            raise ConfigError(f"{path} 第{n}行应写成“用户名:密码的 sha256 十六进制摘要”（64 位），"
-                              "摘要可用 printf '%s' '密码' | sha256sum 生成。")
-        users[user] = digest.lower()
-    if not users:
-        raise ConfigError(f"{path} 中没有任何用户；每行写一个“用户名:密码的 sha256 十六进制摘要”。")
-    return users
-
-
-def sign_in(users: dict[str, str]) -> Callable[[str, str], bool]:
-    """Gradio's sign-in check against the users file's digests (compared in constant time)."""
-    def check(user: str, password: str) -> bool:
-        digest = hashlib.sha256(password.encode("utf-8")).hexdigest()
-        return hmac.compare_digest(users.get(user, "0" * 64), digest) and user in users
-    return check
