@@ -125,3 +125,13 @@ def test_a_target_now_met_makes_a_sentence_calling_it_missed_stale(sampled):
     assert "335家" in text and "101.5%" in text  # the numbers moved …
     assert "已完成年度目标" in "".join(update.stale["problems"])  # … and the words that no longer hold are flagged
     assert any(f.kind == "conflict" for _, f in session.check())
+
+
+def test_a_note_the_answer_leaves_out_is_reported_and_listed_before_export(sampled):
+    answer = "全县高新技术企业总数达到300家，完成年度目标的103.4%。一是组织高企申报培训3场。"
+    with ChatServer(by_prompt({}, Text(answer))) as server:
+        session = drafted(sampled, server)
+        report = session.generate(["enterprises"])
+    assert report.results["enterprises"].ok
+    assert any("线上培训企业200余家次" in line for line in report.warnings)
+    assert any(i.kind == "note_dropped" and "线上培训" in i.text for i in session.open_items())

@@ -30,6 +30,7 @@ from drafter.numbers.checks import (
 )
 from drafter.numbers.claims import ROLES  # noqa: F401
 from drafter.numbers.facts import FactsError, FactsInput, FactsTable, read_facts, read_notes
+from drafter.numbers.keeping import unused_notes
 from drafter.session.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.stores.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401
 
@@ -517,6 +518,8 @@ class DraftSession:
                                        findings=result.findings, spans=result.spans, passages=result.passages,
                                        prompt_hash=result.prompt_hash)
                 report.saved[result.id] = version
+                report.warnings += [f"{self.section(result.id).heading or '开头总述'}：{f.message}"
+                                    for f in unused_notes(result.text, self.table().notes.get(result.id, ()))]
                 emit(Event("saved", result.id, str(version.number)))
 
     def _bodies(self) -> list[dict]:
@@ -669,6 +672,8 @@ class DraftSession:
             out += [OpenItem(s.id, name, f.kind, KIND_LABELS.get(f.kind, f.kind), f"{f.text}：{f.message}" if f.text
                              else f.message) for f in self.check_text(s.version.text, s.id, table)]
             out += [OpenItem(s.id, name, "hint", "参考表述", m.group(0)) for m in HINT.finditer(s.version.text)]
+            out += [OpenItem(s.id, name, f.kind, KIND_LABELS[f.kind], f.message)
+                    for f in unused_notes(s.version.text, table.notes.get(s.id, ()))]
         from drafter.numbers.checks import outline_findings
 
         out += [OpenItem("", "全文", f.kind, KIND_LABELS.get(f.kind, f.kind), f.message)
