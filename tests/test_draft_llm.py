@@ -214,3 +214,12 @@ def test_refused_connection_says_which_address(sampled):
     settings = sampled.model_copy(update={"llm_base_url": f"http://127.0.0.1:{port}/v1", "llm_max_retries": 0})
     report = Desk(settings, model=chat_model(settings)).quick(facts=FACTS).generate(["talent"])
     assert "连接不上模型服务" in report.results["talent"].error and str(port) in report.results["talent"].error
+
+
+def test_sub_headings_a_model_writes_inside_a_section_become_its_points(sampled):
+    answer = "（一）强化人才引进\n全年引进高层次人才30人。\n（二）做优特派员服务。科技特派员115人深入一线。"
+    with ChatServer(by_prompt({body_prompt("（五）科技人才与科技特派员"): Text(answer)}, Text(PLAIN))) as server:
+        report, session = draft_with(sampled, server, previous={"talent": "旧的人才部分。"})
+    assert report.results["talent"].ok, report.results["talent"].error
+    assert session.history("talent")[-1].text == ("一是强化人才引进。\n全年引进高层次人才30人。\n"
+                                                  "二是做优特派员服务。科技特派员115人深入一线。")

@@ -35,6 +35,13 @@ _REFUSAL = re.compile(r"^(?:抱歉|对不起|很抱歉|我无法|我不能|作�
 
 OnEvent = Callable[[Event], None]
 _HEADING_LINE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)", re.M)
+_SUB_HEADING = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]+)[）)]\s*(?P<line>[^\n]+)$", re.M)
+
+
+def _as_point(m: re.Match) -> str:
+    """（一）强化梯队培育 → 一是强化梯队培育。; a run-in （二）做优服务。组织… keeps its sentence."""
+    line = m["line"].strip()
+    return f"{m['n']}是{line}" + ("" if line[-1:] in "。；！？" or "。" in line else "。")
 
 
 class Engine:
@@ -272,6 +279,8 @@ def clean(raw: str, section: PlannedSection) -> str:
         lines.pop(0)
     text = "\n".join(line.rstrip() for line in lines)
     text = re.sub(r"\*\*([^*\n]+)\*\*", r"\1", text)
+    if section.spec.kind == "body":  # （一）… sub-headings a model writes inside a section become its 一是 points
+        text = _SUB_HEADING.sub(_as_point, text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
