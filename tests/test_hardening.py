@@ -352,3 +352,51 @@ def test_users_are_added_with_salted_hashes_and_guessing_locks_the_name(tmp_path
     assert check("li", "同一个好密码123")  # another name is not locked
     now[0] += accounts.LOCKOUT_SECONDS * 2 ** 100
     assert check("zhang", "同一个好密码123")
+
+
+# ---- 13. the smaller ones -------------------------------------------------------------------------------
+
+def test_a_port_in_use_is_a_message_naming_it(sampled):
+    import socket
+
+    from drafter.errors import ConfigError
+    from drafter.ui.app import serve
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"127.0.0.1:{port}.*--port"):
+            serve(sampled, port=port)
+
+
+def test_a_full_disk_is_said_as_such_not_as_a_damaged_workspace(tmp_path):
+    import errno
+    import sqlite3
+
+    from drafter.stores.workspace import workspace_problem
+
+    assert "磁盘已满" in workspace_problem(tmp_path, OSError(errno.ENOSPC, "No space left on device"))
+    assert "磁盘已满" in workspace_problem(tmp_path, sqlite3.OperationalError("database or disk is full"))
+    assert "移走" not in workspace_problem(tmp_path, sqlite3.OperationalError("database or disk is full"))
+
+
+def test_the_same_file_uploaded_under_another_name_is_not_copied_again(tmp_path):
+    from drafter.session import shelf
+
+    corpus = tmp_path / "corpus"
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", embedding="hash", workspace=tmp_path / "ws")
+    text = "示例县科学技术局2023年工作总结\n一、主要工作\n全年新增高新技术企业16家。"
+    first, second = tmp_path / "总结.txt", tmp_path / "总结(1).txt"
+    for upload in (first, second):
+        upload.write_text(text, "utf-8")
+    shelf.add(settings, [first])
+    shelf.add(settings, [second])
+    assert [p.name for p in corpus.iterdir()] == ["总结.txt"]
+
+
+def test_exports_from_the_workbench_reuse_one_folder_per_draft(sampled):
+    from drafter.ui.kit import Hub
+
+    hub = Hub(sampled)
+    assert hub.export_folder(3) == hub.export_folder(3) != hub.export_folder(4)

@@ -126,11 +126,17 @@ def add(settings: Settings, files: list[Path], *, on_file: Callable[[Path, int, 
 
 
 def _place(source: Path, folder: Path) -> Path:
-    """The copy of an upload in the corpus folder; a different file of the same name gets -2, -3 …"""
+    """The copy of an upload in the corpus folder; a different file of the same name gets -2, -3 …; a file already
+    there under any name is not copied again."""
+    data = source.read_bytes()
+    same = next((p for p in sorted(folder.iterdir()) if p.is_file() and not p.is_symlink()
+                 and p.stat().st_size == len(data) and p.read_bytes() == data), None)
+    if same:
+        return same
     name = safe_name(source.name)
     target = folder / name
     stem, suffix, n = target.stem, target.suffix, 2
-    while target.exists() and target.read_bytes() != source.read_bytes():
+    while target.exists():
         target, n = folder / f"{stem}-{n}{suffix}", n + 1
     if not target.exists():
         shutil.copyfile(source, target)

@@ -4,6 +4,7 @@ A connection per call: the workspace is used from CLI threads, drafting workers 
 and SQLite connections belong to the thread that opened them.
 """
 
+import errno
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -105,6 +106,15 @@ DROP TABLE drafts_v1;
 """
 
 
+def workspace_problem(path: Path, e: Exception) -> str:
+    """What went wrong with the workspace database, and the fix: a full disk is not a damaged file."""
+    if getattr(e, "errno", None) == errno.ENOSPC or "disk is full" in str(e) or "disk I/O error" in str(e):
+        return f"工作区 {path} 所在的磁盘已满，无法保存。请腾出磁盘空间后重试（已保存的内容不受影响）。"
+    if isinstance(e, PermissionError) or "readonly" in str(e) or "unable to open" in str(e):
+        return f"工作区 {path} 无法写入（{e}）。请检查这个文件夹的权限，或用 DRAFTER_WORKSPACE 指定可写的文件夹。"
+    return f"工作区 {path} 无法使用（{e}）。它可能已损坏：请把它移走（或改用 DRAFTER_WORKSPACE 指定新文件夹）后重试。"
+
+
 class WorkspaceError(DrafterError):
     """The workspace database cannot be opened or a draft is not there."""
 
@@ -122,7 +132,7 @@ class Workspace:
                 db.execute("PRAGMA journal_mode = WAL")
                 self._migrate(db)
         except (sqlite3.DatabaseError, OSError) as e:
-            raise WorkspaceError(f"工作区 {self.path} 无法使用（{e}）。请把它移走（或改用 DRAFTER_WORKSPACE 指定新文件夹）后重试。") from e
+            raise WorkspaceError(workspace_problem(self.path, e)) from e
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -136,6 +146,12 @@ class Workspace:
             yield db
             if write:
                 db.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if "disk" in str(e) or "readonly" in str(e):  # full or read-only: say so, nothing half-written
+                raise WorkspaceError(workspace_problem(self.path, e)) from e
+            raise
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")

@@ -8,7 +8,6 @@ outside the machine: no analytics, system fonts, no share links.
 """
 
 import ipaddress
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -317,8 +316,7 @@ def export_tab(hub: Hub, draft: gr.State, tabs: gr.Tabs) -> Panel:
     preview = gr.Markdown(elem_id="preview", height=520)
 
     def written(session: DraftSession, suffix: str) -> dict:
-        folder = Path(tempfile.mkdtemp(prefix="drafter-export-"))
-        return {file: gr.update(value=str(session.export_into(folder, suffix)), visible=True),
+        return {file: gr.update(value=str(session.export_into(hub.export_folder(session.id), suffix)), visible=True),
                 gate: gr.update(visible=False), wanted: None}
 
     def asked(suffix: str) -> Callable:
@@ -386,10 +384,14 @@ def launch(demo: gr.Blocks, *, host: str, port: int, auth: Callable[[str, str], 
            max_file_mb: float = 20, block: bool = True):
     """Start the server with what keeps every request on this machine; `block=False` returns (app, url, _)."""
     theme = gr.themes.Default(primary_hue="blue", font=FONTS, font_mono=MONO)
-    started = demo.launch(server_name=host, server_port=port, auth=auth, auth_message="请用分配给你的账号登录。",
-                          prevent_thread_lock=True, theme=theme, css=CSS, footer_links=[], ssr_mode=False, pwa=False,
-                          mcp_server=False, enable_monitoring=False, share=False, show_error=False, quiet=True,
-                          max_file_size=int(max_file_mb * 1024 * 1024))
+    try:
+        started = demo.launch(server_name=host, server_port=port, auth=auth, auth_message="请用分配给你的账号登录。",
+                              prevent_thread_lock=True, theme=theme, css=CSS, footer_links=[], ssr_mode=False, pwa=False,
+                              mcp_server=False, enable_monitoring=False, share=False, show_error=False, quiet=True,
+                              max_file_size=int(max_file_mb * 1024 * 1024))
+    except OSError as e:
+        raise ConfigError(f"无法在 {host}:{port} 上启动界面：端口已被占用或地址不可用。请换一个端口（--port 7861），"
+                          "或先关闭占用它的程序（可能是另一个 drafter ui）。") from e
     if block:  # Gradio's own banner would suggest share=True, which this tool never does
         print(f"drafter 界面已启动：{started[1]}　（按 Ctrl+C 停止）", flush=True)
         demo.block_thread()

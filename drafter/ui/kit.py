@@ -6,9 +6,11 @@ import inspect
 import logging
 import os
 import queue
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 # Before gradio is imported (the other UI modules take `gr` from here): no analytics, no Hub lookups.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -35,6 +37,13 @@ class Hub:
         self._locks: dict[int, threading.Lock] = {}
         self._sessions: dict[int, DraftSession] = {}
         self._guard = threading.Lock()
+        self._exports = tempfile.TemporaryDirectory(prefix="drafter-export-")  # one folder, removed at exit
+
+    def export_folder(self, draft_id: int) -> Path:
+        """Where a draft's exports are written before the browser fetches them: one folder per draft, reused."""
+        folder = Path(self._exports.name) / str(int(draft_id))
+        folder.mkdir(exist_ok=True)
+        return folder
 
     def writing(self, draft_id: int) -> threading.Lock:
         """One writer at a time per draft in this process: Gradio may deliver one grid edit twice, and a
