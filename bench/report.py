@@ -26,7 +26,12 @@ def benchmarks(quick: bool) -> list[tuple[str, list[str]]]:
         ("Retrieval quality (hash embedding)", ["bench/retrieval_quality.py", "--embedding", "hash"]),
         ("Drafting orchestration (loopback model, 40 tokens/s)", ["bench/draft.py"]),
         ("Regeneration: a changed fact applied in place", ["bench/regen.py"]),
-        ("Number checks on the labelled drafts, and their speed", ["bench/claims.py", "--speed"]),
+        ("Number checks on the labelled drafts (tuned-on two thirds), and their speed", ["bench/claims.py", "--part", "dev", "--speed"]),
+        ("Number checks, held out: every third labelled draft", ["bench/claims.py", "--part", "heldout"]),
+        ("Number checks, held out: drafts written by someone who had not read the checker",
+         ["bench/claims.py", "--cases", "tests/claims/heldout/cases.jsonl"]),
+        ("Refine keeps the facts (48 answered refine actions)", ["bench/refine.py", "score", "bench/refine_review"]),
+        ("Hostile probes", ["bench/hostile.py"]),
         ("Number checks on the gold seeds", ["bench/check_numbers.py"]),
         ("Workbench (browser and handlers)", ["bench/ui.py"]),
     ]
