@@ -64,3 +64,18 @@ def test_engine_masks_personal_data_for_a_remote_endpoint(sampled, monkeypatch):
         session.set_notes("enterprises", ["联系人电话13912345678", "组织高企申报培训3场"])
         session.generate(["enterprises"])
         assert ("13912345678" not in sent[-1]) == masked and ("〔电话号码已隐去〕" in sent[-1]) == masked
+
+
+def test_reworded_instructions_are_detected_and_summary_text_is_not():
+    """The part of tests/injection/ tuned on (the held-out third is scored by bench/injection.py, never here)."""
+    import json
+
+    from conftest import ROOT, SEEDS
+    from drafter.ingest.admission import injections
+
+    cases = [json.loads(line) for line in (ROOT / "tests" / "injection" / "cases.jsonl").read_text("utf-8").splitlines()
+             if line.strip() and int(json.loads(line)["id"][1:]) % 3]
+    missed = [c["id"] for c in cases if c["injection"] and not injections(c["text"])]
+    alarms = [c["id"] for c in cases if not c["injection"] and injections(c["text"])]
+    assert len(missed) <= 0.05 * sum(c["injection"] for c in cases) and not alarms, (missed, alarms)
+    assert not [hit for seed in sorted(SEEDS.glob("*.txt")) for hit in injections(seed.read_text("utf-8"))]

@@ -1,17 +1,43 @@
 """What may enter the corpus and what may leave the machine: classified markings, personal data, and
 instructions hidden in a document, which are data to quote and never orders to follow."""
 
+import functools
 import ipaddress
 import re
+import unicodedata
 from urllib.parse import urlparse
 
 CLASSIFIED = re.compile(r"(绝密|机密|秘密)\s*★|密\s*级\s*[:：]\s*(绝密|机密|秘密)|★\s*(绝密|机密|秘密)")
 ID_CARD = re.compile(r"(?<![\dXx])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dXx])")
 PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
-INJECTION = re.compile(
-    r"忽略(?:以上|上述|前面|之前|此前)?(?:所有|全部)?的?(?:要求|指令|提示|规则|设定)|无视(?:以上|上述|之前)?(?:所有)?(?:要求|指令|规则)"
-    r"|你现在(?:是|扮演)|(?:输出|泄露|打印)(?:你的)?(?:系统)?提示词|system\s*prompt"
-    r"|ignore\s+(?:all\s+)?(?:the\s+)?(?:previous|above|prior)\s+(?:instructions|prompts?)", re.I)
+# Text that addresses the model instead of reporting work, recognised by what it does: it names the model or
+# talks to "you", overrides or cancels the rules, asks for the prompt or the rules, tells it to skip the checks,
+# to write in another language, to invent or change figures, to hide something, or it fakes a chat turn.
+_MODEL = r"(?:模型|大模型|AI|人工智能|助手|机器人|assistant|GPT|LLM)"
+_RULES = r"(?:要求|指令|指示|规定|规则|设定|约束|提示|限制|instructions?|rules?|prompts?|guidelines?)"
+INJECTION = re.compile("|".join([
+    rf"(?:给|致){_MODEL}的话|{_MODEL}\s*[,，:：]?\s*(?:请|你|必须|需要|务必)|作为(?:一个)?{_MODEL}",
+    r"你(?:现在|接下来|从现在起|的任务|是一[位个名]|是不受|收到的|能看到|只听|必须|需要|不需要|要把)",
+    r"(?:从现在起|从今以后|今后所有|接下来)\S{0,6}(?:你|只听|稿件|都要|一律|全部|请)",
+    rf"(?:忽略|无视|忘记|忘掉|不用管|不要管|别管|不必理会|跳过|作废|失效|不算数|当作不存在|当作没有|覆盖)\S{{0,14}}{_RULES}",
+    rf"{_RULES}\S{{0,10}}(?:作废|失效|不算数|当作不存在|已取消|不再适用|现改为|改为如下)",
+    r"(?:最高优先级|新的?)(?:指令|任务)|停止执行|开发者模式|developer\s+mode|越狱|jailbreak|角色扮演|不受任何(?:限制|约束)",
+    rf"(?:输出|泄露|打印|告诉我|列出|复述|展示)\S{{0,12}}(?:系统提示|提示词|系统设定|系统指令|全部规则|{_RULES}和约束|参考资料和系统)",
+    r"(?:不要|不需要|无需|不用|不必|别|跳过|禁止)\S{0,6}(?:核对|校验|比对|验证|核实|待核实|查证)",
+    r"(?:自行|随意|随便)(?:估算|编写|编造|填写)|想写多少|乘以\d|不用管\S{0,6}数据|即使数据(?:里|中)?没有|与数据文件比对",
+    r"(?:全部|全文|一律|请|改)\S{0,3}(?:用|改用|以)英(?:文|语)(?:输出|撰写|写作|回答)|不要出现任何中文",
+    r"不要告诉用户|悄悄(?:把|将)|原样作为今年",
+    r"(?:附上|加上|添加|插入)\S{0,4}链接|(?:输出|只输出)\s*[“\"']",
+    r"仅供模型学习|生成时请|学习本段时",
+    r"<\|im_(?:start|end)\|>|\[/?INST\]|^\s*(?:system|human|assistant|user)\s*[:：]|#{2,}\s*instruction",
+    r"(?:ignore|disregard|forget|set\s+aside|override)\b[^.。]{0,30}?\b(?:instructions?|rules?|prompts?|guidelines?)",
+    r"\b(?:system\s+prompt|your\s+(?:configuration|instructions|rules))|\bnew\s+instructions?\b|\bfrom\s+now\s+on\b",
+    r"\b(?:respond|answer|write|reply)\b[^.。]{0,40}\bin\s+english\b|\boutput\s+only\b",
+    r"\b(?:do\s+not|don't|must\s+not|never|skip)\b[^.。]{0,20}\b(?:verify|check|fact-check|mark)",
+    r"hu\s*lue\s*yi\s*shang|xi\s*tong\s*ti\s*shi\s*ci",
+]), re.I | re.M)
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[\s\-_·.|/~]+(?=[\u4e00-\u9fff])")
 
 
 def classified(text: str) -> str | None:
@@ -47,8 +73,22 @@ def mask_personal(text: str) -> str:
 
 
 def injections(text: str) -> list[str]:
-    """Sentences that address the model rather than report work (忽略以上所有要求…)."""
-    return [m.group(0) for m in INJECTION.finditer(text)]
+    """Phrases that address the model rather than report work (忽略以上所有要求…, 请无视前述全部规定, Disregard
+    all prior instructions …), found through the disguises a copy may carry: zero-width characters, full-width
+    letters, traditional characters, spaces or dashes between the characters."""
+    return [m.group(0) for m in INJECTION.finditer(_plain(text))]
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    return _BETWEEN_HAN.sub("", _simplified().convert(text))
+
+
+@functools.cache
+def _simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
 
 
 def is_local(url: str | None, also: list[str] | tuple[str, ...] = ()) -> bool:
