@@ -32,6 +32,7 @@ def benchmarks(quick: bool) -> list[tuple[str, list[str]]]:
          ["bench/claims.py", "--cases", "tests/claims/heldout/cases.jsonl"]),
         ("Refine keeps the facts (48 answered refine actions)", ["bench/refine.py", "score", "bench/refine_review"]),
         ("Hostile probes", ["bench/hostile.py"]),
+        ("Injection detector (held-out third scored, never tuned on)", ["bench/injection.py"]),
         ("Number checks on the gold seeds", ["bench/check_numbers.py"]),
         ("Workbench (browser and handlers)", ["bench/ui.py"]),
     ]

@@ -117,7 +117,7 @@ def under_load(demo, settings: Settings, sessions: int, rounds: int) -> dict[str
             shown = next(s.version for s in session.sections() if s.id == "enterprises")  # as the page holds it
             took = timed(save, draft_id, "enterprises", f"{shown.text}\n\n第{i + 1}次修改。", shown.id)
             total[3] = str(99 + i % 5)
-            changed = timed(change, draft_id, rows)
+            changed = timed(change, draft_id, rows, session.facts_rev())  # the revision the grid was loaded from
             with lock:
                 timings["保存修改"].append(took)
                 timings["修改数据"].append(changed)
