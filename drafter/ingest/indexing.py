@@ -37,8 +37,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, store=N
     started = time.perf_counter()
     embedder = embedder or make_embedder(settings)
     store = store or VectorStore(settings, embedder)
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         source = ledger.catalog_id
         wanted = {p.id: (doc_id, p, sections) for doc_id, path, sha, meta, sections in ledger.stored_documents()
                   for p in document_passages(path, _passage_key(source, sha, meta), meta, sections)}
@@ -52,8 +51,6 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, store=N
             _embed_and_store(new, wanted, embedder, store, ledger, source, on_progress)
         if new or stale or not _lexical_ok(Path(settings.index_dir)):
             _write_lexical(ledger.passages(), Path(settings.index_dir), source)
-    finally:
-        ledger.close()
     return IndexReport(len(wanted), len(new), len(stale), time.perf_counter() - started, store.rebuilt_from)
 
 

@@ -108,8 +108,7 @@ def _ingest(settings: Settings, paths: list[Path] | None, *, overrides: dict | N
     again = [Path(p) for p in known if p not in given]
     report.skipped += [(p, "目录中记录过这个文件，但现在找不到它；重建时未能收录。") for p in map(str, again)
                        if not Path(p).exists()]
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         todo = [(p, overrides) for p in files] + [(p, _meta_overrides(known[str(p)])) for p in again if p.exists()]
         for i, (path, chosen) in enumerate(todo):
             if on_file:
@@ -120,8 +119,6 @@ def _ingest(settings: Settings, paths: list[Path] | None, *, overrides: dict | N
                 if not Path(stored).exists():
                     ledger.remove(stored)
                     report.pruned.append(stored)
-    finally:
-        ledger.close()
     report.index = build_index(settings, embedder=embedder, on_progress=on_embed)
     return report
 

@@ -117,11 +117,8 @@ class Desk:
 
         if not self.settings.catalog_path.exists():
             return []
-        ledger = Ledger(self.settings.catalog_path)
-        try:
+        with Ledger(self.settings.catalog_path) as ledger:
             return sorted({d["org"] for d in ledger.documents() if d["org"]})
-        finally:
-            ledger.close()
 
 
 def plain_org(org: str | None) -> str:

@@ -45,11 +45,8 @@ def resolve_org(settings: Settings, org: str) -> tuple[str, str | None]:
     org = org.strip()
     if not settings.catalog_path.exists():
         return org, None
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         known = sorted({d["org"] for d in ledger.documents() if d["org"]})
-    finally:
-        ledger.close()
     if org in known:
         return org, None
     same = [k for k in known if _org_key(k) == _org_key(org)]
@@ -70,13 +67,10 @@ def past_inputs(settings: Settings, org: str, year: int) -> tuple[list[tuple[str
 
     if not settings.catalog_path.exists():
         return [], []
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         past = [(Path(r["path"]).name, r["text"]) for r in ledger.document_texts()
                 if not (r["org"] == org and r["year"] == year)]
         context_values = [f for f in ledger.figures(org=org) if f["scope"] == "context" and f["org"] == org]
-    finally:
-        ledger.close()
     return past, context_values
 
 
@@ -146,8 +140,5 @@ def index_state(settings: Settings) -> str | None:
                 return "rebuilding"
     if not settings.catalog_path.exists():
         return "empty"
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         return None if ledger.documents() else "empty"
-    finally:
-        ledger.close()

@@ -62,12 +62,9 @@ def documents(settings: Settings) -> list[DocumentRow]:
     """Every ingested document with its metadata, counts and what is missing from it."""
     if not settings.catalog_path.exists():
         return []
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         counts = {d["path"]: d for d in ledger.documents()}
         stored = ledger.stored_documents()
-    finally:
-        ledger.close()
     rows = [_row(path, meta, sections, counts[path]) for _, path, _, meta, sections in stored]
     return sorted(rows, key=lambda r: (r.org or "", r.year or 0, r.name))
 
@@ -85,12 +82,9 @@ def stats(settings: Settings) -> Stats:
     """How much the index holds: documents, passages, figures."""
     if not settings.catalog_path.exists():
         return Stats(0, 0, 0)
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         docs = ledger.documents()
         return Stats(len(docs), len(ledger.passage_ids()), sum(d["figures"] for d in docs))
-    finally:
-        ledger.close()
 
 
 def preview(settings: Settings, path: str) -> Preview:
@@ -98,12 +92,9 @@ def preview(settings: Settings, path: str) -> Preview:
     row = next((d for d in documents(settings) if d.path == path), None)
     if row is None:
         raise CorpusError(f"语料库中没有“{Path(path).name}”，可能已被移除。请刷新列表。")
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         sections = next(s for _, p, _, _, s in ledger.stored_documents() if p == path)
         figures = [f for f in ledger.figures(org=row.org) if f["path"] == path]
-    finally:
-        ledger.close()
     outline = tuple("　" * max(s.level - 1, 0) + s.heading for s in sections if s.level >= 1)
     keys = ("indicator", "value", "unit", "kind", "scope", "sentence")
     return Preview(row, outline, tuple({k: f[k] for k in keys} for f in figures))
@@ -146,13 +137,10 @@ def _place(source: Path, folder: Path) -> Path:
 def remove(settings: Settings, path: str) -> IndexReport:
     """Forget a document; a file inside the corpus folder is moved to its .removed folder, not deleted."""
     with _writing:
-        ledger = Ledger(settings.catalog_path)
-        try:
+        with Ledger(settings.catalog_path) as ledger:
             if path not in ledger.paths():
                 raise CorpusError(f"语料库中没有“{Path(path).name}”，可能已被移除。请刷新列表。")
             ledger.remove(path)
-        finally:
-            ledger.close()
         _set_aside(Path(path), Path(settings.corpus_dir))
         return build_index(settings)
 
@@ -257,13 +245,10 @@ def lookup_figures(settings: Settings, indicator: str, *, org: str | None = None
     """Ledger figures for an indicator named differently from the catalog: the passages closest in
     meaning to the phrase (same org and year) are searched, and the figures stated in them returned."""
     named = canonical(indicator)
-    ledger = Ledger(settings.catalog_path)
-    try:
+    with Ledger(settings.catalog_path) as ledger:
         exact = ledger.figures(org=org, year=year, indicator=named.name) if named else []
         exact = [c for c in exact if c["indicator"] == named.name] or exact
         candidates = [] if exact else ledger.figures(org=org, year=year)
-    finally:
-        ledger.close()
     if exact or not candidates:  # 高企数量 is an alias of 高新技术企业总数
         return exact[:limit]
     orgs = {c["org"] for c in candidates}
