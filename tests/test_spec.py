@@ -63,3 +63,17 @@ def test_unknown_outline_lists_the_available_ones():
 
 def test_chinese_ordinals():
     assert [cn_ordinal(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]
+
+
+def test_an_outline_with_a_base_is_that_outline_with_its_own_fields(tmp_path):
+    prompts = Settings().prompts_dir
+    annual, h1 = load_outline("kjj_annual", prompts), load_outline("kjj_h1", prompts)
+    assert [s.id for s in h1.sections] == [s.id for s in annual.sections] and h1.period == "H1"
+    assert next(s for s in h1.sections if s.id == "plan").heading == "下半年工作打算"
+    assert next(s for s in h1.sections if s.id == "enterprises").indicators == \
+        next(s for s in annual.sections if s.id == "enterprises").indicators  # the rest comes from the base
+    (tmp_path / "outlines").mkdir()
+    (tmp_path / "outlines" / "kjj_annual.yaml").write_text((prompts / "outlines" / "kjj_annual.yaml").read_text("utf-8"), "utf-8")
+    (tmp_path / "outlines" / "mine.yaml").write_text("base: kjj_annual\nname: mine\nsections:\n  nosuch: {length: 1}\n", "utf-8")
+    with pytest.raises(OutlineError, match="nosuch"):
+        load_outline("mine", tmp_path)

@@ -29,7 +29,23 @@ def available(prompts_dir: Path) -> list[str]:
 
 
 def load_outline(name_or_path: str | Path, prompts_dir: Path) -> OutlineSpec:
-    """Load an outline by name (a file in prompts/outlines) or path; errors name file, line and field."""
+    """Load an outline by name (a file in prompts/outlines) or path; errors name file, line and field. An outline
+    with `base: NAME` is that outline with its own top-level fields and, under `sections:`, per section id the
+    fields that differ (the half-year outline is the annual one with other headings and lengths)."""
+    path, node, data = _read(name_or_path, prompts_dir)
+    if isinstance(data, dict) and "base" in data:
+        data = _overlay(path, data, prompts_dir)
+    try:
+        return OutlineSpec.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = [p for p in err["loc"]]
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        raise OutlineError(f"{path} 第{_line_of(node, loc)}行，字段 {field}：{err['msg']}。") from e
+
+
+def _read(name_or_path: str | Path, prompts_dir: Path):
+    """(path, YAML node, data) of an outline file."""
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml") or not path.exists():
         path = prompts_dir / "outlines" / f"{name_or_path}.yaml"
@@ -38,19 +54,28 @@ def load_outline(name_or_path: str | Path, prompts_dir: Path) -> OutlineSpec:
                            f"（{prompts_dir / 'outlines'} 中的文件）。")
     text = path.read_text("utf-8")
     try:
-        node = yaml.compose(text)
-        data = yamltext.load(text)
+        return path, yaml.compose(text), yamltext.load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)  # where the broken item starts
         where = f" 第{mark.line + 1}行" if mark else ""
         raise OutlineError(f"{path}{where}：不是有效的 YAML（{getattr(e, 'problem', e)}）。") from e
-    try:
-        return OutlineSpec.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = [p for p in err["loc"]]
-        field = ".".join(str(p) for p in loc) or "(top level)"
-        raise OutlineError(f"{path} 第{_line_of(node, loc)}行，字段 {field}：{err['msg']}。") from e
+
+
+def _overlay(path: Path, data: dict, prompts_dir: Path, depth: int = 0) -> dict:
+    """The base outline's data with this file's fields laid over it."""
+    if depth > 4:
+        raise OutlineError(f"{path}：base 嵌套过深（可能互相引用）。")
+    base_path, _, base = _read(str(data["base"]), prompts_dir)
+    if isinstance(base, dict) and "base" in base:
+        base = _overlay(base_path, base, prompts_dir, depth + 1)
+    changes = data.get("sections") or {}
+    if not isinstance(base, dict) or not isinstance(changes, dict):
+        raise OutlineError(f"{path}：有 base 时，sections 应写成“章节 id: 要改的字段”。")
+    ids = [s.get("id") for s in base.get("sections", [])]
+    if unknown := sorted(set(changes) - set(ids)):
+        raise OutlineError(f"{path}：基础提纲 {data['base']} 中没有章节 {'、'.join(unknown)}；可用：{'、'.join(ids)}。")
+    sections = [{**s, **(changes.get(s.get("id")) or {})} for s in base.get("sections", [])]
+    return {**base, **{k: v for k, v in data.items() if k not in ("base", "sections")}, "sections": sections}
 
 
 def _line_of(node, loc: list) -> int:
