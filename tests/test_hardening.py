@@ -400,3 +400,23 @@ def test_exports_from_the_workbench_reuse_one_folder_per_draft(sampled):
 
     hub = Hub(sampled)
     assert hub.export_folder(3) == hub.export_folder(3) != hub.export_folder(4)
+
+
+# ---- 8. a full disk never breaks the index ----------------------------------------------------------------
+
+def test_ingest_without_room_on_disk_is_refused_before_anything_is_written(sample_index, tmp_path, monkeypatch):
+    from collections import namedtuple
+
+    from drafter.ingest import pipeline
+    from drafter.session import shelf
+    from ui_helpers import copy_index
+
+    settings = sample_index.model_copy(update={"index_dir": copy_index(sample_index.index_dir, tmp_path / "index")})
+    before = {p: p.stat().st_mtime_ns for p in settings.index_dir.rglob("*") if p.is_file()}
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(pipeline.shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 400_000, 400_000))
+    for rebuild in (False, True):
+        with pytest.raises(DrafterError, match="磁盘只剩 0 MB.*" + ("（重建时" if rebuild else "")):
+            pipeline.ingest(settings, rebuild=rebuild)
+    assert {p: p.stat().st_mtime_ns for p in settings.index_dir.rglob("*") if p.is_file()} == before
+    assert shelf.search(settings, "高新技术企业培育", k=3)  # still usable

@@ -55,11 +55,31 @@ def ingest(
     """Ingest files and folders (default: the corpus dir) into the catalog, then update the search index.
     One ingest at a time per index folder: a second one is refused with a message, never interleaved."""
     with _writer_lock(settings):
+        _room_for(settings, paths, rebuild)
         if rebuild and not settings.chroma_url:
             return _rebuild_aside(settings, paths, overrides=overrides, prune=prune, on_file=on_file,
                                   on_embed=on_embed, embedder=embedder)
         return _ingest(settings, paths, overrides=overrides, prune=prune, rebuild=rebuild, on_file=on_file,
                        on_embed=on_embed, embedder=embedder)
+
+
+SPARE_MB = 50  # SQLite journals, Chroma's compaction and the lexical index written beside the old one
+
+
+def _room_for(settings: Settings, paths: list[Path] | None, rebuild: bool) -> None:
+    """Refuse before writing anything when the disk cannot hold what an ingest writes: a store that fills the disk
+    halfway is damaged until rebuilt, and a rebuild needs room for a second copy."""
+    index = Path(settings.index_dir)
+    folder = next((p for p in (index, *index.parents) if p.exists()), Path("."))
+    sources = [f for p in (paths or [Path(settings.corpus_dir)]) for f in ([p] if p.is_file() else p.rglob("*"))
+               if f.is_file()]
+    need = 3 * sum(f.stat().st_size for f in sources) + SPARE_MB * 2**20
+    if rebuild and index.exists():
+        need += sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise CorpusError(f"{folder} 所在的磁盘只剩 {free / 2**20:.0f} MB，入库需要约 {need / 2**20:.0f} MB"
+                          f"{'（重建时新旧两份索引同时存在）' if rebuild else ''}。请腾出空间后重试；现有索引没有改动，仍可使用。")
 
 
 def _rebuild_aside(settings: Settings, paths: list[Path] | None, **kw) -> IngestReport:
