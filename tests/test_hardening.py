@@ -420,3 +420,20 @@ def test_ingest_without_room_on_disk_is_refused_before_anything_is_written(sampl
             pipeline.ingest(settings, rebuild=rebuild)
     assert {p: p.stat().st_mtime_ns for p in settings.index_dir.rglob("*") if p.is_file()} == before
     assert shelf.search(settings, "高新技术企业培育", k=3)  # still usable
+
+
+def test_with_sign_in_on_cancel_and_reset_need_a_signed_in_session(sampled, tmp_path):
+    import httpx
+
+    from drafter.session.users import add_user, read_users, sign_in
+    from ui_helpers import served
+
+    users = tmp_path / "users.txt"
+    add_user(users, "zhang", "一个足够长的密码")
+    body = {"session_hash": "abc", "fn_index": 0, "event_id": "e1"}
+    with served(sampled.model_copy(update={"llm_backend": "offline"}), auth=sign_in(read_users(users))) as url:
+        with httpx.Client(base_url=url, timeout=10) as stranger:
+            assert [stranger.post(f"/gradio_api/{route}", json=body).status_code for route in ("cancel", "reset")] == [401, 401]
+        with httpx.Client(base_url=url, timeout=10) as writer:
+            assert writer.post("/login", data={"username": "zhang", "password": "一个足够长的密码"}).status_code < 400
+            assert writer.post("/gradio_api/reset", json=body).status_code == 200

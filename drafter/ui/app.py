@@ -11,7 +11,11 @@ import ipaddress
 from collections.abc import Callable
 from datetime import date
 from functools import partial
+from http.cookies import SimpleCookie
 from pathlib import Path
+
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse
 
 from drafter.config import Settings
 from drafter.errors import ConfigError
@@ -388,7 +392,8 @@ def launch(demo: gr.Blocks, *, host: str, port: int, auth: Callable[[str, str], 
         started = demo.launch(server_name=host, server_port=port, auth=auth, auth_message="请用分配给你的账号登录。",
                               prevent_thread_lock=True, theme=theme, css=CSS, footer_links=[], ssr_mode=False, pwa=False,
                               mcp_server=False, enable_monitoring=False, share=False, show_error=False, quiet=True,
-                              max_file_size=int(max_file_mb * 1024 * 1024))
+                              max_file_size=int(max_file_mb * 1024 * 1024),
+                              app_kwargs={"middleware": [Middleware(SignedInOnly)]})
     except OSError as e:
         raise ConfigError(f"无法在 {host}:{port} 上启动界面：端口已被占用或地址不可用。请换一个端口（--port 7861），"
                           "或先关闭占用它的程序（可能是另一个 drafter ui）。") from e
@@ -396,6 +401,31 @@ def launch(demo: gr.Blocks, *, host: str, port: int, auth: Callable[[str, str], 
         print(f"drafter 界面已启动：{started[1]}　（按 Ctrl+C 停止）", flush=True)
         demo.block_thread()
     return started
+
+
+class SignedInOnly:
+    """Gradio answers /cancel and /reset without asking who is signed in; with sign-in on, they need a session
+    that signed in (anyone else could stop a colleague's drafting run)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/").endswith(("/cancel", "/reset")):
+            app = scope.get("app")
+            if getattr(app, "auth", None) and _token(scope, app) not in app.tokens:
+                await PlainTextResponse("请先登录。", status_code=401)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _token(scope, app) -> str | None:
+    cookies = SimpleCookie()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            cookies.load(value.decode("latin-1"))
+    found = cookies.get(f"access-token-{app.cookie_id}") or cookies.get(f"access-token-unsecure-{app.cookie_id}")
+    return found.value if found else None
 
 
 def loopback(host: str) -> bool:
