@@ -437,3 +437,26 @@ def test_with_sign_in_on_cancel_and_reset_need_a_signed_in_session(sampled, tmp_
         with httpx.Client(base_url=url, timeout=10) as writer:
             assert writer.post("/login", data={"username": "zhang", "password": "一个足够长的密码"}).status_code < 400
             assert writer.post("/gradio_api/reset", json=body).status_code == 200
+
+
+def test_a_docx_whose_xml_expands_without_end_is_skipped_with_a_chinese_reason(tmp_path):
+    import io
+    import zipfile
+
+    from drafter.errors import CorpusError
+    from drafter.ingest.corpus import docx_to_text
+
+    plain = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("一、主要工作")
+    document.save(plain)
+    entities = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10 if i else "哈"}">' for i in range(8))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE d [{entities}]><w:document xmlns:w="http://schemas.openxmlformats.org/'
+            'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&l7;</w:t></w:r></w:p></w:body></w:document>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, bomb if item.filename == "word/document.xml" else source.read(item.filename))
+    with pytest.raises(CorpusError, match="XML 无法安全读取") as refused:
+        docx_to_text(out.getvalue())
+    assert not any(word in str(refused.value) for word in ("entity", "amplification", "Error"))

@@ -194,8 +194,13 @@ def docx_to_text(data: bytes) -> str:
     from docx.opc.exceptions import PackageNotFoundError
 
     check_zip(data, ".docx")
+    from lxml.etree import XMLSyntaxError
+
     try:
         document = docx.Document(io.BytesIO(data))
+    except XMLSyntaxError as e:  # entity loops (billion laughs) and other hostile or broken XML inside
+        raise CorpusError("这个 .docx 内部的 XML 无法安全读取（实体嵌套过深或格式错误，可能是被构造的文件），已跳过；"
+                          "请在 Word 或 WPS 中打开后另存为新文件再导入") from e
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:
         raise CorpusError(f"不是有效的 .docx 文件（{e}），可能已损坏或设置了打开密码；请在 Word 或 WPS 中另存后重试") from e
     lines = [p.text for p in document.paragraphs]
