@@ -122,23 +122,26 @@ def merge_rows(base: list[dict], mine: list[dict], theirs: list[dict], rev: int)
     def cells(rows):
         return {r["indicator"]: {k: v for k, v in r.items() if k != "indicator"} for r in rows}
 
+    def taken(name: str) -> ConflictError:
+        return ConflictError(f"“{name}”已被他人改为第{rev}版的数据，与你的修改不同。表格已刷新，请核对后重新填写。")
+
     b, m, t = cells(base), cells(mine), cells(theirs)
     out = {name: dict(row) for name, row in t.items()}
-    for name in m.keys() - b.keys():
+    for name in m.keys() - b.keys():  # rows the writer added
         if name in t and t[name] != m[name]:
-            raise ConflictError(f"“{name}”已被他人改为第{rev}版的数据，与你的修改不同。表格已刷新，请核对后重新填写。")
+            raise taken(name)
         out[name] = dict(m[name])
     for name in b:
         if name not in m:  # removed by the writer
             if t.get(name) == b[name]:
                 out.pop(name, None)
             continue
-        for key in (m[name].keys() | b[name].keys()) - {"indicator"}:
+        for key in m[name].keys() | b[name].keys():
             mine_v, base_v, theirs_v = m[name].get(key), b[name].get(key), t.get(name, {}).get(key)
             if mine_v == base_v or theirs_v == mine_v:
                 continue
             if theirs_v != base_v:
-                raise ConflictError(f"“{name}”已被他人改为第{rev}版的数据，与你的修改不同。表格已刷新，请核对后重新填写。")
+                raise taken(name)
             out.setdefault(name, {})[key] = mine_v
     order = [r["indicator"] for r in theirs] + [r["indicator"] for r in mine if r["indicator"] not in t]
     return [{"indicator": name, **out[name]} for name in order if name in out]
