@@ -135,3 +135,29 @@ def test_a_note_the_answer_leaves_out_is_reported_and_listed_before_export(sampl
     assert report.results["enterprises"].ok
     assert any("线上培训企业200余家次" in line for line in report.warnings)
     assert any(i.kind == "note_dropped" and "线上培训" in i.text for i in session.open_items())
+
+
+# ---- number form (GB/T 15835) ---------------------------------------------------------------------------
+
+def test_figures_written_differently_across_a_document_are_number_form_findings():
+    from drafter.numbers.form import form_findings
+
+    text = ("2024年03月05日召开推进会。全年技术合同成交额5.30亿元，增长14.7%。5月8日签约。"
+            "其中技术合同成交额53000万元来自企业，科技贷5.3亿元，占比百分之二十，2024-06-01上线平台。")
+    found = {f.text for f in form_findings(text)}
+    assert found == {"2024年03月", "05日", "53000万元", "5.3亿元", "2024-06-01", "百分之二十"}, found  # 5.3 after 5.30
+    assert form_findings("2024年3月5日召开推进会。全年技术合同成交额5.30亿元，科技贷5.60亿元。") == []
+
+
+def test_the_check_of_a_whole_draft_lists_number_form_without_failing_it(sampled, tmp_path):
+    from typer.testing import CliRunner
+
+    from conftest import FACTS
+    from drafter import cli
+
+    draft = tmp_path / "稿.md"
+    draft.write_text("# 示例县科学技术局2024年工作总结\n\n2024年03月05日召开全县科技创新大会。\n", "utf-8")
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash"}
+    result = CliRunner().invoke(cli.app, ["check", str(draft), "--facts", str(FACTS), "--json", "--fail-on", "placeholder"],
+                                env=env)
+    assert result.exit_code == 0 and '"kind": "number_form"' in result.output

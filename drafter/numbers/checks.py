@@ -47,7 +47,7 @@ KIND_LABELS = {  # what each kind of finding is called where a writer reads it
     "context_as_local": "对比数当成本地数", "plan_as_done": "计划写成已完成", "copied_text": "照抄往年", "placeholder": "占位符",
     "pending": "待核实", "outline": "提纲", "length": "篇幅过长",
     "fact_added": "改写加了事实", "fact_dropped": "改写删了事实", "note_dropped": "笔记没写进去",
-    "scaffolding": "框架文字"}
+    "scaffolding": "框架文字", "number_form": "数字写法"}
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,10 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     findings += plan_findings(text, notes + "\n" + reference, table.notes.get("plan", ()) if table else ())
     if past:
         findings += copied_findings(text, past, copy_min_chars, table)
-    if planned:
-        findings += outline_findings(text, planned)
+    if planned:  # a whole document: its outline and the form of its figures
+        from drafter.numbers.form import form_findings
+
+        findings += outline_findings(text, planned) + form_findings(text)
     return sorted(findings, key=lambda f: (f.start, f.kind))
 
 

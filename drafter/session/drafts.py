@@ -544,10 +544,12 @@ class DraftSession:
     def check(self) -> list[tuple[str, Finding]]:
         """Findings on every section's current text, and on the outline of the whole document."""
         from drafter.numbers.checks import outline_findings
+        from drafter.numbers.form import form_findings
 
         table = self.table()
         out = [(s.id, f) for s in self.sections() if s.version for f in self.check_text(s.version.text, s.id, table)]
-        return out + [("", f) for f in outline_findings(self.markdown(), self.planned())]
+        text = self.markdown()
+        return out + [("", f) for f in outline_findings(text, self.planned()) + form_findings(text)]
 
     def open_items(self) -> list[OpenItem]:
         """Everything still open before the draft leaves the workbench, by section: sections not written or to
@@ -570,9 +572,11 @@ class DraftSession:
             out += [OpenItem(s.id, name, f.kind, KIND_LABELS[f.kind], f.message)
                     for f in unused_notes(s.version.text, table.notes.get(s.id, ()))]
         from drafter.numbers.checks import outline_findings
+        from drafter.numbers.form import form_findings
 
-        out += [OpenItem("", "全文", f.kind, KIND_LABELS.get(f.kind, f.kind), f.message)
-                for f in outline_findings(self.markdown(), self.planned())]
+        text = self.markdown()
+        out += [OpenItem("", "全文", f.kind, KIND_LABELS.get(f.kind, f.kind), f"{f.text}：{f.message}" if f.text else f.message)
+                for f in outline_findings(text, self.planned()) + form_findings(text)]
         return out
 
     def signing(self) -> tuple[str, str]:
