@@ -161,3 +161,29 @@ def test_the_check_of_a_whole_draft_lists_number_form_without_failing_it(sampled
     result = CliRunner().invoke(cli.app, ["check", str(draft), "--facts", str(FACTS), "--json", "--fail-on", "placeholder"],
                                 env=env)
     assert result.exit_code == 0 and '"kind": "number_form"' in result.output
+
+
+# ---- last year's plan as this year's checklist -----------------------------------------------------------
+
+def test_last_years_plan_is_listed_item_by_item_with_what_the_draft_answers(sampled):
+    from typer.testing import CliRunner
+
+    from conftest import FACTS
+    from drafter import cli
+
+    session = Desk(sampled, offline_model=True).quick(facts=FACTS)
+    session.generate()
+    items = session.last_plan()
+    texts = [item.text for item, _ in items]
+    # every target and item of the 2023 summary's 工作打算, by area, the signature left out
+    assert "力争全县高新技术企业总数达到95家以上" in texts and "争取上级科技资金不少于3800万元" in texts
+    assert "推广“揭榜挂帅”服务模式" in texts and not any("2024年1月10日" in t or t.endswith("示例县") for t in texts)
+    assert {item.area for item, _ in items} >= {"推动创新主体量质齐升", "推动机关建设全面加强"}
+    done = dict((item.text, d) for item, d in items)
+    assert done["力争全县高新技术企业总数达到95家以上"] and not done["推广“揭榜挂帅”服务模式"]
+    unanswered = [f for _, f in session.check() if f.kind == "plan_unanswered"]
+    assert "推广“揭榜挂帅”服务模式" in {f.text for f in unanswered}
+    assert len(unanswered) == sum(not d for d in done.values())
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(sampled.workspace)}
+    shown = CliRunner().invoke(cli.app, ["plan", str(session.id)], env=env)
+    assert shown.exit_code == 0 and "2023年计划 → 2024年落实情况" in shown.output and "未写到" in shown.output

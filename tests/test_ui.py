@@ -293,6 +293,19 @@ def test_refining_by_chat_streams_the_answer_and_saves_a_version(visits, online_
 
 
 @browser_test
+def test_the_facts_tab_lists_last_years_plan_and_what_the_draft_answers(visits, offline_url, offline):
+    page = visits(offline_url).open(prepared(offline, "去年计划"))
+    tab(page, "数据")
+    page.get_by_text("去年计划 → 今年落实情况").click()
+    checklist = page.locator("#last-plan")
+    expect(checklist).to_contain_text("2023年工作打算中的")
+    expect(checklist).to_contain_text("已写到　推动创新主体量质齐升：力争全县高新技术企业总数达到95家以上")
+    expect(checklist).to_contain_text("未写到　推动创新人才加快集聚：推广“揭榜挂帅”服务模式")
+    checklist.scroll_into_view_if_needed()
+    shot(page, "last-plan")
+
+
+@browser_test
 def test_regenerating_a_section_the_writer_edited_asks_first_and_can_keep_the_edit(visits, offline_url, offline):
     draft = prepared(offline, "保留修改")
     mine = "全县高新技术企业总数达到98家。这是写作者自己写的话。"

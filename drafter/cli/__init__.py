@@ -31,10 +31,11 @@ HELP = {  # what `drafter --help` shows a writer; the docstrings stay for reader
     "facts import": "从 .yaml / .csv / .xlsx 导入数据（YAML 中的笔记一并导入）。",
     "facts show": "查看数据表：本年值、上年值及其来源、推算值。",
     "users add": "添加工作台的登录用户（或修改其密码）。",
+    "plan": "去年计划 → 今年落实情况：列出去年工作打算的每一项，以及稿中是否写到。",
 }
 for _prefix, _typer in (("", app), ("prompts ", corpus.prompts_app), ("users ", corpus.users_app), ("facts ", drafts.facts_app)):
     for _command in _typer.registered_commands:
-        _name = _command.name or _command.callback.__name__.removeprefix("facts_").removeprefix("prompts_")
+        _name = _command.name or _command.callback.__name__.removeprefix("facts_").removeprefix("prompts_").removeprefix("users_")
         _command.help = HELP.get(_prefix + _name, _command.help)
 
 

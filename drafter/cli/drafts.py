@@ -323,3 +323,20 @@ def draft(
     err.print(f"稿件 {session.id}：{session.info.name}　模型：{desk.backend()}")
     report = _generate(session, force=force, edits=edits)
     _finish(session, report, out, export=True)
+
+
+@app.command("plan")
+def last_plan(draft_id: DraftId) -> None:
+    """Last year's plan as this year's checklist: each item of last year's 工作打算 and whether the draft answers it."""
+    session = _desk(offline_model=True).open(draft_id)
+    items = session.last_plan()
+    if not items:
+        console.print(f"语料库中没有{session.info.org}{session.info.year - 1}年的年度总结，无法列出去年的工作打算。")
+        return
+    table = Table(title=f"{session.info.year - 1}年计划 → {session.info.year}年落实情况")
+    for col in ("领域", "去年的打算", "稿中"):
+        table.add_column(col, overflow="fold")
+    for item, done in items:
+        table.add_row(item.area, item.text, "已写到" if done else "[yellow]未写到[/yellow]")
+    console.print(table)
+    err.print(f"{sum(not done for _, done in items)} 项尚未写到；`drafter check` 也会列出。")

@@ -47,7 +47,8 @@ KIND_LABELS = {  # what each kind of finding is called where a writer reads it
     "context_as_local": "对比数当成本地数", "plan_as_done": "计划写成已完成", "copied_text": "照抄往年", "placeholder": "占位符",
     "pending": "待核实", "outline": "提纲", "length": "篇幅过长",
     "fact_added": "改写加了事实", "fact_dropped": "改写删了事实", "note_dropped": "笔记没写进去",
-    "scaffolding": "框架文字", "number_form": "数字写法"}
+    "scaffolding": "框架文字", "number_form": "数字写法",
+    "plan_unanswered": "去年计划未回应"}
 
 
 @dataclass(frozen=True)

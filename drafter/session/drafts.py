@@ -25,9 +25,10 @@ from drafter.numbers.checks import (
     PENDING,
 )
 from drafter.numbers.claims import ROLES  # noqa: F401
+from drafter.numbers.commitments import Commitment
 from drafter.numbers.facts import FactsError, FactsInput, FactsTable, read_facts, read_notes
 from drafter.numbers.keeping import unused_notes
-from drafter.session.inputs import facts_table, index_state, past_inputs, resolve_org
+from drafter.session.inputs import facts_table, index_state, last_plan, past_inputs, resolve_org
 from drafter.session.records import FactsUpdate, GenerateReport, OpenItem, OutlineItem, SectionState, SessionError, chinese_date, merge_rows  # noqa: F401
 from drafter.stores.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401
 
@@ -50,6 +51,7 @@ class DraftSession:
         self.title = title(self.spec, org=info.org, year=info.year)
         self._tables: dict[tuple, FactsTable] = {}
         self._inputs: tuple[list, list] | None = None
+        self._last_plan: list[Commitment] | None = None
         self._catch_up()
 
     @property
@@ -549,7 +551,7 @@ class DraftSession:
         table = self.table()
         out = [(s.id, f) for s in self.sections() if s.version for f in self.check_text(s.version.text, s.id, table)]
         text = self.markdown()
-        return out + [("", f) for f in outline_findings(text, self.planned()) + form_findings(text)]
+        return out + [("", f) for f in outline_findings(text, self.planned()) + form_findings(text) + self._unanswered()]
 
     def open_items(self) -> list[OpenItem]:
         """Everything still open before the draft leaves the workbench, by section: sections not written or to
@@ -577,7 +579,25 @@ class DraftSession:
         text = self.markdown()
         out += [OpenItem("", "全文", f.kind, KIND_LABELS.get(f.kind, f.kind), f"{f.text}：{f.message}" if f.text else f.message)
                 for f in outline_findings(text, self.planned()) + form_findings(text)]
+        out += [OpenItem("", "去年计划", f.kind, KIND_LABELS[f.kind], f.text) for f in self._unanswered()]
         return out
+
+    def last_plan(self) -> list[tuple[Commitment, bool]]:
+        """去年计划 → 今年落实情况: each item of last year's 工作打算, and whether this draft answers it."""
+        from drafter.numbers.commitments import answered
+
+        text = self.markdown()
+        return [(item, answered(item, text)) for item in self._plan_items()]
+
+    def _plan_items(self) -> list[Commitment]:
+        if self._last_plan is None:  # the corpus is read once per session, as for the past summaries
+            self._last_plan = last_plan(self.settings, self.info.org, self.info.year)
+        return self._last_plan
+
+    def _unanswered(self) -> list[Finding]:
+        from drafter.numbers.commitments import unanswered_findings
+
+        return unanswered_findings(self._plan_items(), self.markdown(), self.info.year - 1)
 
     def signing(self) -> tuple[str, str]:
         """发文机关署名 and 成文日期 of the export: as the writer set them, else the bureau and its period's last day."""

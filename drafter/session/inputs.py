@@ -12,6 +12,7 @@ from drafter.errors import DrafterError
 from drafter.ingest.admission import injections
 from drafter.models import Finding
 from drafter.numbers.checks import PastTexts
+from drafter.numbers.commitments import Commitment
 from drafter.numbers.facts import FactsInput, FactsTable, build_table, normalise_period, read_facts, read_notes
 
 
@@ -142,3 +143,17 @@ def index_state(settings: Settings) -> str | None:
         return "empty"
     with Ledger(settings.catalog_path) as ledger:
         return None if ledger.documents() else "empty"
+
+
+def last_plan(settings: Settings, org: str, year: int) -> list[Commitment]:
+    """The items of the bureau's plan for this year, from its annual summary of last year (its 工作打算), or none
+    when the ledger has no such summary."""
+    from drafter.numbers.commitments import commitments
+    from drafter.stores.ledger import Ledger
+
+    if not settings.catalog_path.exists():
+        return []
+    with Ledger(settings.catalog_path) as ledger:
+        found = [sections for _, _, _, meta, sections in ledger.stored_documents()
+                 if meta.org == org and meta.year == year - 1 and meta.period == "annual"]
+    return commitments(found[0]) if found else []

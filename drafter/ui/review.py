@@ -107,6 +107,8 @@ def facts_tab(hub: Hub, draft: gr.State) -> Panel:
         regen = gr.Button("重新生成需要更新的部分", visible=False, elem_id="facts-regen")
     choice = edits_choice("facts")
     live = gr.HTML(elem_id="facts-live")
+    with gr.Accordion("去年计划 → 今年落实情况", open=False, elem_id="last-plan-box"):
+        checklist = gr.Markdown(elem_id="last-plan")
     with gr.Row():
         upload = gr.File(label="导入数据文件（.csv .xlsx .yaml）", file_types=[".csv", ".xlsx", ".yaml", ".yml"],
                          type="filepath", height=120, elem_id="facts-import")
@@ -118,6 +120,7 @@ def facts_tab(hub: Hub, draft: gr.State) -> Panel:
     def view(session: DraftSession, update: FactsUpdate | None = None) -> dict:
         stale = any(s.stale for s in session.sections())
         return {grid: grid_rows(session), regen: gr.update(visible=stale), grid_rev: session.facts_rev(),
+                checklist: plan_checklist(session),
                 summary: update_text(session, update) if update else summary_text(session, stale)}
 
     @guarded
@@ -166,25 +169,35 @@ def facts_tab(hub: Hub, draft: gr.State) -> Panel:
     def settle(draft_id):
         return view(hub.session(draft_id))
 
-    grid.input(change, [draft, grid, grid_rev], [grid, summary, regen, grid_rev], trigger_mode="always_last",
+    grid.input(change, [draft, grid, grid_rev], [grid, summary, regen, grid_rev, checklist], trigger_mode="always_last",
                api_name="change_facts")
     grid.select(show_source, draft, source)
-    upload.upload(import_file, [draft, upload, note_section], [grid, summary, regen, grid_rev, upload, notes])
+    upload.upload(import_file, [draft, upload, note_section], [grid, summary, regen, grid_rev, checklist, upload, notes])
     note_section.input(show_notes, [draft, note_section], notes)
     save_notes.click(store_notes, [draft, note_section, notes], None)
     for event in wire_drafting(hub, regen, draft, live, True, choice, concurrency_limit=2, concurrency_id="drafting"):
-        event.then(settle, draft, [grid, summary, regen, grid_rev])
+        event.then(settle, draft, [grid, summary, regen, grid_rev, checklist])
 
     def refresh(draft_id: int | None) -> dict:
         if not draft_id:
-            return {grid: [], grid_rev: 0, summary: "", source: "", live: "", regen: gr.update(visible=False),
+            return {grid: [], grid_rev: 0, checklist: "", summary: "", source: "", live: "", regen: gr.update(visible=False),
                     note_section: gr.update(choices=[], value=None), notes: ""}
         session = hub.session(draft_id)
         first = _first(session)
         return {**view(session), source: "", live: "", note_section: gr.update(choices=writable(session), value=first),
                 notes: "\n".join(session.notes().get(first, ()))}
 
-    return Panel([grid, grid_rev, summary, source, live, regen, note_section, notes], refresh)
+    return Panel([grid, grid_rev, checklist, summary, source, live, regen, note_section, notes], refresh)
+
+
+def plan_checklist(session: DraftSession) -> str:
+    """Last year's 工作打算, item by item, and whether the draft answers it."""
+    items = session.last_plan()
+    if not items:
+        return f"语料库中没有{esc(session.info.org)}{session.info.year - 1}年的年度总结，无法列出去年的工作打算。"
+    lines = [f"{session.info.year - 1}年工作打算中的 {len(items)} 项，稿中未写到 **{sum(not d for _, d in items)}** 项："]
+    lines += [f"- {'已写到' if done else '**未写到**'}　{esc(item.area)}：{esc(item.text)}" for item, done in items]
+    return "\n".join(lines)
 
 
 def _first(session: DraftSession) -> str | None:
