@@ -76,6 +76,12 @@ class Mention:
 
 # ---- numbers ------------------------------------------------------------------------------------
 
+def decimals(text: str) -> int:
+    """Decimal places of a number as written (5.30亿元 → 2)."""
+    number = re.match(r"[\d,]+(?:\.(\d+))?", text)
+    return len(number.group(1) or "") if number else 0
+
+
 def mentions(text: str) -> list[Mention]:
     """Numbers stated as quantities, with their unit when one follows; dates, ordinals and names left out."""
     shielded = [m.span() for m in SHIELDED.finditer(text)]

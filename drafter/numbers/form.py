@@ -4,7 +4,7 @@ of writing a percentage, and one unit and precision for the same amount of money
 import re
 
 from drafter.models import Finding
-from drafter.numbers.checks import mentions
+from drafter.numbers.checks import decimals, mentions
 from drafter.numbers.facts import MONEY
 
 _PADDED_DATE = re.compile(r"\d{4}年0\d月|(?<=月)0\d日")
@@ -33,12 +33,7 @@ def _money_forms(text: str) -> list[Finding]:
             continue
         amount = round(m.value * MONEY[m.unit], 2)
         seen = first.setdefault(amount, m)
-        if seen is not m and (seen.unit != m.unit or _decimals(seen.text) != _decimals(m.text)):
+        if seen is not m and (seen.unit != m.unit or decimals(seen.text) != decimals(m.text)):
             out.append(Finding("number_form", m.start, m.end, m.text, f"同一金额前文写作“{seen.text}”，这里写作“{m.text}”。",
                                "同一金额全文用同一单位和小数位数。"))
     return out
-
-
-def _decimals(text: str) -> int:
-    number = re.match(r"[\d,]+(?:\.(\d+))?", text)
-    return len(number.group(1) or "") if number else 0

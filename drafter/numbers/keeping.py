@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from drafter.models import Finding
-from drafter.numbers.checks import Mention, Source, mentions, sources
+from drafter.numbers.checks import Mention, Source, decimals, mentions, sources
 from drafter.numbers.claims import ROLES
 from drafter.numbers.facts import MONEY, FactsTable
 
@@ -97,22 +97,16 @@ def _base(value: float, unit: str | None) -> float:
 
 def _same(m: Mention, s: Source) -> bool:
     if m.unit in MONEY and s.unit in MONEY:
-        return abs(_base(m.value, m.unit) - _base(s.value, s.unit)) < 0.5 * MONEY[m.unit] * 10 ** -_decimals(m.text)
-    return abs(m.value - s.value) < 0.5 * 10 ** -_decimals(m.text) + 1e-9 and (not m.unit or m.unit == s.unit
+        return abs(_base(m.value, m.unit) - _base(s.value, s.unit)) < 0.5 * MONEY[m.unit] * 10 ** -decimals(m.text)
+    return abs(m.value - s.value) < 0.5 * 10 ** -decimals(m.text) + 1e-9 and (not m.unit or m.unit == s.unit
                                                                                or m.unit in "人名位" and s.unit in "人名位")
 
-
-def _decimals(text: str) -> int:
-    number = re.match(r"[\d,]+(?:\.(\d+))?", text)
-    return len(number.group(1)) if number and number.group(1) else 0
 
 
 def _names(found: dict) -> str:
     names = []
     for _, cells in found.values():
-        said = "或".join(dict.fromkeys(f"{s.indicator}（{ROLES.get(_ROLE.get(s.key, s.key), s.key)}）" for s in cells))
+        said = "或".join(dict.fromkeys(f"{s.indicator}（{ROLES.get(s.key, s.key)}）" for s in cells))
         names.append(said)
     return "、".join(dict.fromkeys(names))
 
-
-_ROLE = {"value": "value", "target": "target", "next_target": "next_target", "prior": "prior"}
