@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from drafter.models import Finding, Section
+from drafter.numbers.keeping import bigrams
 
 _CLAUSE = re.compile(r"[^。；;，,\n]+")
 _SIGNATURE = re.compile(r"[\u4e00-\u9fff]{0,12}(?:科学技术局|科技局)\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
@@ -50,5 +51,4 @@ def unanswered_findings(items: list[Commitment], text: str, year: int) -> list[F
 
 
 def _words(text: str) -> set[str]:
-    han = re.sub(r"[^\u4e00-\u9fff]", "|", text)
-    return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]} - _GENERIC
+    return bigrams(text) - _GENERIC

@@ -66,11 +66,12 @@ def uses(text: str, note: str) -> bool:
     numbers = re.findall(r"\d+(?:\.\d+)?", note)
     if numbers and not all(n in text for n in numbers):
         return False
-    pairs = _pairs(note)
-    return not pairs or len(pairs & _pairs(text)) >= 0.5 * len(pairs)
+    pairs = bigrams(note)
+    return not pairs or len(pairs & bigrams(text)) >= 0.5 * len(pairs)
 
 
-def _pairs(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
+    """The two-character runs of a text's Chinese, the unit of wording a note or a plan item is matched by."""
     han = re.sub(r"[^\u4e00-\u9fff]", "|", text)
     return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
 
