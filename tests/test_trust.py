@@ -187,3 +187,35 @@ def test_last_years_plan_is_listed_item_by_item_with_what_the_draft_answers(samp
     env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_EMBEDDING": "hash", "DRAFTER_WORKSPACE": str(sampled.workspace)}
     shown = CliRunner().invoke(cli.app, ["plan", str(session.id)], env=env)
     assert shown.exit_code == 0 and "2023年计划 → 2024年落实情况" in shown.output and "未写到" in shown.output
+
+
+# ---- what the checker misread before (examples of the kinds of failure, not the held-out drafts) -------
+
+@pytest.mark.parametrize("text, kind, wrong", [
+    ("全年新认定高新技术企业16家，同比增长5.9%。", "arithmetic", "5.9%"),  # 17 → 16 is a fall
+    ("全年新认定高新技术企业16家，比上年增加1家。", "arithmetic", "1家"),
+    ("高新技术产业产值289.40亿元，完成年度目标的106.0%。", "wrong_indicator", "106.0%"),  # no target; 技术合同's rate
+    ("组织专家用2-3个月完成评审。", "unverified_number", "2-3个月"),
+    ("全年开展科普活动惠及群众万余人次。", "unverified_number", "万余人次"),
+])
+def test_falls_written_as_rises_borrowed_rates_and_vague_counts_are_caught(sampled, text, kind, wrong):
+    from conftest import FACTS
+    from drafter.numbers import checks
+    from drafter.numbers.facts import read_facts
+    from drafter.session.inputs import grounds
+
+    given = read_facts(FACTS)
+    table = grounds(sampled, given, given.org, given.year).table
+    assert [(f.kind, f.text) for f in checks.check(text, table) if f.kind != "pending"] == [(kind, wrong)]
+
+
+def test_rough_figures_the_table_bears_out_and_derived_counts_pass(sampled):
+    from conftest import FACTS
+    from drafter.numbers import checks
+    from drafter.numbers.facts import read_facts
+    from drafter.session.inputs import grounds
+
+    given = read_facts(FACTS)
+    table = grounds(sampled, given, given.org, given.year).table
+    text = "全年新认定高新技术企业16家，净增13家，资格期满未通过重新认定3家。全县高新技术企业总数98家，近百家高企成为工业经济的压舱石。"
+    assert [f for f in checks.check(text, table) if f.kind != "pending"] == []

@@ -188,6 +188,8 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     `reference`: what the text was written from (the previous version), besides the writer's notes;
     `future`: the text is a plan, so an indicator's value it states is next year's target."""
     findings = number_findings(text, table, context_values or [], future) if table else []
+    findings += vague_findings(text, "\n".join(line for lines in table.notes.values() for line in lines) if table else "",
+                               table)
     findings += placeholder_findings(text)
     notes = "\n".join(line for lines in table.notes.values() for line in lines) if table else ""
     findings += plan_findings(text, notes + "\n" + reference, table.notes.get("plan", ()) if table else ())
@@ -209,6 +211,41 @@ def check_section(text: str, table: FactsTable, planned: list[PlannedSection], s
     found = check(text, table, past=past, copy_min_chars=copy_min_chars, context_values=context_values,
                   reference=reference, future=spec is not None and spec.prompt == "plan")
     return found + length(text, spec.length if spec else 0)
+
+
+_VAGUE = re.compile(r"(?<![\d一二三四五六七八九十两〇零])(?:[数上近逾]?[十百千万]+[余多]?|\d+\s*[-－—~～至到]\s*\d+)"
+                    r"(?=\s*(?:人次|人|家|项|场|次|个月|个|件|天|周|户|名))(?!家争鸣)")
+
+
+_MAGNITUDE = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+
+
+def vague_findings(text: str, notes: str, table: FactsTable | None = None) -> list[Finding]:
+    """Counts no table can hold: a magnitude in words (万余人次, 上百家) or a range (2-3个月) that neither the notes
+    nor a value of the table bears out (近百家 for 98 is the table's number, said roughly)."""
+    shielded = [p.span() for p in SHIELDED.finditer(text)]
+    values = [s.value for s in sources(table)] if table else []
+    out = []
+    for m in _VAGUE.finditer(text):
+        said = text[m.start():m.end() + 2]
+        if said in notes or _shielded(m.start(), shielded) or _borne_out(m.group(0), values):
+            continue
+        out.append(Finding("unverified_number", m.start(), m.end() + 2, said, f"“{said}”是笼统或约略的数，事实表和笔记中没有。",
+                           "改用事实表或笔记中的具体数字，或删去。"))
+    return out
+
+
+def _borne_out(words: str, values: list[float]) -> bool:
+    """近百 (90–100), 百余 (100–200), 上百/逾百 (≥ 100), 数百 (200–999) against the table's values."""
+    digits = re.sub(r"[^十百千万]", "", words)
+    if not digits:
+        return False
+    size = 1
+    for ch in digits:
+        size *= _MAGNITUDE[ch]
+    low, high = {"近": (0.9 * size, size), "数": (2 * size, 10 * size), "上": (size, 10 * size),
+                 "逾": (size, 10 * size)}.get(words[0], (size, 2 * size) if words[-1] in "余多" else (size, size))
+    return any(low <= v <= high for v in values)
 
 
 def length(text: str, target: int) -> list[Finding]:

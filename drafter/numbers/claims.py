@@ -35,6 +35,7 @@ class Claim:
     role: str  # value | prior | target | next_target | 增量 | 同比增长 | 提高 | 完成率
     qualifier: str | None
     variant: str | None = None  # new | net | total: what the words before it say is counted
+    direction: int = 0  # for a change: +1 when the words say it rose (增长, 增加, 提高), -1 fell (下降, 减少), 0 unsaid
 
 
 def same_unit(a: str | None, b: str | None) -> bool:
@@ -118,9 +119,19 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         q = _QUALIFIER_BEFORE.search(text[max(0, m.start - 2):m.start])
         qualifier = q.group(1) if q else ("余" if re.search(r"[余多]", m.text) else None)
         between = text[named_end:m.start] if indicator else ""
-        claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, _last_variant(between))
+        claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, _last_variant(between),
+                      _direction(tail) if r in ("增量", "同比增长", "提高") else 0)
         out.append(_as_sibling(claim, table))
     return out
+
+
+_FALL = re.compile(r"(?:下降|减少|降低|回落|下滑|少|降幅)[了为达到]*$|减少了?\S{0,2}$")
+_RISE = re.compile(r"(?:增长|增加|提高|上升|增幅|增速|多|新增|净增)[了为达到]*$")
+
+
+def _direction(tail: str) -> int:
+    """+1 when the words right before a change say it rose, -1 when they say it fell, 0 when they say neither."""
+    return -1 if _FALL.search(tail) else 1 if _RISE.search(tail) else 0
 
 
 def _subject(text: str, m, clause_start: int, names: list[str], units: dict, table: FactsTable
@@ -242,9 +253,19 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
     if expected is None and c.role == "value" and (prior := cell(f, "prior")) and _states(c, prior):
         return Finding("wrong_year", c.start, c.end, c.text,
                        f"{c.text}是{f.indicator}上年的数，今年的数还没有填写。", "填写今年的数，或写作【待核实】。")
+    if expected is None and c.role == "完成率" and f.value is not None and f.target is None:
+        owner = next((o for o in table.facts if o is not f and (r := cell(o, "完成率")) and _states(c, r)), None)
+        message = (f"{f.indicator}没有年度目标，{c.text}是{owner.indicator}的完成率。" if owner else
+                   f"{f.indicator}没有年度目标，完成率{c.text}无从核对。")
+        return Finding("wrong_indicator" if owner else "unverified_number", c.start, c.end, c.text, message,
+                       "删去完成率，或在数据表中填写它的年度目标。", indicator=c.indicator, role=c.role)
     if expected is None:
         return UNKNOWN  # the table cannot say (no prior, no target): judged by its sources instead
-    if c.qualifier:
+    if c.direction and expected[0] and (expected[0] > 0) != (c.direction > 0):  # a fall written as a rise
+        found = Finding("arithmetic", c.start, c.end, c.text,
+                        f"{f.indicator}比上年{'增加' if expected[0] > 0 else '减少'}，这里写作{'增长' if c.direction > 0 else '下降'}。",
+                        f"改写为“{'增长' if expected[0] > 0 else '下降'}{_fmt(abs(expected[0]))}{expected[1]}”。")
+    elif c.qualifier:
         found = _qualifier(c, f, expected)
     elif _states(c, expected):
         return None
