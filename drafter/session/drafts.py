@@ -17,8 +17,7 @@ import yaml
 
 from drafter.drafting import textops
 from drafter.drafting.outlines import OutlineSpec, PlannedSection, load_outline, plan, title
-from drafter.filenames import inside
-from drafter.models import DraftInfo, Event, ExportDocument, ExportSection, FactRow, Finding, Version
+from drafter.models import DraftInfo, Event, FactRow, Finding, Version
 from drafter.numbers import patch
 from drafter.numbers.checks import (
     KIND_LABELS,  # noqa: F401 — part of the session API, for the faces
@@ -28,8 +27,9 @@ from drafter.numbers.claims import ROLES  # noqa: F401
 from drafter.numbers.commitments import Commitment
 from drafter.numbers.facts import FactsError, FactsInput, FactsTable, read_facts, read_notes
 from drafter.numbers.keeping import unused_notes
-from drafter.session.inputs import facts_table, index_state, last_plan, past_inputs, resolve_org
+from drafter.session.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.session.records import FactsUpdate, GenerateReport, OpenItem, OutlineItem, SectionState, SessionError, chinese_date, merge_rows  # noqa: F401
+from drafter.session.release import Release
 from drafter.stores.workspace import ConflictError, Workspace, WorkspaceError  # noqa: F401
 
 ORIGINS = {"generated": "模型生成", "offline": "离线生成", "manual": "手工修改", "chat": "对话修改", "patch": "数据更新",
@@ -40,7 +40,7 @@ MACHINE_ORIGINS = ("generated", "offline", "chat", "patch", "restore")
 AUTHORED = ("generated", "offline", "chat", "manual", "restore")  # versions that change the words, not only numbers
 
 
-class DraftSession:
+class DraftSession(Release):
     """One draft. Cheap to create: state lives in the workspace, tables are cached per facts revision."""
 
     def __init__(self, desk: "Desk", info: DraftInfo, notices: list[str] | None = None):  # noqa: F821 — session.desk
@@ -552,94 +552,6 @@ class DraftSession:
         out = [(s.id, f) for s in self.sections() if s.version for f in self.check_text(s.version.text, s.id, table)]
         text = self.markdown()
         return out + [("", f) for f in outline_findings(text, self.planned()) + form_findings(text) + self._unanswered()]
-
-    def open_items(self) -> list[OpenItem]:
-        """Everything still open before the draft leaves the workbench, by section: sections not written or to
-        redraft, findings of every kind (unverified numbers, pending markers, scaffolding …), offline hints."""
-        from drafter.drafting.textops import HINT
-
-        table, out = self.table(), []
-        for s in self.sections():
-            name = s.heading or "开头总述"
-            if s.kind == "heading":
-                continue
-            if s.version is None:
-                out.append(OpenItem(s.id, name, "unwritten", "尚未生成", ""))
-                continue
-            if s.stale:
-                out.append(OpenItem(s.id, name, "stale", "需重新生成", s.stale))
-            out += [OpenItem(s.id, name, f.kind, KIND_LABELS.get(f.kind, f.kind), f"{f.text}：{f.message}" if f.text
-                             else f.message) for f in self.check_text(s.version.text, s.id, table)]
-            out += [OpenItem(s.id, name, "hint", "参考表述", m.group(0)) for m in HINT.finditer(s.version.text)]
-            out += [OpenItem(s.id, name, f.kind, KIND_LABELS[f.kind], f.message)
-                    for f in unused_notes(s.version.text, table.notes.get(s.id, ()))]
-        from drafter.numbers.checks import outline_findings
-        from drafter.numbers.form import form_findings
-
-        text = self.markdown()
-        out += [OpenItem("", "全文", f.kind, KIND_LABELS.get(f.kind, f.kind), f"{f.text}：{f.message}" if f.text else f.message)
-                for f in outline_findings(text, self.planned()) + form_findings(text)]
-        out += [OpenItem("", "去年计划", f.kind, KIND_LABELS[f.kind], f.text) for f in self._unanswered()]
-        return out
-
-    def last_plan(self) -> list[tuple[Commitment, bool]]:
-        """去年计划 → 今年落实情况: each item of last year's 工作打算, and whether this draft answers it."""
-        from drafter.numbers.commitments import answered
-
-        text = self.markdown()
-        return [(item, answered(item, text)) for item in self._plan_items()]
-
-    def _plan_items(self) -> list[Commitment]:
-        if self._last_plan is None:  # the corpus is read once per session, as for the past summaries
-            self._last_plan = last_plan(self.settings, self.info.org, self.info.year)
-        return self._last_plan
-
-    def _unanswered(self) -> list[Finding]:
-        from drafter.numbers.commitments import unanswered_findings
-
-        return unanswered_findings(self._plan_items(), self.markdown(), self.info.year - 1)
-
-    def signing(self) -> tuple[str, str]:
-        """发文机关署名 and 成文日期 of the export: as the writer set them, else the bureau and its period's last day."""
-        saved = self.ws.signing(self.id)
-        if saved:
-            return saved
-        return self.info.org, f"{self.info.year}年{'6月30日' if self.info.period == 'H1' else '12月31日'}"
-
-    def set_signing(self, signature: str | None = None, when: str | None = None) -> tuple[str, str]:
-        """Set the signature and/or the date (2025年1月10日, 2025-01-10 or 2025/1/10), kept with the draft."""
-        current = self.signing()
-        signature = (signature or "").strip() or current[0]
-        when = chinese_date(when) if when and when.strip() else current[1]
-        self.ws.set_signing(self.id, signature, when)
-        return signature, when
-
-    def document(self, final: bool = False) -> ExportDocument:
-        """The draft with the writer's signature and date; `final` (the Word file that goes to the leader): without
-        the （参考表述：…） hints and scaffolding the working copies keep for the writer."""
-        from drafter.drafting.textops import for_export
-
-        shown = for_export if final else (lambda text: text)
-        parts = [ExportSection(s.heading, s.level, shown(s.version.text) if s.version else "") for s in self.sections()]
-        signature, when = self.signing()
-        return ExportDocument(self.title, tuple(parts), signature, when, tuple(self.fact_rows()))
-
-    def markdown(self, escape: Callable[[str], str] | None = None) -> str:
-        """The draft as Markdown; `escape` is applied to every text in it (a view that must not render them)."""
-        from drafter.drafting.export import markdown
-
-        return markdown(self.document(), escape=escape)
-
-    def export(self, path: Path) -> Path:
-        """Write the draft to the file the writer named."""
-        from drafter.drafting.export import write
-
-        return write(self.document(final=Path(path).suffix.lower() == ".docx"), Path(path), fonts=self.settings.export_fonts)
-
-    def export_into(self, folder: Path, suffix: str) -> Path:
-        """Write the draft into `folder` under a name made from its title: a bureau's name never becomes a path."""
-        name = self.title if suffix in (".docx", ".md") else f"{self.title}-数据与来源"
-        return self.export(inside(Path(folder), name + suffix))
 
 
 TIDY = {"renumber": textops.renumber, "strip_hints": textops.strip_hints}
