@@ -219,3 +219,17 @@ def test_rough_figures_the_table_bears_out_and_derived_counts_pass(sampled):
     table = grounds(sampled, given, given.org, given.year).table
     text = "全年新认定高新技术企业16家，净增13家，资格期满未通过重新认定3家。全县高新技术企业总数98家，近百家高企成为工业经济的压舱石。"
     assert [f for f in checks.check(text, table) if f.kind != "pending"] == []
+
+
+# ---- the whole-document pass -------------------------------------------------------------------------------
+
+def test_the_whole_document_pass_reports_a_fact_in_several_sections_and_a_section_far_off_its_length(sampled):
+    session = Desk(sampled, offline_model=True).create(ORG, 2024)
+    session.set_facts(ROWS)
+    session.edit("indicators", "全县高新技术企业总数达到300家，完成年度目标的103.4%。" * 4)
+    session.edit("enterprises", "全县高新技术企业总数达到300家。一是组织高企申报培训。")
+    whole = session.whole()
+    repeat = next(f for f in whole if f.kind == "repeat")
+    assert "高新技术企业总数（本年值）" in repeat.message and "（一）" in repeat.message and "（二）" in repeat.message
+    assert any(f.kind == "length" and "（二）科技企业培育" in f.message and "偏短" in f.message for f in whole)
+    assert any(i.kind == "repeat" for i in session.open_items()) and any(f.kind == "repeat" for _, f in session.check())

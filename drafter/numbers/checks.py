@@ -45,10 +45,10 @@ KIND_LABELS = {  # what each kind of finding is called where a writer reads it
     "unverified_number": "数字无来源", "wrong_indicator": "数字张冠李戴", "wrong_year": "年份用错", "inconsistent_prior": "上年数不一致",
     "arithmetic": "计算不符", "qualifier": "约数不符", "rank": "排名无依据", "conflict": "前后不一", "target_as_actual": "目标写成已完成",
     "context_as_local": "对比数当成本地数", "plan_as_done": "计划写成已完成", "copied_text": "照抄往年", "placeholder": "占位符",
-    "pending": "待核实", "outline": "提纲", "length": "篇幅过长",
+    "pending": "待核实", "outline": "提纲", "length": "篇幅不当",
     "fact_added": "改写加了事实", "fact_dropped": "改写删了事实", "note_dropped": "笔记没写进去",
     "scaffolding": "框架文字", "number_form": "数字写法",
-    "plan_unanswered": "去年计划未回应"}
+    "plan_unanswered": "去年计划未回应", "repeat": "多节重复"}
 
 
 @dataclass(frozen=True)

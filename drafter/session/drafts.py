@@ -384,6 +384,8 @@ class DraftSession(Release):
         pool.shutdown()
         if self.facts_rev() != rev:  # the facts changed while the sections were written from the older ones
             self._catch_up(always=True)
+        if report.saved:  # the whole-document pass, after the sections are written
+            report.warnings += [f"全文：{f.message}" for f in self.whole()]
         return report
 
     def _check_index(self, force: bool) -> None:
@@ -551,7 +553,8 @@ class DraftSession(Release):
         table = self.table()
         out = [(s.id, f) for s in self.sections() if s.version for f in self.check_text(s.version.text, s.id, table)]
         text = self.markdown()
-        return out + [("", f) for f in outline_findings(text, self.planned()) + form_findings(text) + self._unanswered()]
+        whole = outline_findings(text, self.planned()) + form_findings(text) + self._unanswered() + self.whole()
+        return out + [("", f) for f in whole]
 
 
 TIDY = {"renumber": textops.renumber, "strip_hints": textops.strip_hints}

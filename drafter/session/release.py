@@ -46,7 +46,16 @@ class Release:
         out += [OpenItem("", "全文", f.kind, KIND_LABELS.get(f.kind, f.kind), f"{f.text}：{f.message}" if f.text else f.message)
                 for f in outline_findings(text, self.planned()) + form_findings(text)]
         out += [OpenItem("", "去年计划", f.kind, KIND_LABELS[f.kind], f.text) for f in self._unanswered()]
+        out += [OpenItem("", "全文", f.kind, KIND_LABELS[f.kind], f.message) for f in self.whole()]
         return out
+
+    def whole(self) -> list[Finding]:
+        """The whole-document pass: a fact stated in several body sections, a section far over or under its length."""
+        from drafter.numbers.whole import Written, document_findings
+
+        return document_findings([Written(s.heading or "开头总述", s.kind == "body", s.version.text, s.version.spans,
+                                          self.section(s.id).spec.length)
+                                  for s in self.sections() if s.version and s.kind != "heading"])
 
     def last_plan(self) -> list[tuple[Commitment, bool]]:
         """去年计划 → 今年落实情况: each item of last year's 工作打算, and whether this draft answers it."""
