@@ -11,7 +11,7 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
-from drafter.archives import check_zip  # noqa: F401 — part of reading a .docx
+from drafter.archives import check_zip
 from drafter.errors import CorpusError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}

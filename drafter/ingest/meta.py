@@ -9,7 +9,7 @@ import yaml
 from drafter import yamltext
 from drafter.errors import CorpusError
 from drafter.models import DocMeta, Section
-from drafter.numbers.figures import ORG, ORG_SUFFIX  # noqa: F401
+from drafter.numbers.figures import ORG
 
 _PLACEHOLDER = re.compile(r"[xX×*]|某|××")
 _GENERIC_PLACES = {"县", "市", "区", "全县", "全市", "全区", "我县", "我市", "我区", "本县", "本市", "本区", "县区"}

@@ -187,11 +187,10 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     """All findings on a text. `past`: (name, text) of past summaries; `context_values`: ledger context figures;
     `reference`: what the text was written from (the previous version), besides the writer's notes;
     `future`: the text is a plan, so an indicator's value it states is next year's target."""
-    findings = number_findings(text, table, context_values or [], future) if table else []
-    findings += vague_findings(text, "\n".join(line for lines in table.notes.values() for line in lines) if table else "",
-                               table)
-    findings += placeholder_findings(text)
     notes = "\n".join(line for lines in table.notes.values() for line in lines) if table else ""
+    findings = number_findings(text, table, context_values or [], future) if table else []
+    findings += vague_findings(text, notes, table)
+    findings += placeholder_findings(text)
     findings += plan_findings(text, notes + "\n" + reference, table.notes.get("plan", ()) if table else ())
     if past:
         findings += copied_findings(text, past, copy_min_chars, table)
@@ -223,10 +222,13 @@ _MAGNITUDE = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
 def vague_findings(text: str, notes: str, table: FactsTable | None = None) -> list[Finding]:
     """Counts no table can hold: a magnitude in words (万余人次, 上百家) or a range (2-3个月) that neither the notes
     nor a value of the table bears out (近百家 for 98 is the table's number, said roughly)."""
+    found = list(_VAGUE.finditer(text))
+    if not found:
+        return []
     shielded = [p.span() for p in SHIELDED.finditer(text)]
     values = [s.value for s in sources(table)] if table else []
     out = []
-    for m in _VAGUE.finditer(text):
+    for m in found:
         said = text[m.start():m.end() + 2]
         if said in notes or _shielded(m.start(), shielded) or _borne_out(m.group(0), values):
             continue

@@ -553,7 +553,7 @@ class DraftSession(Release):
         table = self.table()
         out = [(s.id, f) for s in self.sections() if s.version for f in self.check_text(s.version.text, s.id, table)]
         text = self.markdown()
-        whole = outline_findings(text, self.planned()) + form_findings(text) + self._unanswered() + self.whole()
+        whole = outline_findings(text, self.planned()) + form_findings(text) + self._unanswered(text) + self.whole()
         return out + [("", f) for f in whole]
 
 

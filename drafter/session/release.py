@@ -45,7 +45,7 @@ class Release:
         text = self.markdown()
         out += [OpenItem("", "全文", f.kind, KIND_LABELS.get(f.kind, f.kind), f"{f.text}：{f.message}" if f.text else f.message)
                 for f in outline_findings(text, self.planned()) + form_findings(text)]
-        out += [OpenItem("", "去年计划", f.kind, KIND_LABELS[f.kind], f.text) for f in self._unanswered()]
+        out += [OpenItem("", "去年计划", f.kind, KIND_LABELS[f.kind], f.text) for f in self._unanswered(text)]
         out += [OpenItem("", "全文", f.kind, KIND_LABELS[f.kind], f.message) for f in self.whole()]
         return out
 
@@ -69,10 +69,11 @@ class Release:
             self._last_plan = last_plan(self.settings, self.info.org, self.info.year)
         return self._last_plan
 
-    def _unanswered(self) -> list[Finding]:
+    def _unanswered(self, text: str) -> list[Finding]:
+        """Items of last year's plan that `text` (the draft as Markdown) does not speak of."""
         from drafter.numbers.commitments import unanswered_findings
 
-        return unanswered_findings(self._plan_items(), self.markdown(), self.info.year - 1)
+        return unanswered_findings(self._plan_items(), text, self.info.year - 1)
 
     def signing(self) -> tuple[str, str]:
         """发文机关署名 and 成文日期 of the export: as the writer set them, else the bureau and its period's last day."""
