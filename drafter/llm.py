@@ -5,9 +5,12 @@ refuse to start without a key, and nothing may leave the machine unless an endpo
 """
 
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 import httpx
 from langchain_core.language_models import BaseChatModel
@@ -19,6 +22,11 @@ from drafter.errors import DrafterError
 
 class ModelError(DrafterError):
     """A model call failed; the message says why and what to check."""
+
+
+class CutOff(ModelError):
+    """An answer that did not end of itself: stopped by a length limit or running past the section's bound.
+    Worth one more try with the length named (a small model that loops often stops the second time)."""
 
 
 def backend(settings: Settings) -> str:
@@ -89,14 +97,14 @@ def describe(settings: Settings) -> str:
 
 
 def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable[[str], None] | None = None,
-           *, max_chars: int | None = None) -> str:
+           *, max_chars: int | None = None, on_usage: Callable[[int, int], None] | None = None) -> str:
     """Stream a whole reply, passing each text delta on. Any transport or protocol failure, and any answer that
     did not end of itself (cut off, stopped by a length limit or a content filter, longer than `max_chars`),
     becomes a ModelError: half an answer is never returned as if it were the answer."""
     import openai
 
     parts: list[str] = []
-    size, finish = 0, None
+    size, finish, chunk = 0, None, None
     seconds = getattr(model, "request_timeout", None)
     token = _deadline.set(time.monotonic() + seconds if isinstance(seconds, (int, float)) else None)
     # max_tokens as the field every OpenAI-compatible server reads (LangChain would send max_completion_tokens)
@@ -109,7 +117,7 @@ def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable
                 parts.append(delta)
                 size += len(delta)
                 if max_chars and size > max_chars:
-                    raise ModelError(f"模型的回答超过 {max_chars} 字仍未结束（远超本部分应有的篇幅），已中止，原文保留。请重试。")
+                    raise CutOff(f"模型的回答超过 {max_chars} 字仍未结束（远超本部分应有的篇幅），已中止，原文保留。请重试。")
                 if on_delta:
                     on_delta(delta)
     except openai.APITimeoutError as e:
@@ -126,8 +134,10 @@ def stream(model: BaseChatModel, messages: list[BaseMessage], on_delta: Callable
         raise ModelError(f"模型服务的回复无法解析（{type(e).__name__}：{_short(_redact(str(e), model))}）。") from e
     finally:
         _deadline.reset(token)
+    if on_usage and (counted := getattr(chunk, "usage_metadata", None)):  # servers that count send it last
+        on_usage(counted.get("input_tokens", 0), counted.get("output_tokens", 0))
     if finish in _UNFINISHED:
-        raise ModelError(_UNFINISHED[finish])
+        raise (CutOff if finish == "length" else ModelError)(_UNFINISHED[finish])
     return "".join(parts)
 
 
@@ -150,3 +160,62 @@ def _redact(text: str, model: BaseChatModel) -> str:
 
 def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens of a text without the model's tokenizer (none is downloaded): about 1.4 Chinese characters or 3.5
+    other characters a token, as the tokenizers of Qwen, DeepSeek and GLM cut Chinese official prose."""
+    han = len(re.findall(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", text))
+    return round(han / 1.4 + (len(text) - han) / 3.5)
+
+
+@dataclass
+class Call:
+    """One model call through the gate: when it was sent, how many were in flight, when its first token came."""
+
+    sent: float
+    peers: int  # calls in flight when this one was sent
+    first: float | None = None
+
+
+class Gate:
+    """At most `limit` model calls at once, lowered when the server is seen to queue them: a call sent beside
+    others whose first token comes only as another call ends is waiting in the server's queue, not being
+    answered, and its deadline runs for nothing. Seen twice, the limit becomes the number of calls the server
+    was seen answering at once (a single-slot local server: one)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.lowered_from = limit, 0
+        self._active: list[Call] = []
+        self._ends: list[float] = []
+        self._queued = self._served = 0  # calls seen queued; the most calls seen answered at once
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def slot(self) -> Iterator[Call]:
+        with self._cond:
+            while len(self._active) >= self.limit:
+                self._cond.wait()
+            call = Call(time.monotonic(), len(self._active))
+            self._active.append(call)
+        try:
+            yield call
+        finally:
+            with self._cond:
+                self._active.remove(call)
+                self._ends.append(time.monotonic())
+                self._cond.notify_all()
+
+    def first_token(self, call: Call) -> None:
+        with self._cond:
+            call.first = now = time.monotonic()
+            self._served = max(self._served, sum(c.first is not None for c in self._active))
+            if not call.peers:
+                return
+            waited = now - call.sent
+            freed = [e for e in self._ends if call.sent < e <= now]
+            if freed and waited > 1.0 and now - max(freed) < max(0.5, 0.25 * waited):
+                self._queued += 1
+            if self._queued >= 2 and self.limit > self._served:
+                self.lowered_from = self.lowered_from or self.limit
+                self.limit = self._served

@@ -69,7 +69,7 @@ class Document:
 # ---- drafts: types shared by the engine, the session, the stores and the faces --------------------
 
 Origin = Literal["generated", "offline", "manual", "chat", "patch", "restore"]
-EventKind = Literal["started", "delta", "repair", "done", "failed", "saved"]
+EventKind = Literal["queued", "started", "asked", "delta", "repair", "done", "failed", "saved"]
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,35 @@ class PassageRef:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What a section's model calls took: prompt and answer sizes, time to the first token, generation time.
+    Tokens are the server's count when it sends one, else estimated from the characters (`estimated`)."""
+
+    calls: int = 0  # the first answer and any repair round
+    repairs: int = 0
+    prompt_chars: int = 0
+    prompt_tokens: int = 0
+    answer_chars: int = 0
+    answer_tokens: int = 0
+    first_token: float | None = None  # seconds from sending the first call to its first token
+    generating: float = 0.0  # seconds from first token to the end, summed over the calls
+    estimated: bool = True
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        return self.answer_tokens / self.generating if self.generating > 0 else None
+
+
+@dataclass(frozen=True)
 class Event:
-    """What drafting reports while it runs: a section started, a text delta, a repair round, done, failed, saved."""
+    """What drafting reports while it runs: a section queued, started, its prompt sent (`asked`, with its size),
+    a text delta, a repair round, done, failed, saved."""
 
     kind: EventKind
     section: str
     text: str = ""  # the delta; the final text when done; the reason when failed
     findings: tuple[Finding, ...] = ()
+    usage: Usage | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,8 @@ class SectionResult:
     error: str | None = None
     prompt_chars: int = 0
     seconds: float = 0.0
+    usage: Usage = Usage()
+    dropped: tuple[str, ...] = ()  # figures a model wrote though asked for none, removed with their clause
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ class ChatServer:
     """A real HTTP server on 127.0.0.1 answering chat completions with scripted replies."""
 
     def __init__(
-        self, responder: Responder, *, tokens_per_second: float | None = None, chars_per_token: int = 2
+        self, responder: Responder, *, tokens_per_second: float | None = None, chars_per_token: int = 2,
+        slots: int | None = None,
     ) -> None:
         if chars_per_token < 1:
             raise ValueError("chars_per_token must be >= 1")
@@ -122,6 +123,11 @@ class ChatServer:
         self.tokens_per_second = tokens_per_second
         self.chars_per_token = chars_per_token
         self.requests: list[dict[str, Any]] = []
+        # slots: requests answered at once, the rest wait in line as on a llama.cpp or Ollama server;
+        # queued[i]: how many were already waiting or being answered when request i arrived
+        self.slots = threading.Semaphore(slots) if slots else None
+        self.in_server = 0
+        self.queued: list[int] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -207,7 +213,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         chat = self.server.chat
         chat.record(request)
-        self._answer(chat.responder(request), request)
+        if chat.slots is None:
+            self._answer(chat.responder(request), request)
+            return
+        with chat._lock:
+            chat.queued.append(chat.in_server)
+            chat.in_server += 1
+        try:
+            with chat.slots:
+                self._answer(chat.responder(request), request)
+        finally:
+            with chat._lock:
+                chat.in_server -= 1
 
     def _answer(self, reply: Reply, request: dict[str, Any]) -> None:
         chat = self.server.chat

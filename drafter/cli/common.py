@@ -1,11 +1,14 @@
 """What every command shares: the app, the consoles, option types, settings and the printers of reports."""
 
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape as esc
 from rich.table import Table
 
 from drafter.config import Settings, load_settings
@@ -42,20 +45,24 @@ def _desk(**kw):
 
 def _generate(session, sections=None, stale: bool = False, force: bool = False, edits: str = "regenerate"):
     """Write sections; Ctrl-C stops at once: every section finished so far is already saved."""
+    printer = _progress_printer(session.planned())
     try:
-        return session.generate(sections, stale=stale, on_event=_progress_printer(session.planned()), force=force,
-                                edits=edits)
+        return session.generate(sections, stale=stale, on_event=printer, force=force, edits=edits)
     except KeyboardInterrupt:
         done = [s.heading or "开头总述" for s in session.sections() if s.version]
         err.print(f"\n[yellow]已中断。[/yellow]已完成的部分都已保存（{len(done)} 个）；"
                   f"再运行 `drafter generate {session.id}` 继续。")
         os._exit(130)  # worker threads may be waiting on the model: do not wait for them
+    finally:
+        printer.stop()
 
 
 def _finish(session, report, out: Path | None = None, export: bool = False) -> None:
     """Warnings, the exported file (`out`, or the title's name in the workspace), findings, to-dos, failures."""
     for line in report.warnings:
-        err.print(f"[yellow]提示[/yellow] {line}")
+        err.print(f"[yellow]提示[/yellow] {esc(line)}")
+    if usage := report.usage_line():
+        err.print(f"[dim]{usage}[/dim]")
     if export:
         written = session.export(out) if out else session.export_into(session.settings.workspace, ".md")
         console.print(f"已写出：{written}")
@@ -75,18 +82,46 @@ def _finish(session, report, out: Path | None = None, export: bool = False) -> N
         raise typer.Exit(1)
 
 
-def _progress_printer(planned):
-    headings = {p.spec.id: p.heading or "开头总述" for p in planned}
+class _progress_printer:
+    """Prints a line per section as it is sent, finished, repaired or failed, and, while the model is silent for
+    long, every HEARTBEAT seconds what it is waiting for: a slow local model must not look hung."""
 
-    def on_event(event) -> None:
-        name = headings.get(event.section, event.section)
-        if event.kind == "done":
-            err.print(f"[green]✓[/green] {name}  {len(event.text)}字", markup=True)
-        elif event.kind == "repair":
-            err.print(f"[yellow]↻[/yellow] {name}：核对发现问题，修改一轮")
-        elif event.kind == "failed":
-            err.print(f"[red]✗[/red] {name}：{event.text}（保留原有文字）")
-    return on_event
+    HEARTBEAT = 30.0
+
+    def __init__(self, planned):
+        from drafter.session import Progress
+
+        self.progress = Progress({p.spec.id: p.heading or "开头总述" for p in planned})
+        self.lock, self.quiet_since = threading.Lock(), time.monotonic()
+        self.stopped = threading.Event()
+        threading.Thread(target=self._beat, daemon=True).start()
+
+    def __call__(self, event) -> None:
+        with self.lock:
+            line = self.progress.apply(event)
+            name = self.progress.headings.get(event.section, event.section)
+            if event.kind == "done":
+                self._say(f"[green]✓[/green] {esc(line or name)}")
+            elif event.kind == "asked" and line:
+                self._say(f"[dim]…[/dim] {esc(line)}")
+            elif event.kind == "repair":
+                self._say(f"[yellow]↻[/yellow] {esc(name)}：核对发现问题，修改一轮")
+            elif event.kind == "failed":
+                self._say(f"[red]✗[/red] {esc(name)}：{esc(event.text)}（保留原有文字）")
+
+    def _say(self, line: str) -> None:
+        err.print(line, markup=True, highlight=False)
+        self.quiet_since = time.monotonic()
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(5):
+            with self.lock:
+                if time.monotonic() - self.quiet_since >= self.HEARTBEAT and self.progress.running:
+                    for line in self.progress.waiting():
+                        self._say(f"[dim]…[/dim] {esc(line)}  ｜ {esc(self.progress.summary())}")
+
+    def stop(self) -> None:
+        self.stopped.set()
 
 
 def _print_facts_report(report) -> None:

@@ -226,8 +226,12 @@ def refine(
     desk = _desk()
     session = desk.open(draft_id)
     is_action = instruction in quick_actions(desk.settings.prompts_dir)
-    version = session.refine(section, "" if is_action else instruction, action=instruction if is_action else None,
-                             span=span, on_event=_progress_printer(session.planned()))
+    printer = _progress_printer(session.planned())
+    try:
+        version = session.refine(section, "" if is_action else instruction, action=instruction if is_action else None,
+                                 span=span, on_event=printer)
+    finally:
+        printer.stop()
     console.print(f"已保存为第{version.number}版。")
     _print_findings([("", f) for f in version.findings])
 

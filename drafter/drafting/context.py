@@ -112,15 +112,16 @@ def targets(table: FactsTable) -> list[str]:
             for f in table.facts if f.next_target is not None]
 
 
-def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> list[Exemplar]:
+def search_exemplars(retriever, section: PlannedSection, table: FactsTable, count: int = EXEMPLARS_PER_SECTION
+                     ) -> list[Exemplar]:
     """Past passages worth imitating for the section: the bureau's own first, never this year's own
     document, in the section's tense (results for the year's work, plans for 工作打算), whole passages."""
-    if retriever is None or not section.spec.query:
+    if retriever is None or not section.spec.query or count <= 0:
         return []
     part = "plan" if section.spec.prompt == "plan" else "review"
     query = f"{section.title} {section.spec.query}"
     common = dict(exclude_year=table.year, year_to=table.year, part=part)
-    pool = EXEMPLARS_PER_SECTION * 2  # some are filtered out below
+    pool = max(count, 4) * 2  # some are filtered out below
     hits = retriever.search(query, k=pool, org=table.org, topic=section.spec.topic, **common)
     seen = {h.id for h in hits}
     hits += [h for h in retriever.search(query, k=pool, topic=section.spec.topic, **common) if h.id not in seen]
@@ -129,7 +130,7 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable) -> l
         heading = h.section.split(" > ")[-1]
         if not injections(h.text) and worth_imitating(text := exemplar_text(h.text, heading)):
             good.append(Exemplar(h.doc, as_written(heading[:30]), text, h.score, h.org or ""))
-    return good[:EXEMPLARS_PER_SECTION]
+    return good[:count]
 
 
 STALE_TOPICS = re.compile(r"疫情|新冠|复工复产|党史学习教育|防疫|建党百年")  # past years' topics, not this year's

@@ -16,13 +16,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from drafter.config import Settings
-from drafter.drafting import context, skeleton
+from drafter.drafting import context, frames, skeleton, textops
 from drafter.drafting.outlines import PlannedSection
 from drafter.drafting.prompts import render
 from drafter.errors import DrafterError
 from drafter.ingest.admission import is_local, mask_personal
-from drafter.llm import ModelError, stream
-from drafter.models import Event, Finding, PassageRef, SectionResult
+from drafter.llm import CutOff, Gate, ModelError, estimate_tokens, stream
+from drafter.models import Event, Finding, PassageRef, SectionResult, Usage
 from drafter.numbers import checks, keeping, patch
 from drafter.numbers.facts import FactsTable
 
@@ -34,14 +34,26 @@ REPLACE_KINDS = {"unverified_number", "inconsistent_prior", "wrong_indicator", "
 _REFUSAL = re.compile(r"^(?:抱歉|对不起|很抱歉|我无法|我不能|作为一个?(?:AI|人工智能))")
 
 OnEvent = Callable[[Event], None]
-_HEADING_LINE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)", re.M)
-_SUB_HEADING = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]+)[）)]\s*(?P<line>[^\n]+)$", re.M)
+_TOP_HEADING = re.compile(r"^[一二三四五六七八九十]+、[^。\n]{0,30}$", re.M)  # a document-level heading line alone
+_SUB_HEADING = re.compile(r"^(?:[（(](?P<n>[一二三四五六七八九十]+)[）)]|(?P<m>[一二三四五六七八九十]+)、)\s*(?P<line>[^\n]+)$",
+                          re.M)
+# a heading of the whole document inside a section's answer: the model wrote the summary, not the section
+_OTHER_OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*(?:[^\n。]{0,8}(?:主要工作|工作成效|"
+                            r"存在的?问题|问题和?不足|工作打算|工作思路|下一步)|(?:明年|下一年|\d{4}年)[^\n。]{0,6}(?:打算|计划|思路))",
+                            re.M)
+# what a framed answer may not hold: a token the frame does not have, a masked old figure 〔N〕, any figure
+_OWN_FIGURE = re.compile(r"[\[［]\d{1,3}[\]］]|〔[^〕]*〕|\d+(?:[.,]\d+)*")
+INVENTED_SWITCH = 3  # figures a model invents before the rest of the draft's figures are written by code
+
+
+class AnswerError(ModelError):
+    """An answer that is not the section (empty, a refusal, not Chinese): one more try, naming the problem."""
 
 
 def _as_point(m: re.Match) -> str:
     """（一）强化梯队培育 → 一是强化梯队培育。; a run-in （二）做优服务。组织… keeps its sentence."""
     line = m["line"].strip()
-    return f"{m['n']}是{line}" + ("" if line[-1:] in "。；！？" or "。" in line else "。")
+    return f"{m['n'] or m['m']}是{line}" + ("" if line[-1:] in "。；！？" or "。" in line else "。")
 
 
 class Engine:
@@ -56,11 +68,13 @@ class Engine:
         self.past, self.context_values = past or [], context_values or []
         self._exemplars: dict[str, list[context.Exemplar]] = {}  # a cache: same inputs, same passages
         self._lock = threading.Lock()
+        self.invented = 0  # figures the model wrote without a source, over this engine's sections
+        self.gate = Gate(settings.llm_concurrency)
 
     # ---- prompts ----
     def exemplars(self, section: PlannedSection) -> list[context.Exemplar]:
         if section.spec.id not in self._exemplars:
-            found = context.search_exemplars(self.retriever, section, self.table)
+            found = context.search_exemplars(self.retriever, section, self.table, self.settings.exemplars_per_section)
             with self._lock:
                 self._exemplars[section.spec.id] = found
         return self._exemplars[section.spec.id]
@@ -68,6 +82,8 @@ class Engine:
     def messages(self, section: PlannedSection, bodies: list[dict] | None = None, problems: str = ""
                  ) -> list[BaseMessage]:
         """The exact messages sent to the model for a section (bodies: the saved body sections)."""
+        if self.by_code():
+            return self._frame_messages(section, frames.frame(self._plain(section))[0])
         user = render(self.settings.prompts_dir, section.spec.prompt,
                       **self.variables(section, bodies or [], problems))
         return [SystemMessage(self._system()), HumanMessage(user)]
@@ -111,21 +127,31 @@ class Engine:
         emit = on_event or (lambda e: None)
         started, sid = time.perf_counter(), section.spec.id
         emit(Event("started", sid))
+        meter = Meter(sid, emit)
         try:
+            dropped: tuple[str, ...] = ()
             if self.model is None:
-                text, chars, digest = self._offline(section), 0, ""
+                text, messages = self._offline(section), []
                 emit(Event("delta", sid, text))
+                text, findings, replaced = self._guard(section, text, meter)
+            elif self.by_code():
+                text, messages, dropped = self._framed(section, meter)
+                text, findings, replaced = self._guard(section, text, meter, repair=False,
+                                                       keep=self._keeps_frame(section))
             else:
                 messages = self.messages(section, bodies, problems)
-                chars, digest = sum(len(m.content) for m in messages), prompt_hash(messages)
-                text = self._ask(messages, section, lambda d: emit(Event("delta", sid, d)))
-            text, findings, replaced = self._guard(section, text, emit)
+                text = self._ask(messages, section, meter)
+                text, findings, replaced = self._guard(section, text, meter)
+                with self._lock:
+                    self.invented += len(replaced)
         except Exception as e:  # noqa: BLE001 — any failure fails this section only; the others go on
-            return self._failed(section, e, started, emit)
+            return self._failed(section, e, started, emit, meter)
         result = SectionResult(sid, text, True, "generated" if self.model else "offline", findings, replaced,
-                               patch.spans(text, self.table), self._passages(section), digest, None, chars,
-                               time.perf_counter() - started)
-        emit(Event("done", sid, text, findings))
+                               patch.spans(text, self.table), self._passages(section),
+                               prompt_hash(messages) if messages else "", None,
+                               sum(len(m.content) for m in messages), time.perf_counter() - started,
+                               meter.usage(), dropped)
+        emit(Event("done", sid, text, findings, result.usage))
         return result
 
     def refine(self, section: PlannedSection, text: str, instruction: str, *, span: str | None = None,
@@ -134,24 +160,25 @@ class Engine:
         emit = on_event or (lambda e: None)
         started, sid = time.perf_counter(), section.spec.id
         emit(Event("started", sid))
+        meter = Meter(sid, emit)
         try:
             if self.model is None:
                 raise ModelError(OFFLINE_REFINE)
             if span and span not in text:
                 raise DrafterError(f"选中的文字“{span[:20]}”不在当前版本中，请重新选择。")
             messages = self.refine_messages(section, text, instruction, span=span, history=history or [])
-            answer = self._ask(messages, section, lambda d: emit(Event("delta", sid, d)), given=text)
+            answer = self._ask(messages, section, meter, given=text)
             new_text = text.replace(span, answer, 1) if span else answer
             may, notes = keeping.allowed(instruction), self.table.notes.get(sid, ())
             new_text, findings, replaced = self._guard(
-                section, new_text, emit, keep=lambda t: keeping.kept(text, t, self.table, notes, may),
+                section, new_text, meter, keep=lambda t: keeping.kept(text, t, self.table, notes, may),
                 repair_keep=set(keeping.KINDS) - ({"fact_dropped", "note_dropped"} if may.drop else set()))
         except Exception as e:  # noqa: BLE001 — a failed refinement leaves the text as it was
-            return self._failed(section, e, started, emit)
+            return self._failed(section, e, started, emit, meter)
         result = SectionResult(sid, new_text, True, "chat", findings, replaced, patch.spans(new_text, self.table),
                                (), prompt_hash(messages), None, sum(len(m.content) for m in messages),
-                               time.perf_counter() - started)
-        emit(Event("done", sid, new_text, findings))
+                               time.perf_counter() - started, meter.usage())
+        emit(Event("done", sid, new_text, findings, result.usage))
         return result
 
     def refine_messages(self, section: PlannedSection, text: str, instruction: str, *, span: str | None = None,
@@ -166,27 +193,97 @@ class Engine:
             earlier.append(HumanMessage(turn["content"]) if turn["role"] == "user" else AIMessage(turn["content"]))
         return [SystemMessage(self._system()), *earlier, HumanMessage(user)]
 
-    def _ask(self, messages: list[BaseMessage], section: PlannedSection, on_delta, *, given: str = "") -> str:
-        """The model's answer as section text, or a ModelError; `given`: the text a refine or repair sends back."""
+    def _ask(self, messages: list[BaseMessage], section: PlannedSection, meter: "Meter", *, given: str = "") -> str:
+        """The model's answer as section text, or a ModelError; `given`: the text a refine or repair sends back.
+        An answer that is not the section or does not end gets one more try that names the problem."""
         if not is_local(self.settings.llm_base_url, self.settings.local_hosts):  # personal data stays in the office
             messages = [m.model_copy(update={"content": mask_personal(m.content)}) for m in messages]
-        text = clean(stream(self.model, messages, on_delta, max_chars=answer_limit(section, given)), section)
+        try:
+            return self._answer(messages, section, meter, given)
+        except (AnswerError, CutOff) as e:
+            meter.repair(str(e))
+            hint = (f"上一次的回答没有写完就超出了篇幅。请控制在约{section.spec.length or 400}字，写完即止，不要重复。"
+                    if isinstance(e, CutOff) else f"上一次的回答不可用：{e}请按要求直接写出这一部分的中文正文。")
+            last = messages[-1]
+            again = [*messages[:-1], last.model_copy(update={"content": f"{last.content}\n\n【注意】{hint}"})]
+            return self._answer(again, section, meter, given)
+
+    def _answer(self, messages: list[BaseMessage], section: PlannedSection, meter: "Meter", given: str) -> str:
+        with self.gate.slot() as call:
+            meter.asked(messages, lambda: self.gate.first_token(call))
+            raw = stream(self.model, messages, meter.delta, max_chars=answer_limit(section, given),
+                         on_usage=meter.counted)
+            meter.ended()
+        if section.spec.kind == "body" and len(_OTHER_OUTLINE.findall(raw)) >= 1 and len(_SUB_HEADING.findall(raw)) >= 2:
+            raise AnswerError("模型写成了另一套提纲（正文中出现“主要工作”“存在问题”“工作打算”之类的全文标题），"
+                              "不是这一部分的正文。")
+        text = clean(raw, section)
         if not text:
-            raise ModelError("模型返回了空内容。")
+            raise AnswerError("模型返回了空内容。")
         if _REFUSAL.match(text) and len(text) < 200:
-            raise ModelError(f"模型没有按要求写作，而是回复：“{text[:60]}”。")
-        if section.spec.kind == "body" and len(_HEADING_LINE.findall(text)) >= 2:
-            raise ModelError("模型写成了另一套提纲（正文中出现多个“一、”“（一）”式标题）；请重试，或检查提示词。")
+            raise AnswerError(f"模型没有按要求写作，而是回复：“{text[:60]}”。")
         letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", text)
         if letters and sum(c >= "\u4e00" for c in letters) < 0.5 * len(letters):
-            raise ModelError(f"模型的回答不是中文（“{text[:40]}”）；请换用中文能力强的模型，或再试一次。")
+            raise AnswerError(f"模型的回答不是中文（“{text[:40]}”）；请换用中文能力强的模型，或再试一次。")
         return text
 
-    def _failed(self, section: PlannedSection, e: Exception, started: float, emit: OnEvent) -> SectionResult:
+    # ---- figures written by code (llm_numbers = code, or a model seen to invent them) ----
+    def by_code(self) -> bool:
+        return self.settings.llm_numbers == "code" or self.invented >= INVENTED_SWITCH
+
+    def _plain(self, section: PlannedSection) -> str:
+        """The offline drafter's text of the section with no reference hints: the frame's content."""
+        if section.spec.prompt == "body":
+            return skeleton.body(section, self.table, [])
+        if section.spec.prompt == "lead":
+            return skeleton.lead(self.table, self.planned)
+        if section.spec.prompt == "problems":
+            return skeleton.problems(section, self.table, [])
+        return skeleton.plan(section, self.table, self.planned, [])
+
+    def _frame_messages(self, section: PlannedSection, framed: str) -> list[BaseMessage]:
+        budget, lines = self.settings.prompt_budget_chars, framed.split("\n")
+        user = render(self.settings.prompts_dir, "frame", heading=section.heading or "开头总述", frame=framed,
+                      length=section.spec.length, points=section.spec.points or section.spec.prompt != "body",
+                      exemplars=context.within_budget(lines, self.exemplars(section), budget))
+        return [SystemMessage(self._system()), HumanMessage(user)]
+
+    def _framed(self, section: PlannedSection, meter: "Meter") -> tuple[str, list[BaseMessage], tuple[str, ...]]:
+        """The section's frame written into prose by the model, its figures put back by code; a figure the model
+        wrote itself goes with its clause (returned, for the report)."""
+        plain = self._plain(section)
+        framed, values = frames.frame(plain)
+        if not re.search(r"[\u4e00-\u9fff]{4}", frames.TOKEN.sub("", framed)):  # only figures and markers
+            meter.delta(plain)
+            return plain, [], ()
+        messages = self._frame_messages(section, framed)
+        answer, dropped = self._ask(messages, section, meter, given=framed), []
+        years = {str(self.table.year + d) for d in (-1, 0, 1)}
+        while m := next((m for m in reversed(list(_OWN_FIGURE.finditer(answer)))
+                         if not ((t := frames.TOKEN.fullmatch(m[0])) and t[1] in values) and m[0] not in years), None):
+            dropped.append(m[0])
+            answer = frames.without_clause(answer, m.start(), m.end())
+        text, _ = frames.fill(textops.close_gaps(answer), values)
+        return text, messages, tuple(reversed(dropped))
+
+    def _keeps_frame(self, section: PlannedSection) -> Callable[[str], list[Finding]]:
+        """Findings for each figure, marker and note of the frame a framed section lost."""
+        plain, notes = self._plain(section), self.table.notes.get(section.spec.id, ())
+        markers = re.findall(r"【[^】]*】", plain)
+
+        def keep(text: str) -> list[Finding]:
+            lost = [m for m in markers if m not in text]
+            return keeping.kept(plain, text, self.table, notes) + (
+                [Finding("fact_dropped", 0, 0, "", f"模型漏写了待补充的内容：{'、'.join(lost)}。", "请把它写回正文。")]
+                if lost else [])
+        return keep
+
+    def _failed(self, section: PlannedSection, e: Exception, started: float, emit: OnEvent, meter: "Meter"
+                ) -> SectionResult:
         reason = str(e) if isinstance(e, DrafterError) else f"内部错误（{type(e).__name__}：{e}），这一部分未改动。"
-        emit(Event("failed", section.spec.id, reason))
+        emit(Event("failed", section.spec.id, reason, usage=meter.usage()))
         return SectionResult(section.spec.id, "", False, "generated" if self.model else "offline", error=reason,
-                             seconds=time.perf_counter() - started)
+                             seconds=time.perf_counter() - started, usage=meter.usage())
 
     def _passages(self, section: PlannedSection) -> tuple[PassageRef, ...]:
         return tuple(PassageRef(e.doc, e.section, round(e.score, 4)) for e in self.exemplars(section))
@@ -207,11 +304,12 @@ class Engine:
                                     copy_min_chars=self.settings.copy_min_chars, context_values=self.context_values,
                                     reference=reference)
 
-    def _guard(self, section: PlannedSection, text: str, emit: OnEvent, *,
+    def _guard(self, section: PlannedSection, text: str, meter: "Meter", *, repair: bool = True,
                keep: Callable[[str], list[Finding]] | None = None, repair_keep: set[str] = frozenset()
                ) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:
-        """Check; one repair round by the model when something is wrong; unsourced numbers replaced. `keep`:
-        findings on what a rewrite changed in the facts, repaired when their kind is in `repair_keep`."""
+        """Check; one repair round by the model when something is wrong (unless `repair` is off); unsourced
+        numbers replaced. `keep`: findings on what a rewrite changed in the facts, repaired when their kind is in
+        `repair_keep`."""
         sid = section.spec.id
         repairable = REPAIR_KINDS | repair_keep
 
@@ -220,10 +318,10 @@ class Engine:
 
         findings = check(text)
         wrong = [f for f in findings if f.kind in repairable]
-        if wrong and self.model is not None:
-            emit(Event("repair", section.spec.id, "；".join(f.message for f in wrong)))
+        if wrong and repair and self.model is not None:
+            meter.repair("；".join(f.message for f in wrong))
             try:
-                repaired = self._ask(self._repair_messages(section, text, wrong), section, None, given=text)
+                repaired = self._ask(self._repair_messages(section, text, wrong), section, meter, given=text)
             except ModelError:
                 repaired = ""  # an empty, refused or failed repair: the first text stays, still guarded below
             if repaired:
@@ -279,11 +377,70 @@ def clean(raw: str, section: PlannedSection) -> str:
         lines.pop(0)
     text = "\n".join(line.rstrip() for line in lines)
     text = re.sub(r"\*\*([^*\n]+)\*\*", r"\1", text)
-    if section.spec.kind == "body":  # （一）… sub-headings a model writes inside a section become its 一是 points
-        text = _SUB_HEADING.sub(_as_point, text)
+    if section.spec.kind == "body":  # headings a model writes inside a section become its 一是 points
+        if _TOP_HEADING.search(text) and re.search(r"^[（(][一二三四五六七八九十]+[）)]", text, re.M):
+            text = _TOP_HEADING.sub("", text)  # two levels: the document's level is not the section's to write
+        text = textops.close_gaps(_SUB_HEADING.sub(_as_point, text))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _is_heading_echo(line: str, section: PlannedSection) -> bool:
     bare = re.sub(r"^[#\s]+", "", line).strip().rstrip("：:")
     return bool(bare) and (bare in (section.heading, section.title) or (line.startswith("#") and len(bare) < 40))
+
+
+class Meter:
+    """A section's model calls as they happen: the prompt sent (an `asked` event with its size), the first token,
+    the answer streamed (delta events), repair rounds; summed into the section's Usage."""
+
+    def __init__(self, section: str, emit: OnEvent):
+        self.section, self.emit = section, emit
+        self.calls = self.repairs = self.prompt_chars = self.prompt_tokens = self.answer_chars = 0
+        self.answer_tokens, self.first_token, self.generating = 0, None, 0.0
+        self.counted_by_server = False
+        self._sent = self._first = 0.0
+        self._on_first: Callable[[], None] | None = None
+        self._counted: tuple[int, int] | None = None
+        self._parts: list[str] = []
+        self._estimate = 0
+
+    def asked(self, messages: list[BaseMessage], on_first: Callable[[], None]) -> None:
+        chars, self._estimate = sum(len(m.content) for m in messages), sum(estimate_tokens(m.content) for m in messages)
+        self.calls += 1
+        self._sent, self._first, self._on_first, self._counted, self._parts = time.perf_counter(), 0.0, on_first, None, []
+        self.prompt_chars += chars
+        self.emit(Event("asked", self.section, usage=Usage(1, 0, chars, self._estimate)))
+
+    def delta(self, text: str) -> None:
+        if self._on_first is not None and not self._first:
+            self._first = time.perf_counter()
+            if self.first_token is None:
+                self.first_token = self._first - self._sent
+            self._on_first()
+        self._parts.append(text)
+        self.emit(Event("delta", self.section, text))
+
+    def counted(self, prompt_tokens: int, answer_tokens: int) -> None:
+        self._counted = (prompt_tokens, answer_tokens)
+
+    def ended(self) -> None:
+        """A call's answer is complete: its sizes and time go into the totals."""
+        if self._first:
+            self.generating += time.perf_counter() - self._first
+        answer = "".join(self._parts)
+        self.answer_chars += len(answer)
+        if self._counted:
+            self.counted_by_server = True
+            self.prompt_tokens += self._counted[0]
+            self.answer_tokens += self._counted[1]
+        else:
+            self.prompt_tokens += self._estimate
+            self.answer_tokens += estimate_tokens(answer)
+
+    def repair(self, why: str) -> None:
+        self.repairs += 1
+        self.emit(Event("repair", self.section, why))
+
+    def usage(self) -> Usage:
+        return Usage(self.calls, self.repairs, self.prompt_chars, self.prompt_tokens, self.answer_chars,
+                     self.answer_tokens, self.first_token, self.generating, not self.counted_by_server)

@@ -71,6 +71,19 @@ def renumber(text: str) -> str:
     return "\n\n".join(out)
 
 
+def close_gaps(text: str) -> str:
+    """Points numbered without a gap after some were removed or written as headings: 一是…三是 → 一是…二是. The
+    count runs on across paragraphs (a point per paragraph) and starts again at each 一是 as written."""
+    count = 0
+
+    def next_point(m: re.Match) -> str:
+        nonlocal count
+        count = 1 if m[0] == "一是" else count + 1
+        return f"{cn_ordinal(count)}是"
+
+    return re.sub(r"(?:(?<=^)|(?<=[。；：:！？）\n]))[一二三四五六七八九十]+是", next_point, text)
+
+
 def strip_hints(text: str) -> str:
     return HINT.sub("", text)
 

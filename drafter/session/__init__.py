@@ -19,3 +19,4 @@ from drafter.session.drafts import (  # noqa: F401
                                     merge_rows,
                                     quick_actions,
 )
+from drafter.session.progress import Progress  # noqa: F401

@@ -366,6 +366,10 @@ class DraftSession(Release):
         engine, rev = self.engine(), self.facts_rev()
         report.warnings += self.notices + ([self.desk.retrieval_warning] if engine.retriever is None
                                            and self.desk.retrieval_warning else [])
+        for p in planned:
+            if p.spec.id in wanted:
+                emit(Event("queued", p.spec.id))
+        by_code = engine.by_code()
         by_prompt = {p.spec.prompt: p for p in planned if p.spec.kind == "synthesis" and p.spec.id in wanted}
         pool = ThreadPoolExecutor(max_workers=self.settings.llm_concurrency)
         try:
@@ -384,6 +388,14 @@ class DraftSession(Release):
         pool.shutdown()
         if self.facts_rev() != rev:  # the facts changed while the sections were written from the older ones
             self._catch_up(always=True)
+        if engine.gate.lowered_from:
+            report.warnings.append(f"模型服务一次只处理 {engine.gate.limit} 个请求（同时发出的请求在排队），已改为最多同时 "
+                                   f"{engine.gate.limit} 个；可把 DRAFTER_LLM_CONCURRENCY 设为 {engine.gate.limit}。")
+        if engine.by_code() and not by_code:
+            report.warnings.append(f"模型在前面的部分写了 {engine.invented} 个找不到来源的数字，其余部分改由程序写数字、模型只写"
+                                   "文字；若是小模型，可设置 DRAFTER_LLM_PROFILE=local-small。")
+        if dropped := [d for r in report.results.values() for d in r.dropped]:
+            report.warnings.append(f"模型自己写出的数字连同所在分句已删去（数字只由程序填写）：{'、'.join(dropped)}。")
         if report.saved:  # the whole-document pass, after the sections are written
             report.warnings += [f"全文：{f.message}" for f in self.whole()]
         return report

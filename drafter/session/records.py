@@ -84,6 +84,15 @@ class GenerateReport:
     def failed(self) -> list[SectionResult]:
         return [r for r in self.results.values() if not r.ok]
 
+    def usage_line(self) -> str:
+        """模型调用 14 次（修改 3 轮），提示约 21,400 tokens，回答约 5,100 tokens — or "" without a model."""
+        used = [r.usage for r in self.results.values() if r.usage.calls]
+        if not used:
+            return ""
+        about = "约" if any(u.estimated for u in used) else ""
+        return (f"模型调用 {sum(u.calls for u in used)} 次（修改 {sum(u.repairs for u in used)} 轮），"
+                f"提示{about} {sum(u.prompt_tokens for u in used):,} tokens，回答{about} {sum(u.answer_tokens for u in used):,} tokens。")
+
 
 def merge_rows(base: list[dict], mine: list[dict], theirs: list[dict], rev: int) -> list[dict]:
     """The writer's changes from `base` laid over `theirs` (saved by someone else since, as revision `rev`);

@@ -20,7 +20,16 @@ import gradio as gr  # noqa: E402
 from drafter.config import Settings  # noqa: E402
 from drafter.errors import DrafterError  # noqa: E402
 from drafter.models import Event, Finding  # noqa: E402
-from drafter.session import KIND_LABELS, ORIGINS, ROLES, Desk, DraftSession, SectionState, SessionError  # noqa: E402, F401
+from drafter.session import (  # noqa: E402, F401
+    KIND_LABELS,
+    ORIGINS,
+    ROLES,
+    Desk,
+    DraftSession,
+    Progress,
+    SectionState,
+    SessionError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +127,9 @@ def info(message: str) -> None:
 class Bridge:
     """Run `work(on_event)` in a thread and hand its events over in batches, `interval` seconds apart at most."""
 
-    def __init__(self, work: Callable[[Callable[[Event], None]], object], interval: float = 0.15):
+    def __init__(self, work: Callable[[Callable[[Event], None]], object], interval: float = 0.15, tick: float = 2.0):
         self._events: queue.Queue = queue.Queue()
-        self._interval = interval
+        self._interval, self._tick = interval, tick
         self._outcome: dict = {}
         threading.Thread(target=self._run, args=(work,), daemon=True).start()
 
@@ -135,7 +144,11 @@ class Bridge:
     def __iter__(self) -> Iterator[list[Event]]:
         finished = False
         while not finished:
-            batch = [self._events.get()]
+            try:
+                batch = [self._events.get(timeout=self._tick)]
+            except queue.Empty:  # nothing new for a while: an empty batch, so the page shows the time waited
+                yield []
+                continue
             deadline = time.monotonic() + self._interval
             while batch[-1] is not None and (left := deadline - time.monotonic()) > 0:
                 try:
@@ -162,6 +175,7 @@ class Live:
 
     def __init__(self, states: list[SectionState], wanted: set[str]):
         self.states = [s for s in states if s.kind != "heading"]
+        self.progress = Progress({s.id: heading(s.heading) for s in self.states})
         self.status = {s.id: "queued" if s.id in wanted else "kept" if s.version else "empty" for s in self.states}
         self.kept = {s.id: s.version.text if s.version else "" for s in self.states}
         self.text = dict(self.kept)
@@ -169,22 +183,30 @@ class Live:
 
     def apply(self, events: list[Event]) -> None:
         for e in events:
+            self.progress.apply(e)
             if e.kind == "started":
                 self.status[e.section], self.text[e.section], self.note[e.section] = "writing", "", ""
             elif e.kind == "delta":
                 self.text[e.section] += e.text
             elif e.kind == "repair":
                 self.status[e.section], self.note[e.section] = "repair", e.text
+            elif e.kind == "asked" and e.usage:
+                self.note[e.section] = f"已发出提示 {e.usage.prompt_chars:,} 字，等待模型作答"
             elif e.kind == "done":
                 self.status[e.section], self.text[e.section] = "done", e.text
+                self.note[e.section] = _took(e)
             elif e.kind == "failed":
                 self.status[e.section], self.note[e.section] = "failed", f"{e.text}（保留原有文字）"
                 self.text[e.section] = self.kept[e.section]
             elif e.kind == "saved":
-                self.status[e.section], self.note[e.section] = "saved", f"第{e.text}版"
+                self.status[e.section] = "saved"
+                self.note[e.section] = " · ".join(x for x in (f"第{e.text}版", self.note[e.section]) if x)
 
     def html(self) -> str:
-        return "<div class='live'>" + "".join(self._card(s) for s in self.states) + "</div>"
+        running = "".join(f"<div class='muted'>{esc(line)}</div>" for line in self.progress.waiting())
+        head = f"<div class='live-progress'><b>{esc(self.progress.summary())}</b>{running}</div>" \
+            if self.progress.queued else ""
+        return "<div class='live'>" + head + "".join(self._card(s) for s in self.states) + "</div>"
 
     def _card(self, s: SectionState) -> str:
         status = self.status[s.id]
@@ -193,6 +215,16 @@ class Live:
         return (f"<div class='live-section' data-section='{s.id}' data-status='{status}'>"
                 f"<div class='live-head'><b>{esc(heading(s.heading))}</b><span class='badge {status}'>{esc(badge)}</span>"
                 f"</div><div class='live-text'>{body}</div></div>")
+
+
+def _took(e: Event) -> str:
+    u = e.usage
+    if not u or not u.calls:
+        return ""
+    parts = [f"首字 {u.first_token:.0f} 秒" if u.first_token is not None else "",
+             f"{u.tokens_per_second:.1f} tokens/秒" if u.tokens_per_second else "",
+             f"修改 {u.repairs} 轮" if u.repairs else ""]
+    return " · ".join(p for p in parts if p)
 
 
 def _kept_note(s: SectionState) -> str:

@@ -89,7 +89,7 @@ def _report(session: DraftSession, report) -> None:
         names = "、".join(heading(session.section(r.id).heading) for r in report.failed)
         warn(f"{len(report.failed)} 个部分生成失败，保留了原有文字：{names}。可稍后单独重新生成。")
     else:
-        info(f"已写完 {len(report.saved)} 个部分。")
+        info(f"已写完 {len(report.saved)} 个部分。{report.usage_line()}")
 
 
 # ---- 数据 ----
