@@ -82,7 +82,7 @@ def test_events_stream_and_each_section_is_saved_when_it_finishes(sampled):
     assert done == {p.spec.id for p in session.planned() if p.spec.kind != "heading"} == set(report.saved)
     for sid in done:
         kinds = [e.kind for e in events if e.section == sid]
-        assert kinds[0] == "started" and kinds[-2:] == ["done", "saved"] and "delta" in kinds
+        assert kinds[:2] == ["queued", "started"] and kinds[-2:] == ["done", "saved"] and "delta" in kinds
     assert all(v.origin == "offline" and v.facts_rev == 1 for v in report.saved.values())
 
 

@@ -233,3 +233,16 @@ def test_the_whole_document_pass_reports_a_fact_in_several_sections_and_a_sectio
     assert "高新技术企业总数（本年值）" in repeat.message and "（一）" in repeat.message and "（二）" in repeat.message
     assert any(f.kind == "length" and "（二）科技企业培育" in f.message and "偏短" in f.message for f in whole)
     assert any(i.kind == "repeat" for i in session.open_items()) and any(f.kind == "repeat" for _, f in session.check())
+
+
+def test_the_patcher_moves_only_what_the_checker_calls_the_facts_own_cell(sampled):
+    """One reader: 5亿元 is not 5.30亿元 for the checker, so a change of 5.30 to 5.60 does not rewrite it."""
+    session = Desk(sampled, offline_model=True).create(ORG, 2024)
+    session.set_facts(ROWS)
+    session.edit("cooperation", "全年技术合同成交额5亿元。登记技术合同成交额5.30亿元。")
+    rows = [dict(r) for r in ROWS]
+    rows[1]["value"] = 5.6
+    session.set_facts(rows)
+    text = next(s for s in session.sections() if s.id == "cooperation").version.text
+    assert text == "全年技术合同成交额5亿元。登记技术合同成交额5.60亿元。"
+    assert [f.text for f in session.check_text(text, "cooperation") if f.kind == "unverified_number"] == ["5亿元"]

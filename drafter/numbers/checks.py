@@ -287,7 +287,7 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
 def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsTable, context_values: list[dict]
               ) -> Finding | None:
     """A number naming no facts row: it needs a source of the same value, kind and scope."""
-    matched = [s for s in allowed if _same(m, s)]
+    matched = [s for s in allowed if matches(m, s)]
     sentence, at = _around(SENTENCE, text, m.start)
     clause, clause_at = _around(CLAUSE, text, m.start)
     lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
@@ -342,7 +342,9 @@ def _names(indicator: str, sentence: str) -> bool:
     return indicator in sentence or bool(known and any(a.search(sentence) for a in known.aliases))
 
 
-def _same(m: Mention, s: Source) -> bool:
+def matches(m: Mention, s: Source) -> bool:
+    """The one equality rule of a stated number and a table or note value: the same kind of unit, the same value
+    to the precision it is written with (money converted; a rounder figure only within half a percent)."""
     if not claims.same_unit(m.unit, s.unit):  # 3场 is not 3家: a count of another thing
         return False
     value = s.value

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from drafter.models import Finding
-from drafter.numbers.checks import Mention, Source, decimals, mentions, sources
+from drafter.numbers.checks import Mention, Source, matches, mentions, sources
 from drafter.numbers.claims import ROLES
 from drafter.numbers.facts import MONEY, FactsTable
 
@@ -81,7 +81,7 @@ def _figures(text: str, table_sources: list[Source]) -> dict[tuple, tuple[Mentio
     mention and the cells it could be: a rewrite may move or reword a figure, not add or lose one."""
     found: dict[float, tuple[Mention, list[Source]]] = {}
     for m in mentions(text):
-        cells = [s for s in table_sources if _same(m, s)]
+        cells = [s for s in table_sources if matches(m, s)]
         if cells:
             found.setdefault((_base(m.value, m.unit), _kind(m.unit or cells[0].unit)), (m, cells))
     return found
@@ -94,14 +94,6 @@ def _kind(unit: str) -> str:
 
 def _base(value: float, unit: str | None) -> float:
     return round(value * MONEY.get(unit or "", 1), 6)
-
-
-def _same(m: Mention, s: Source) -> bool:
-    if m.unit in MONEY and s.unit in MONEY:
-        return abs(_base(m.value, m.unit) - _base(s.value, s.unit)) < 0.5 * MONEY[m.unit] * 10 ** -decimals(m.text)
-    return abs(m.value - s.value) < 0.5 * 10 ** -decimals(m.text) + 1e-9 and (not m.unit or m.unit == s.unit
-                                                                               or m.unit in "人名位" and s.unit in "人名位")
-
 
 
 def _names(found: dict) -> str:

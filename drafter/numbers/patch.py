@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from drafter.models import NumberSpan
-from drafter.numbers.checks import Source, mentions, sources
-from drafter.numbers.claims import ROLES, noun, patterns
+from drafter.numbers.checks import Source, matches, mentions, sources
+from drafter.numbers.claims import ROLES, noun, patterns, read
 from drafter.numbers.facts import MONEY, FactsTable, fmt, pending
 
 Key = tuple[str, str]  # (indicator, role)
@@ -50,17 +50,28 @@ class Patched:
 
 def bind(text: str, table: FactsTable, allowed: list[Source] | None = None) -> list[Binding]:
     """Every number of the text with the value of a facts-table cell, and the cells it states (empty when
-    the sentence names none of the candidates: then it is not bound, only noticed)."""
+    the sentence names none of the candidates: then it is not bound, only noticed). Read as the checker reads
+    it: the same equality rule, and a number the checker reads as another cell (its indicator or role named
+    otherwise) is bound to none: the patcher moves only what the checker calls this fact's own cell."""
     allowed = sources(table) if allowed is None else allowed
     table_sources = [s for s in allowed if s.indicator]
     note_sources = [s for s in allowed if s.role == "note"]
+    found = mentions(text)
+    claims = {c.start: c for c in read(text, table, found)}
     out = []
-    for m in mentions(text):
-        fitting = {(s.indicator, s.key) for s in table_sources if _fits(m, s)}
+    for m in found:
+        fitting = {(s.indicator, s.key) for s in table_sources if matches(m, s)}
         if fitting:
-            keys = _nearest(text, m.start, fitting)
-            keys |= _also_named(text, m.start, fitting - keys, keys)
-            noted = any(_fits(m, s) for s in note_sources)
+            claim = claims.get(m.start)
+            said = (claim.indicator, claim.role) if claim and claim.indicator else None
+            if said in fitting:
+                keys = {said}
+            else:
+                keys = _nearest(text, m.start, fitting)
+                if said and said[0] in {k[0] for k in keys}:  # the checker reads another role of it: not its cell
+                    keys = set()
+            keys |= _also_named(text, m.start, fitting - keys, keys) if keys else set()
+            noted = any(matches(m, s) for s in note_sources)
             out.append(Binding(m.start, m.end, text[m.start:m.end], frozenset(keys), frozenset(fitting), noted))
     return out
 
@@ -68,18 +79,6 @@ def bind(text: str, table: FactsTable, allowed: list[Source] | None = None) -> l
 def spans(text: str, table: FactsTable) -> tuple[NumberSpan, ...]:
     """The certain bindings of a text, as recorded with each version."""
     return tuple(NumberSpan(b.start, b.end, b.text, *next(iter(b.keys))) for b in bind(text, table) if len(b.keys) == 1)
-
-
-def _fits(m, s: Source) -> bool:
-    """Same value and the same unit; money converts between 元, 万元 and 亿元; a bare number fits any unit."""
-    value = s.value
-    if m.unit and m.unit != s.unit:
-        if not (m.unit in MONEY and s.unit in MONEY):
-            return False
-        value = s.value * MONEY[s.unit] / MONEY[m.unit]
-    number = re.match(r"[\d,.]+", m.text)
-    decimals = len(number.group(0).split(".")[1]) if number and "." in number.group(0) else 0
-    return abs(m.value - value) <= 0.5 * 10 ** -decimals + 1e-9
 
 
 def _nearest(text: str, pos: int, keys: set[Key]) -> set[Key]:
