@@ -16,7 +16,7 @@ import yaml
 from drafter.models import Finding
 from drafter.numbers import claims
 from drafter.numbers.facts import MONEY, FactsTable, area
-from drafter.numbers.figures import COUNT_UNITS, QUANTITY, TARGET_WORDS, cn_number, is_figure
+from drafter.numbers.figures import QUANTITY, TARGET_WORDS, cn_number, is_figure
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.outline_spec import PlannedSection
 
@@ -37,7 +37,6 @@ ITEM = re.compile(r"[^,，;；。！？!?\n、]+")
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 CONTEXT_NOTE = re.compile(r"(全国|全省|全市)(?:共有|共|仅有|仅|只有|总共)")  # 全省共4家: a comparison count
 PEOPLE = {"人", "名", "位", "人次"}
-UNIT_FAMILIES = [COUNT_UNITS - PEOPLE, PEOPLE, {"位次", "名"}, set(MONEY)]
 MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])")
 
 
@@ -321,12 +320,12 @@ def _compared(lead_in: str, table: FactsTable) -> bool:
 
 def _unsourced(m: Mention, sentence: str, clause: str, table: FactsTable, context_values: list[dict]) -> Finding | None:
     for f in table.facts:
-        if f.prior is not None and PRIOR_WORDS.search(clause) and _names(f.indicator, sentence) and _unit_ok(m.unit, f.unit):
+        if f.prior is not None and PRIOR_WORDS.search(clause) and _names(f.indicator, sentence) and claims.same_unit(m.unit, f.unit):
             return Finding("inconsistent_prior", m.start, m.end, m.text,
                            f"上年{f.indicator}在往年材料中为{f.text('prior')}{f.unit}（{f.prior_source}），这里写作{m.text}。",
                            f"改为{f.text('prior')}{f.unit}，或在事实表中更正上年值。")
     for c in context_values:
-        if abs(c["value"] - m.value) < 1e-9 and _unit_ok(m.unit, c["unit"]):
+        if abs(c["value"] - m.value) < 1e-9 and claims.same_unit(m.unit, c["unit"]):
             if claims.elsewhere(clause, table) or _compared(clause, table):
                 return None  # stated as the comparison figure it is (当年全省共12家)
             return Finding("context_as_local", m.start, m.end, m.text,
@@ -351,12 +350,6 @@ def matches(m: Mention, s: Source) -> bool:
     if m.unit in MONEY and s.unit in MONEY:
         value = s.value * MONEY[s.unit] / MONEY[m.unit]
     return claims.equal(m.value, m.unit, m.text, value, m.unit or s.unit)
-
-
-def _unit_ok(mention_unit: str | None, source_unit: str) -> bool:
-    if not mention_unit or not source_unit or mention_unit == source_unit:
-        return True
-    return any(mention_unit in family and source_unit in family for family in UNIT_FAMILIES)
 
 
 def _around(pattern: re.Pattern, text: str, pos: int) -> tuple[str, int]:
