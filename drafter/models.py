@@ -209,6 +209,7 @@ class FactRow:
     derived: tuple[tuple[str, str], ...]  # (同比增长, "15.3%"), (增量, "-1家") …: signed, a fall with a minus
     prior_source: str  # "file name：sentence", "填写" or ""
     sections: tuple[str, ...] = ()  # headings of the sections that state it
+    target_source: str = ""  # "file name：sentence" of last year's 工作打算 when the target comes from it
 
 
 @dataclass(frozen=True)

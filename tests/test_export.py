@@ -270,7 +270,7 @@ def test_md_written_by_suffix(tmp_path):
 
 
 HEADER = ["指标", "单位", "本年值", "上年值", "目标", "下年目标", "增量", "完成率", "同比增长",
-          "上年值来源", "所在章节"]
+          "上年值来源", "目标来源", "所在章节"]
 
 
 def test_csv_facts_table(tmp_path):
@@ -280,11 +280,11 @@ def test_csv_facts_table(tmp_path):
         rows = list(csv.reader(f))
     assert rows[0] == HEADER
     assert rows[1] == ["高新技术企业总数", "家", "98", "85", "95", "110", "13家", "103.2%", "",
-                       "示例县科学技术局2023年工作总结.md：全县高新技术企业总数达到85家",
+                       "示例县科学技术局2023年工作总结.md：全县高新技术企业总数达到85家", "",
                        "（一）主要科技创新指标完成情况"]
     assert rows[2][2:6] == ["5.3", "4.62", "5", "6"]
     assert rows[2][-1] == "（一）主要科技创新指标完成情况、（四）产学研合作与成果转化成效明显"
-    assert rows[3][:6] == ["全社会研发投入", "亿元", "", "8.52", "", ""] and rows[3][-2] == "填写"
+    assert rows[3][:6] == ["全社会研发投入", "亿元", "", "8.52", "", ""] and rows[3][-3] == "填写"
 
 
 def test_xlsx_facts_table(tmp_path):

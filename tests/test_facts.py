@@ -12,6 +12,25 @@ def _planned(settings):
     return plan(load_outline("kjj_annual", settings.prompts_dir), org=ORG, year=2024)
 
 
+def test_last_years_plan_sets_this_years_targets_unless_the_writer_gives_one(sampled):
+    """The 2023 summary's 工作打算 (开展产学研合作项目55项以上, 全年发放科技贷5亿元以上 …) become the 2024 targets, so
+    完成率 is computed by code; a target for what is new (新增省级以上研发机构3家) is not the total's."""
+    given = read_facts(FACTS)
+    table = build_table(_planned(sampled), given, org=ORG, year=2024, period="annual", ledger=Ledger(sampled.catalog_path))
+    projects, loans = table.find("产学研合作项目"), table.find("科技贷款")
+    assert (projects.target, projects.get("完成率").text) == (55, "105.5") and "55项以上" in projects.target_source
+    assert (loans.target, loans.get("完成率").text) == (5, "112.0") and "2023年工作总结" in loans.target_source
+    assert table.find("省级以上研发机构").target is None
+    total = table.find("高新技术企业总数")  # the writer's own target stays, with no plan source
+    assert total.target == 95 and total.target_source is None
+    own = FactsInput(ORG, 2024, "annual", tuple({**r, "target": 60} if r["indicator"] == "产学研合作项目" else r
+                                                for r in given.rows))
+    mine = build_table(_planned(sampled), own, org=ORG, year=2024, period="annual", ledger=Ledger(sampled.catalog_path))
+    assert mine.find("产学研合作项目").target == 60 and mine.find("产学研合作项目").target_source is None
+    h1 = build_table(_planned(sampled), given, org=ORG, year=2024, period="H1", ledger=Ledger(sampled.catalog_path))
+    assert h1.find("产学研合作项目").target is None  # a half-year is not measured against the year's target
+
+
 def test_rounding_follows_gongwen_rules():
     assert fmt(5.3, "亿元") == "5.30"
     assert fmt(15.25, "%", 1) == "15.3"  # half up, not to even

@@ -107,13 +107,15 @@ def facts_import(draft_id: DraftId, file: Annotated[Path, typer.Argument(help=".
 
 @facts_app.command("show")
 def facts_show(draft_id: DraftId) -> None:
-    """The facts table: this year, last year (and where it came from), derived values."""
+    """The facts table: this year, last year (and where it came from), targets (those of last year's plan
+    marked), derived values."""
     rows = _desk().open(draft_id).fact_rows()
     table = Table(title="数据表")
     for col in ("指标", "本年", "上年", "目标", "推算", "上年值来源"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r.indicator, _cell(r.value, r.unit), _cell(r.prior, r.unit), _cell(r.target, r.unit),
+        table.add_row(r.indicator, _cell(r.value, r.unit), _cell(r.prior, r.unit),
+                      _cell(r.target, r.unit) + ("（去年打算）" if r.target_source else ""),
                       "；".join(f"{n} {t}" for n, t in r.derived), r.prior_source[:40])
     console.print(table)
 

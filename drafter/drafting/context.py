@@ -72,8 +72,8 @@ def section_facts(section: PlannedSection, table: FactsTable) -> tuple[list[str]
 
 
 def headline_facts(table: FactsTable, sections: list[PlannedSection], limit: int = 4) -> list[Fact]:
-    """The figures an opening paragraph leads with, by weight: a target met, a stock (总数, 产值) over a
-    yearly count, growth; a decline is for 存在的问题, not for the opening. One per body section first."""
+    """The figures an opening paragraph leads with, by weight: a target met (the writer's own targets before
+    those taken from last year's plan), a stock (总数, 产值) over a yearly count, growth; a decline is for 存在的问题, not for the opening. One per body section first."""
     body = {s.spec.id for s in sections if s.spec.kind == "body"}
     rows = [f for f in table.facts if f.section in body and f.value is not None]
     ranked = sorted(rows, key=lambda f: -_weight(f))
@@ -90,6 +90,7 @@ def _weight(f: Fact) -> float:
     if growth and growth.value < 0 or rate and rate.value < 100:
         return -1.0
     weight = 1.0 + (2.0 if rate else 0.0) + (1.0 if growth else 0.0)
+    weight += 0.5 if rate and not f.target_source else 0.0  # a target the writer set is one the bureau reports on
     return weight + (0.0 if re.match(r"新增|净增", f.indicator) else 1.0)
 
 

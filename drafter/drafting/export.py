@@ -136,11 +136,12 @@ def _number(value: float | None) -> int | float | None:
 def _table(facts: tuple[FactRow, ...]) -> list[list]:
     """Header row and one row per fact; derived values get one column per name, in first-seen order."""
     derived = list(dict.fromkeys(name for row in facts for name, _ in row.derived))
-    rows: list[list] = [["指标", "单位", "本年值", "上年值", "目标", "下年目标", *derived, "上年值来源", "所在章节"]]
+    rows: list[list] = [["指标", "单位", "本年值", "上年值", "目标", "下年目标", *derived, "上年值来源", "目标来源", "所在章节"]]
     for row in facts:
         values = dict(row.derived)
         rows.append([row.indicator, row.unit, *map(_number, (row.value, row.prior, row.target, row.next_target)),
-                     *(values.get(name, "") for name in derived), row.prior_source, "、".join(row.sections)])
+                     *(values.get(name, "") for name in derived), row.prior_source,
+                     row.target_source and f"去年工作打算：{row.target_source}", "、".join(row.sections)])
     return rows
 
 

@@ -53,6 +53,7 @@ class Fact:
     next_target: float | None = None
     prior: float | None = None
     prior_source: str | None = None  # "file name：sentence" from the ledger, or "填写" when the writer typed it
+    target_source: str | None = None  # "file name：sentence" of last year's 工作打算 when the target comes from it
     listed: bool = False  # the writer's facts file names this row (stated even while its value is missing)
     derived: tuple[Derived, ...] = ()
 
@@ -365,6 +366,7 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
     rows = _merge_rows(sections, given, report)
     _sum_totals(rows, report)
     prior = _ledger_priors(ledger, org, year, period, list(rows)) if ledger else {}
+    planned = _ledger_targets(ledger, org, year, period, list(rows)) if ledger else {}
     facts = []
     for name, row in rows.items():
         known = catalog_entry(name)
@@ -378,6 +380,9 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
             fact = replace(fact, prior=value, prior_source=source)
             if note and (fact.listed or fact.value is not None):
                 report.append(f"{name}：{note}")
+        if fact.target is None and name in planned:  # last year's plan set it; a target the writer gives wins
+            value, source, _ = _convert(planned[name], unit)
+            fact = replace(fact, target=value, target_source=source)
         fact = replace(fact, derived=derive(fact.value, fact.prior, fact.target, unit))
         if fact.listed and fact.value is None:
             report.append(f"{name}：未填写{year}年数值，稿中标为【待核实】。")
@@ -472,6 +477,40 @@ def _ledger_priors(ledger: Ledger, org: str, year: int, period: str, names: list
         if found:
             out[name] = _most_stated(found)
     return out
+
+
+_PLAN_WORDS = re.compile(r"^(?:力争|争取|确保|推动|全年|全县|全市|全区|年内)+")
+_NEW = re.compile(r"(?:新增|净增|新认定|新培育|新建|新引进|新入库)[\u4e00-\u9fff]{0,2}$")
+
+
+def _ledger_targets(ledger: Ledger, org: str, year: int, period: str, names: list[str]
+                    ) -> dict[str, tuple[float, str, str, str]]:
+    """This year's targets as the bureau's previous annual summary set them in its 工作打算 (力争全县高新技术企业
+    总数达到95家以上): indicator -> (value, unit, source, note). A target for what is new in the year (新增省级以上
+    研发机构3家) is not the target of the total."""
+    if period != "annual":
+        return {}
+    figures = [f for f in ledger.figures(org=org, year=year - 1)
+               if f["org"] == org and f["doc_period"] == "annual" and f["period"] == str(year) and f["kind"] == "target"
+               and f["scope"] == "local" and not f["suspect"] and f["value_high"] is None]
+    out = {}
+    for name in names:
+        known = catalog_entry(name)
+        found = [f for f in figures if (f["indicator"] == name or known and _same_indicator(
+            known, _PLAN_WORDS.sub("", f["indicator"]))) and _counts_alike(name, known, f["sentence"])]
+        if found:
+            out[name] = _most_stated(found)
+    return out
+
+
+def _counts_alike(name: str, known: Indicator | None, sentence: str) -> bool:
+    """The plan's figure counts what the row counts: 新增… before the indicator is a target of the year's new
+    ones, which only a row of new ones (新增高新技术企业) takes."""
+    new_row = bool(re.match(r"新增|净增|新认定", name))
+    for alias in (known.aliases if known else (re.compile(re.escape(name)),)):
+        if m := alias.search(sentence):
+            return bool(_NEW.search(sentence[max(0, m.start() - 6):m.start()])) == new_row or new_row
+    return True
 
 
 def _same_indicator(indicator: Indicator, name: str) -> bool:

@@ -254,7 +254,7 @@ class DraftSession(Release):
         return [FactRow(f.indicator, f.unit, f.value, f.prior, f.target, f.next_target,
                         tuple((d.name, ("-" if d.value < 0 else "") + d.text + d.unit) for d in f.derived),
                         f.prior_source or "",
-                        tuple(stated.get(f.indicator, ()))) for f in table.facts
+                        tuple(stated.get(f.indicator, ())), f.target_source or "") for f in table.facts
                 if include_empty or f.value is not None or f.listed]
 
     # ---- patching ----

@@ -143,7 +143,9 @@ def facts_tab(hub: Hub, draft: gr.State) -> Panel:
         if row is None:
             return ""
         origin = {"": "往年总结中没有找到，可直接填写上年值", "填写": "你在表格中填写"}.get(row.prior_source, row.prior_source)
-        return f"**{esc(row.indicator)}**　上年值出处：{esc(origin)}　｜　写入：{esc('、'.join(row.sections)) or '尚未写入正文'}"
+        aim = f"　｜　目标取自去年的工作打算：{esc(row.target_source)}（可直接改写）" if row.target_source else ""
+        return (f"**{esc(row.indicator)}**　上年值出处：{esc(origin)}{aim}　｜　"
+                f"写入：{esc('、'.join(row.sections)) or '尚未写入正文'}")
 
     @guarded
     def import_file(draft_id, path, section_id):
@@ -221,9 +223,12 @@ def grid_rows(session: DraftSession) -> list[list[str]]:
 
 
 def rows_from_grid(session: DraftSession, cells: list[list]) -> list[dict]:
-    """The writer's rows after an edit of the grid. A last-year value is sent only when the writer changed
-    it (otherwise the ledger's stays, with its source); ledger rows left empty are not turned into input."""
-    shown = {r.indicator: number(r.prior) for r in fact_rows(session)}
+    """The writer's rows after an edit of the grid. A last-year value, or a target taken from last year's plan,
+    is sent only when the writer changed it (otherwise the ledger's stays, with its source); ledger rows left
+    empty are not turned into input."""
+    listed = fact_rows(session)
+    shown = {r.indicator: number(r.prior) for r in listed}
+    planned = {r.indicator: number(r.target) for r in listed if r.target_source}
     given = {r["indicator"]: r for r in session.fact_inputs()}
     rows = []
     for line in cells:
@@ -234,6 +239,8 @@ def rows_from_grid(session: DraftSession, cells: list[list]) -> list[dict]:
                "next_target": next_target}
         if prior != shown.get(name, ""):
             row["prior"] = prior
+        if name in planned and target == planned[name]:
+            row.pop("target", None)
         if name in given or any(v not in (None, "") for v in (value, target, next_target, row.get("prior"))):
             rows.append(row)
     return rows
