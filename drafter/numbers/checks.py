@@ -270,6 +270,13 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
     for m, claim in zip(found, read):
         if future and claim.role == "value":  # 工作打算: 总数达到360家 is next year's target
             claim = replace(claim, role="next_target")
+        clause = _around(CLAUSE, text, m.start)[0]
+        if claims.OUTFLOW.search(clause) and (left := claims.outflow(claim, table, text)) is not None:
+            if not claims.equal(m.value, m.unit, m.text, left, m.unit or ""):  # 资格期满未通过重新认定的5家
+                out.append(Finding("arithmetic", m.start, m.end, m.text,
+                                   f"按事实表，新增与净增之差（期满未通过等减少的）应为{claims._fmt(left)}，这里写作{m.text}。",
+                                   "核对新增、减少与净增。", indicator=claim.indicator))
+            continue
         verdict = claims.judge(claim, table)
         if verdict is None and claim.indicator:
             continue
@@ -287,16 +294,27 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
               ) -> Finding | None:
     """A number naming no facts row: it needs a source of the same value, kind and scope."""
     matched = [s for s in allowed if matches(m, s)]
+    if not matched and claim.qualifier:  # 近6000万元 for 5800万元, 20余场 for 24场: a source the qualifier fits
+        matched = [s for s in allowed if claims.same_unit(m.unit, s.unit) and (m.unit or s.unit) not in MONEY
+                   and claims.qualified(claim.qualifier, m.value, m.text, s.value)
+                   or m.unit in MONEY and s.unit in MONEY
+                   and claims.qualified(claim.qualifier, m.value, m.text, s.value * MONEY[s.unit] / MONEY[m.unit])]
     sentence, at = _around(SENTENCE, text, m.start)
     clause, clause_at = _around(CLAUSE, text, m.start)
     lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
     if not matched:
         return claims.other_activity(m, clause, allowed) or _unsourced(m, sentence, clause, table, context_values)
+    if claim.qualifier in _STRICT and all(abs(s.value - m.value) < 1e-9 and _qualifier_of(s) != claim.qualifier
+                                          for s in matched):
+        said = matched[0].label.removeprefix("笔记：")
+        return Finding("qualifier", m.start, m.end, m.text,
+                       f"来源写的是“{said[:30]}”，这里写作“{claim.qualifier}{m.text}”，与之不符。",
+                       "照来源的说法写（余、超、近不能互换）。")
     if claim.role == "prior" and all(s.role == "value" for s in matched):
         return Finding("wrong_year", m.start, m.end, m.text,
                        f"{m.text}是今年的数（{matched[0].label}），这里写成了上年的数。", "核对年份，改用上年的数字。")
     if claim.role != "prior" and (finding := claims.other_activity(m, _around(ITEM, text, m.start)[0], allowed,
-                                                                      matched)):
+                                                                      matched, sentence)):
         return finding
     if finding := claims.ledger_context(m, clause, matched, context_values, table):
         return finding
@@ -310,6 +328,18 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
                        f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
                        "写明“全省/全市共…”，或删去。")
     return None
+
+
+_STRICT = {"近", "接近", "将近", "不到", "不足", "超", "超过", "逾"}  # never the value itself
+
+
+def _qualifier_of(s: Source) -> str | None:
+    """The qualifier a note's line puts on its figure (2400余项 → 余, 近千人 → 近); None for a table cell."""
+    if s.role != "note":
+        return None
+    number = f"{s.value:g}"
+    m = re.search(rf"(近|接近|将近|不到|不足|超过|超|逾|突破)?{re.escape(number)}(?:\.0+)?[万亿]?(余|多)?", s.label)
+    return (m.group(1) or m.group(2)) if m else None
 
 
 def _compared(lead_in: str, table: FactsTable) -> bool:

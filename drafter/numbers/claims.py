@@ -7,7 +7,6 @@ that indicator's own cell; a known value in the wrong place is reported for what
 indicator's, last year's, a target), not accepted because the value exists somewhere.
 """
 
-import math
 import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
@@ -110,16 +109,22 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         seg_start = max(clause_start, previous_end)
         previous_end = m.end
         indicator, named_end = _subject(text, m, clause_start, names, units, table)
-        tail = text[max(seg_start, named_end):m.start] if indicator and named_end > clause_start else text[seg_start:m.start]
+        # the words since its naming; a thing named only by its noun (全县高新技术企业由85家) has the whole clause
+        tail = text[max(seg_start, named_end):m.start] if indicator and clause_start < named_end < m.start \
+            else text[seg_start:m.start]
         r = role(tail, m.unit, table.year, names)
-        if r == "value" and (_targeted(text, m.start, names) or re.match(r"的?(?:年度|全年)?目标", text[m.end:m.end + 6])):
-            r = "target"
+        if r == "增量" and indicator and re.search(_VARIANT_WORDS.get(variant(indicator), "^$") + "$", tail):
+            r = "value"  # 全县高企净增16家 of the row 净增高新技术企业: its own value, the 净增 is its name
+        if r in ("value", "增量") and re.match(r"[的为]?(?:年度|全年)?目标", text[m.end:m.end + 6]) or \
+                r == "value" and _targeted(text, m.start, names):
+            r = "target"  # 未完成新增20家的目标: a target, of the increase too
         if r == "value" and (re.search(r"[由从]$", tail) or _said_last_year(text[seg_start:m.start], names, table.year)):
             r = "prior"  # 由三家增至四家; 2023年全县研发经费投入强度为1.96%
         q = _QUALIFIER_BEFORE.search(text[max(0, m.start - 2):m.start])
         qualifier = q.group(1) if q else ("余" if re.search(r"[余多]", m.text) else None)
         between = text[named_end:m.start] if indicator else ""
-        claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, _last_variant(between),
+        said = _last_variant(between) or (_variant_before(text, named_end, indicator) if indicator else None)
+        claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, said,
                       _direction(tail) if r in ("增量", "同比增长", "提高") else 0)
         out.append(_as_sibling(claim, table))
     return out
@@ -186,11 +191,23 @@ def _targeted(text: str, pos: int, names: list[str]) -> bool:
     return bool(re.search(r"力争|确保|目标(?:是|为)|计划(?=新增|实施|培育|完成|达到)|预计", before))
 
 
+def _variant_before(text: str, named_end: int, name: str) -> str | None:
+    """新增 or 净增 right before the indicator's name (全年新增省级以上研发机构16家): the year's new ones."""
+    head = text[max(0, named_end - 40):named_end]
+    own = {name, noun(name)}  # the thing itself, not a kind of it (新增省级工程技术研究中心4家 is not 研发机构's)
+    starts = [m.start() for n in own for m in re.finditer(re.escape(n), head) if m.end() == len(head)]
+    if not starts:
+        return None
+    lead = re.search(r"(新增|净增|新认定|新入库)[\u4e00-\u9fff]{0,2}$", head[:max(starts)])
+    return ("net" if lead.group(1) == "净增" else "new") if lead else None
+
+
 def _last_variant(words: str) -> str | None:
     found = [(m.start(), name) for name, pattern in _VARIANTS for m in re.finditer(pattern, words)]
     return max(found)[1] if found else None
 
 
+_VARIANT_WORDS = {"net": r"净增", "new": r"新增|新认定"}
 _VARIANTS = (("net", r"净增"), ("new", r"新增|新认定|认定|新入库"), ("total", r"总数|总量|累计|达到|共有|有效"))
 
 
@@ -246,6 +263,9 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
     f = table.find(c.indicator) if c.indicator else None
     if f is None:
         return None
+    if c.variant in ("new", "net") and variant(f.indicator) in (None, "total") and c.role == "value":
+        increase = cell(f, "增量")  # 新增…16家 of a total with no row of its own: the year's change, or a note's
+        return None if increase and _states(c, increase) else UNKNOWN
     expected = cell(f, c.role)
     if c.role in ("target", "next_target"):  # a target sentence may state this year's or next year's target
         targets = [t for t in (cell(f, "target"), cell(f, "next_target")) if t]
@@ -278,16 +298,29 @@ def _qualifier(c: Claim, f: Fact, expected: tuple[float, str]) -> Finding | None
     actual, unit = abs(expected[0]), expected[1]
     if c.unit in MONEY and unit in MONEY:
         actual = actual * MONEY[unit] / MONEY[c.unit]
-    v, q = c.value, c.qualifier
-    step = 10 ** max(0, math.floor(math.log10(v)) - (0 if v < 100 else 1)) if v > 0 else 1
-    ok = {"近": 0.95 * v <= actual < v, "接近": 0.95 * v <= actual < v, "将近": 0.95 * v <= actual < v,
-          "约": abs(actual - v) <= 0.1 * v, "超过": actual > v, "超": actual > v, "逾": actual > v,
-          "突破": actual >= v, "不到": actual < v, "不足": actual < v, "余": v <= actual < v + step}[q]
-    if ok:
+    q = c.qualifier
+    if qualified(q, c.value, c.text, actual):
         return None
+    said = c.text if q == "余" else f"{q}{c.text}"
     return Finding("qualifier", c.start, c.end, c.text,
-                   f"{f.indicator}为{_fmt(actual)}{c.unit or unit}，“{q}{c.text}”与实际不符。",
+                   f"{f.indicator}为{_fmt(actual)}{c.unit or unit}，“{said}”与实际不符。",
                    f"改为{_fmt(actual)}{c.unit or unit}，或用相符的说法（如“近”“超过”）。")
+
+
+def qualified(q: str, v: float, text: str, actual: float) -> bool:
+    """A figure with its qualifier (近6000万元, 400余场次, 超3000人次) fits the actual value. 余 reaches to the
+    figure's last written digit: 400余 is 400 to 499, 120余 is 120 to 129, 10万余 is 10万 to 11万."""
+    digits = re.match(r"([\d,]+)(?:\.(\d+))?", text)
+    written = digits.group(1).replace(",", "") if digits else "1"
+    if digits and digits.group(2):
+        step = 10 ** -len(digits.group(2))
+    elif re.search(r"[万亿]余", text):  # 10万余人次: a remainder under the 万
+        step = 1
+    else:
+        step = 10 ** (len(written) - len(written.rstrip("0")))
+    return {"近": 0.95 * v <= actual < v, "接近": 0.95 * v <= actual < v, "将近": 0.95 * v <= actual < v,
+            "约": abs(actual - v) <= 0.1 * v, "超过": actual > v, "超": actual > v, "逾": actual > v,
+            "突破": actual >= v, "不到": actual < v, "不足": actual < v, "余": v <= actual < v + step}[q]
 
 
 def _mismatch(c: Claim, f: Fact, expected: tuple[float, str] | None, table: FactsTable) -> Finding:
@@ -368,15 +401,33 @@ def completion_findings(text: str, table: FactsTable) -> list[Finding]:
 def rank_findings(text: str, table: FactsTable) -> list[Finding]:
     """A ranking (全市第一, 位居前列) is stated only when the writer's notes give it."""
     notes = "\n".join(line for lines in table.notes.values() for line in lines)
-    given = {(_region(m.group(1)), _rank_no(m)) for m in _RANK.finditer(notes)}
+    names = [f.indicator for f in table.facts]
+    given = [(_region(m.group(1)), _rank_no(m), _ranked(notes, m.start(), names)) for m in _RANK.finditer(notes)]
     out = []
     for m in _RANK.finditer(text):
-        if (_region(m.group(1)), _rank_no(m)) in given:
+        what = _ranked(text, m.start(), names)
+        if any((r, no) == (_region(m.group(1)), _rank_no(m)) and _same_ranked(what, theirs) for r, no, theirs in given):
             continue
         out.append(Finding("rank", m.start(), m.end(), m.group(0),
                            f"排名“{m.group(0)}”在事实表和笔记中没有依据。",
                            "有排名依据的，先写进笔记（注明范围和名次）；没有的删去。"))
     return out
+
+
+def _ranked(text: str, pos: int, names: list[str]) -> tuple[str | None, str]:
+    """What a ranking ranks: the indicator named nearest before it in its sentence, and the words of its clause
+    before it (净增数 in …，净增数位居全市第2)."""
+    start = max(text.rfind(c, 0, pos) for c in _CLAUSE_BREAK) + 1
+    found = named(text, pos, names)
+    return (found[0][0] if found else None), text[max(start, pos - 12):pos]
+
+
+def _same_ranked(a: tuple[str | None, str], b: tuple[str | None, str]) -> bool:
+    """A note's ranking of 科技型中小企业入库数 is not one of 技术合同成交额: the same indicator, or the same words."""
+    x, y = _bigrams(a[1]), _bigrams(b[1])
+    if x and y and len(x & y) >= 0.5 * min(len(x), len(y)):
+        return True
+    return a[0] == b[0] if a[0] and b[0] else not a[0] and not b[0]
 
 
 def rank_spans(text: str) -> list[tuple[int, int]]:
@@ -402,7 +453,8 @@ def breakdown_findings(text: str, mentions) -> list[Finding]:
         split = s.group(0).find("其中")
         if split > 0:
             total = [m for m in inside if m.start < s.start() + split]
-            parts = [m for m in inside if m.start > s.start() + split and total and m.unit == total[-1].unit]
+            stop = _parts_end(s.group(0), split) + s.start()
+            parts = [m for m in inside if s.start() + split < m.start < stop and total and m.unit == total[-1].unit]
             if total and len(parts) >= 2 and parts[-1].end - parts[0].start < 60:
                 whole = total[-1]
                 if abs(sum(p.value for p in parts) - whole.value) > 1e-6 and not re.search(r"等|主要", s.group(0)[split:]):
@@ -413,6 +465,22 @@ def breakdown_findings(text: str, mentions) -> list[Finding]:
     return out
 
 
+_NOT_A_PART = re.compile(r"目标|完成|增至|达到|同比|较上年|比上年|增长|下降|未|累计|总数")
+
+
+def _parts_end(sentence: str, split: int) -> int:
+    """Where the parts after 其中 end: at the first later clause that says something else (…，其中博士9人，未完成
+    30人的年度目标; …，其中首贷企业18家，合作银行增至7家)."""
+    at = sentence.find("，", split)
+    while at != -1:
+        nxt = sentence.find("，", at + 1)
+        clause = sentence[at + 1:nxt if nxt != -1 else len(sentence)]
+        if _NOT_A_PART.search(clause):
+            return at
+        at = nxt
+    return len(sentence)
+
+
 def _net_change(text: str, mentions) -> list[Finding]:
     """新增 a … 未通过/减少 b … 净增 c in one paragraph: a − b must be c."""
     out = []
@@ -421,13 +489,19 @@ def _net_change(text: str, mentions) -> list[Finding]:
         for m in mentions:
             if p.start() <= m.start < p.end():
                 before = text[max(p.start(), m.start - 14):m.start]
+                clause_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
+                if _REGION.search(text[clause_start:m.start]):
+                    continue  # 全市高新技术企业净增86家: another area's count
+                near = []  # the marker nearest before the number says which count it is
                 for key, words in (("new", r"新增|新认定|认定"), ("lost", r"未通过|未能通过|减少|退出|注销|期满"),
                                    ("net", r"净增")):
                     if key == "lost" and re.search(r"[比较](?:上年|去年)|同比", before):
                         continue  # 比上年的17家减少1家: a comparison with last year, not the ones that left
-                    if re.search(words, before[-8:] if key != "lost" else before) and key not in found:
-                        found[key] = m
-                        break
+                    ends = [x.end() for x in re.finditer(words, before[-8:] if key != "lost" else before)]
+                    if ends:
+                        near.append((max(ends) + (len(before) - 8 if key != "lost" and len(before) > 8 else 0), key))
+                if near and (key := max(near)[1]) not in found:
+                    found[key] = m
         if len(found) == 3 and abs(found["new"].value - found["lost"].value - found["net"].value) > 1e-6:
             b = found["lost"]
             out.append(Finding("arithmetic", b.start, b.end, b.text,
@@ -462,12 +536,18 @@ def _bigrams(text: str) -> set[str]:
     return {chars[i:i + 2] for i in range(len(chars) - 1)}
 
 
+def _held(sentence: str, key: str) -> float:
+    """The share of a note's wording (two-character runs) its sentence holds."""
+    x, y = _bigrams(key), _bigrams(sentence)
+    return len(x & y) / len(x) if x and sentence else 0.0
+
+
 def _similar(a: str, b: str) -> float:
     x, y = _bigrams(a), _bigrams(b)
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
-def other_activity(m, clause: str, allowed: list, matched: list | None = None) -> Finding | None:
+def other_activity(m, clause: str, allowed: list, matched: list | None = None, sentence: str = "") -> Finding | None:
     """A number taken from a note line about another activity (推介会3场 when 3场 was the training, 2场
     the 推介会), or a note's count in another unit (培训120场次 when 120 was 家)."""
     notes = [s for s in allowed if s.role == "note" and s.key]
@@ -478,11 +558,17 @@ def other_activity(m, clause: str, allowed: list, matched: list | None = None) -
                            f"笔记中的{_fmt(m.value)}是“{other[0].key}”的{other[0].unit}数，这里写成了{m.text}。",
                            "核对这个数说的是哪件事。")
         return None
-    own = max(matched, key=lambda s: _similar(clause, s.key if s.role == "note" else s.indicator))
-    best_own = _similar(clause, own.key if own.role == "note" else own.indicator)
+    def fit(s) -> float:
+        """How much of the item the note's phrase holds, plus how much of the note's whole line the sentence holds
+        (惠及企业76家 in a sentence on 科技贷 is the 科技贷 note's, not the 奖补资金 note's 惠及企业81家)."""
+        if s.role != "note":
+            return max(_similar(clause, s.indicator), _held(s.indicator, clause)) + _held(sentence, s.indicator)
+        return _held(s.key, clause) + _held(sentence, s.label.removeprefix("笔记："))
+
+    own = max(matched, key=fit)
     rivals = [s for s in notes if same_unit(m.unit, s.unit) and abs(s.value - m.value) > 1e-9]
-    rival = max(rivals, key=lambda s: _similar(clause, s.key), default=None)
-    if rival and _similar(clause, rival.key) >= 0.3 and _similar(clause, rival.key) > best_own + 0.15:
+    rival = max(rivals, key=fit, default=None)
+    if rival and _similar(clause, rival.key) >= 0.3 and fit(rival) > fit(own) + 0.15:
         where = f"“{own.key}”" if own.role == "note" else own.label
         return Finding("wrong_indicator", m.start, m.end, m.text,
                        f"按笔记，“{rival.key}”；{m.text}是{where}的数。", f"改为{_fmt(rival.value)}{rival.unit}。")
@@ -506,3 +592,24 @@ def ledger_context(m, clause: str, matched: list, context_values: list[dict], ta
                            f"{m.text}在往年材料中是对比用的数字（{c['sentence'][:40]}），不是本地数字。",
                            "删去，或改用事实表中的本地数字。")
     return None
+
+
+OUTFLOW = re.compile(r"期满|未通过|未能通过|未再通过|退出|撤销|注销|摘牌|到期|不再")
+
+
+def outflow(c: Claim, table: FactsTable, text: str) -> float | None:
+    """The count that left in the year (资格期满未通过重新认定的5家) as the table implies it: 新增 − 净增 of the
+    thing named for it or, failing that, nearest before it in its sentence; None when the table lacks either."""
+    names = [f.indicator for f in table.facts]
+    sentence = text[max(text.rfind(ch, 0, c.start) for ch in _SENTENCE_START) + 1:c.start]
+    subject = c.indicator or next(iter(n for n, _ in named(text, c.start, names)), None) or next(
+        (n for n in names if len(noun(n)) >= 4 and noun(n) in sentence), None)  # 21家企业通过高新技术企业认定
+    if not subject:
+        return None
+    kin = [g for g in table.facts if noun(g.indicator) == noun(subject) and g.value is not None]
+    new = next((g.value for g in kin if variant(g.indicator) == "new"), None)
+    net = next((g.value for g in kin if variant(g.indicator) == "net"), None)
+    if net is None:
+        total = next((g for g in kin if variant(g.indicator) in (None, "total") and g.get("增量")), None)
+        net = total.get("增量").value if total else None
+    return None if new is None or net is None else new - net
