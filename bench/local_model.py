@@ -198,26 +198,28 @@ def draft(args, base_url: str) -> dict:
     return {"seconds": seconds, "exit": done.returncode, "text": text, "stderr": done.stderr}
 
 
-_HEADING = re.compile(r"^#+\s*(.+)$|^([一二三四五六七八九十]+、.+|（[一二三四五六七八九十]+）.+)$", re.M)
+_TITLE = re.compile(r"^# .+$", re.M)
+_HEADING = re.compile(r"^#{2,3} (.+)$", re.M)  # the export's 一、 (##) and （一） (###) headings
 
 
 def sections(text: str) -> list[tuple[str, str]]:
-    """(heading, body) of the exported Markdown; the text before the first heading is 开头总述."""
-    out, last, heading = [], 0, "开头总述"
+    """(heading, body) of the exported Markdown; the text between the title and the first heading is 开头总述."""
+    title = _TITLE.search(text)
+    out, last, heading = [], title.end() if title else 0, "开头总述"
     for m in _HEADING.finditer(text):
         out.append((heading, text[last:m.start()]))
-        heading, last = (m[1] or m[2]).strip(), m.end()
+        heading, last = m[1].strip(), m.end()
     out.append((heading, text[last:]))
-    return [(h, b.strip()) for h, b in out if b.strip() or h != "开头总述"]
+    return [(h, b.strip()) for h, b in out]
 
 
 def render(args, run: dict, calls: list[dict]) -> str:
     parts = sections(run["text"])
     names = [h for h, _ in parts if h != "开头总述"]
     by_section: dict[str, list[dict]] = {}
-    for call in calls:
-        head = call["user"][:120]
-        name = max((h for h in names if h in head or h.split("）")[-1] in head), key=len, default="开头总述")
+    for call in calls:  # the section a prompt names first, in quotes (请写“（二）科技企业培育”…); the opening names none
+        quoted = re.search(r"“([^”]*)”", call["user"][:80])
+        name = quoted.group(1) if quoted and quoted.group(1) in names else "开头总述"
         by_section.setdefault(name, []).append(call)
     failed = set(re.findall(r"✗ (.+?)：", run["stderr"]))
     rows = ["| section | calls | repairs | prompt chars | prompt tokens | first token s | tokens/s | answer tokens "
@@ -225,8 +227,8 @@ def render(args, run: dict, calls: list[dict]) -> str:
     totals = {"calls": 0, "markers": 0, "failed": 0, "prompt": 0}
     for heading, body in parts:
         mine = by_section.get(heading, [])
-        if not mine and heading not in failed and body.count("【待核实") == 0 and not re.search(r"\S", body):
-            continue
+        if not mine and not body and not any(heading.endswith(f) or f.endswith(heading) for f in failed):
+            continue  # a level-1 heading over its sub-sections
         first = mine[0] if mine else {}
         gen = sum(max(c["seconds"] - (c["first_token"] or c["seconds"]), 1e-9) for c in mine)
         tokens = sum(c["tokens"] for c in mine)

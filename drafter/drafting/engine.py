@@ -376,12 +376,25 @@ def clean(raw: str, section: PlannedSection) -> str:
     while lines and _is_heading_echo(lines[0], section):
         lines.pop(0)
     text = "\n".join(line.rstrip() for line in lines)
+    text = _MD_HEADING.sub(_unmarked, text)  # #### 高新技术企业总数: a Markdown heading the model added
     text = re.sub(r"\*\*([^*\n]+)\*\*", r"\1", text)
     if section.spec.kind == "body":  # headings a model writes inside a section become its 一是 points
         if _TOP_HEADING.search(text) and re.search(r"^[（(][一二三四五六七八九十]+[）)]", text, re.M):
             text = _TOP_HEADING.sub("", text)  # two levels: the document's level is not the section's to write
         text = textops.close_gaps(_SUB_HEADING.sub(_as_point, text))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_MD_HEADING = re.compile(r"^#{1,6}\s*(.*)$", re.M)
+
+
+def _unmarked(m: re.Match) -> str:
+    """A Markdown heading inside an answer: kept as the sub-heading it numbers (（一）…, 一、…), else dropped when it
+    is only a title (a short line with no sentence in it)."""
+    line = m.group(1).strip()
+    if re.match(r"[（(]?[一二三四五六七八九十]+[）)、是]", line) or "。" in line or len(line) > 30:
+        return line
+    return ""
 
 
 def _is_heading_echo(line: str, section: PlannedSection) -> bool:
