@@ -57,15 +57,15 @@ def test_a_looping_answer_is_tried_once_more_with_its_length_named(sampled):
 # ---- a slow server with one slot ------------------------------------------------------------------------
 
 def test_a_single_slot_server_is_detected_and_not_flooded(sampled):
-    with ChatServer(scripted(Text(PLAIN)), tokens_per_second=60, slots=1) as server:
+    with ChatServer(scripted(Text(PLAIN)), tokens_per_second=20, slots=1) as server:  # about 1 s an answer
         session = desk_for(sampled, server, llm_concurrency=4).quick(facts=FACTS)
         events = []
         report = session.generate(on_event=events.append)
         queued = list(server.queued)
     assert not report.failed
     assert any("一次只处理 1 个请求" in w and "DRAFTER_LLM_CONCURRENCY" in w for w in report.warnings)
-    # four sent at once at first; once seen queuing, one at a time: the last requests found no line
-    assert max(queued[:4]) >= 2 and max(queued[-4:]) == 0
+    # four sent at once at first; once seen queuing, one at a time: 存在问题, the opening and the plan found no line
+    assert max(queued[:4]) >= 2 and max(queued[-3:]) == 0, queued
     # what the faces show while it runs: the prompt's size when sent, then time to first token and speed
     asked = [e for e in events if e.kind == "asked"]
     assert asked and all(e.usage.prompt_chars > 500 and e.usage.prompt_tokens > 100 for e in asked)
