@@ -179,8 +179,8 @@ def test_a_model_seen_inventing_figures_has_the_rest_written_by_code(sampled):
 
 def test_frame_tokens_round_trip_and_a_clause_goes_whole():
     framed, values = frame("全年新认定高新技术企业16家；总数达到98家，完成年度目标的103.2%，【待补充：技术合同成交额】。")
-    assert framed == "全年新认定高新技术企业[1]家；总数达到[2]家，完成年度目标的[3]，[4]。"
-    text, lost = fill("新认定[1]家，总数[2]家。[4]", values)
+    assert framed == "全年新认定高新技术企业[1]；总数达到[2]，完成年度目标的[3]，[4]。"  # units in the tokens
+    text, lost = fill("新认定[1]，总数[2]家。[4]", values)  # a unit said again after a token is dropped
     assert text == "新认定16家，总数98家。【待补充：技术合同成交额】" and lost == ["103.2%"]
     sentence = "一是走访企业，服务120家，成效明显。二是加强合作。"
     start = sentence.index("120")

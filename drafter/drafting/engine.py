@@ -83,7 +83,7 @@ class Engine:
                  ) -> list[BaseMessage]:
         """The exact messages sent to the model for a section (bodies: the saved body sections)."""
         if self.by_code():
-            return self._frame_messages(section, frames.frame(self._plain(section))[0])
+            return self._frame_messages(section, frames.frame(self._frame_parts(section)[0])[0])
         user = render(self.settings.prompts_dir, section.spec.prompt,
                       **self.variables(section, bodies or [], problems))
         return [SystemMessage(self._system()), HumanMessage(user)]
@@ -232,7 +232,7 @@ class Engine:
         return self.settings.llm_numbers == "code" or self.invented >= INVENTED_SWITCH
 
     def _plain(self, section: PlannedSection) -> str:
-        """The offline drafter's text of the section with no reference hints: the frame's content."""
+        """The offline drafter's text of the section with no reference hints."""
         if section.spec.prompt == "body":
             return skeleton.body(section, self.table, [])
         if section.spec.prompt == "lead":
@@ -241,19 +241,51 @@ class Engine:
             return skeleton.problems(section, self.table, [])
         return skeleton.plan(section, self.table, self.planned, [])
 
+    def _frame_parts(self, section: PlannedSection) -> tuple[str, str]:
+        """What the model rewrites (the notes as points, the plan's introduction, the opening) and the lines of
+        the table's figures that code writes as they are (a body's facts sentence, the shortfalls of 存在的问题,
+        next year's targets): a small model garbles a sentence of many figures."""
+        t, kind, notes = self.table, section.spec.prompt, list(self.table.notes.get(section.spec.id, ()))
+        if kind == "body":
+            return skeleton.bare_points(notes) if notes else "", skeleton.facts_sentence(t.stated(section.spec.id), t)
+        if kind == "problems":
+            return skeleton.bare_points(notes) if notes else "", skeleton.bare_points(skeleton.shortfall_lines(t))
+        if kind == "plan":
+            intro = skeleton.plan(section, t, self.planned, []).split("\n\n")[0]
+            return intro + ("\n\n" + skeleton.bare_points(notes) if notes else ""), skeleton.goals_line(t)
+        return skeleton.lead(t, self.planned), ""
+
+    @staticmethod
+    def _joined(kind: str, written: str, fixed: str) -> str:
+        """The model's text with code's lines: a body's figures first, the shortfalls as the last points of
+        存在的问题, next year's targets as the first point of the plan."""
+        if not fixed:
+            return written
+        if kind == "body":
+            return f"{fixed}\n\n{written}" if written else fixed
+        if kind == "problems":
+            return textops.number_in_order(f"{written}{fixed}" if written else fixed)
+        point = f"一是{fixed}。"
+        first = re.search(r"(?:(?<=^)|(?<=[。；：:！？\n]))[一二三四五六七八九十]+是", written)
+        merged = written[:first.start()] + point + written[first.start():] if first else f"{written}\n\n{point}"
+        return textops.number_in_order(merged)
+
     def _frame_messages(self, section: PlannedSection, framed: str) -> list[BaseMessage]:
         budget, lines = self.settings.prompt_budget_chars, framed.split("\n")
+        fixed = self._frame_parts(section)[1]  # what code writes besides is not the model's to fill
         user = render(self.settings.prompts_dir, "frame", heading=section.heading or "开头总述", frame=framed,
-                      length=section.spec.length, points=section.spec.points or section.spec.prompt != "body",
+                      length=max(100, (section.spec.length or 400) - len(fixed)),
+                      points=section.spec.points or section.spec.prompt != "body",
                       exemplars=context.within_budget(lines, self.exemplars(section), budget))
         return [SystemMessage(self._system()), HumanMessage(user)]
 
     def _framed(self, section: PlannedSection, meter: "Meter") -> tuple[str, list[BaseMessage], tuple[str, ...]]:
         """The section's frame written into prose by the model, its figures put back by code; a figure the model
         wrote itself goes with its clause (returned, for the report)."""
-        plain = self._plain(section)
-        framed, values = frames.frame(plain)
-        if not re.search(r"[\u4e00-\u9fff]{4}", frames.TOKEN.sub("", framed)):  # only figures and markers
+        material, fixed = self._frame_parts(section)
+        framed, values = frames.frame(material)
+        if not re.search(r"[\u4e00-\u9fff]{4}", frames.TOKEN.sub("", framed)):  # nothing for a model to write
+            plain = self._plain(section)
             meter.delta(plain)
             return plain, [], ()
         messages = self._frame_messages(section, framed)
@@ -264,7 +296,7 @@ class Engine:
             dropped.append(m[0])
             answer = frames.without_clause(answer, m.start(), m.end())
         text, _ = frames.fill(textops.close_gaps(answer), values)
-        return text, messages, tuple(reversed(dropped))
+        return self._joined(section.spec.prompt, text, fixed), messages, tuple(reversed(dropped))
 
     def _keeps_frame(self, section: PlannedSection) -> Callable[[str], list[Finding]]:
         """Findings for each figure, marker and note of the frame a framed section lost."""

@@ -7,9 +7,11 @@ model writes anyway has no place in the text and goes with its clause."""
 
 import re
 
-TOKEN = re.compile(r"[\[［](\d{1,3})[\]］]")
-# a marker whole, a number with its decimals and per cent (the unit after it stays words: [1]家, [2]亿元)
-_FIGURE = re.compile(r"【[^】]*】|\d+(?:[.,]\d+)*(?:%|％|个百分点)?")
+UNIT = r"(?:%|％|个百分点|亿元|万元|元|万人次|人次|场次|家|个|项|件|人|名|位|场|次|份|所|批|台|套|篇|年|月|日|天)"
+# a token, and a unit the model may have written after it (the token's value has its own)
+TOKEN = re.compile(rf"[\[［](\d{{1,3}})[\]］](?:{UNIT})?")
+# a marker whole; a number with its decimals and its unit (16家, 5.30亿元, 14.7%, 2025年)
+_FIGURE = re.compile(rf"【[^】]*】|\d+(?:[.,]\d+)*{UNIT}?")
 _STOPS = "，。；！？：\n"
 
 
@@ -25,8 +27,9 @@ def frame(text: str) -> tuple[str, dict[str, str]]:
 
 
 def fill(answer: str, values: dict[str, str]) -> tuple[str, list[str]]:
-    """The answer with the figures back in place of their tokens, and the figures whose token it lost.
-    A token that is not the frame's stays as written and is caught by the checks as a figure without a source."""
+    """The answer with the figures (units included) back in place of their tokens, and the figures whose token
+    it lost; a unit written after a token is the token's own, said twice. A token that is not the frame's stays
+    as written and is caught by the checks as a figure without a source."""
     used: set[str] = set()
 
     def back(m: re.Match) -> str:

@@ -70,6 +70,11 @@ def points(lines: list[str], phrases: "_Phrases") -> str:
     return "".join(out)
 
 
+def bare_points(lines: list[str]) -> str:
+    """Notes as 一是…。二是…。 with no reference phrases."""
+    return points(lines, _Phrases([], ""))
+
+
 def lead(table: FactsTable, sections: list[PlannedSection]) -> str:
     body_titles = _work_titles(sections)[:4]
     notes = [n.rstrip("。") for n in table.notes.get("lead", ())]
@@ -81,7 +86,15 @@ def lead(table: FactsTable, sections: list[PlannedSection]) -> str:
 
 def problems(section: PlannedSection, table: FactsTable, exemplars: list[Exemplar]) -> str:
     phrases = _Phrases(exemplars, table.org, wanted=_PROBLEM)
-    lines = list(table.notes.get(section.spec.id, ()))
+    lines = list(table.notes.get(section.spec.id, ())) + shortfall_lines(table)
+    if not lines:
+        return "【待补充：本年工作中存在的具体问题】" + phrases.hint("", count=2)
+    return points(lines, phrases)
+
+
+def shortfall_lines(table: FactsTable) -> list[str]:
+    """部分指标未完成年度目标，…；部分指标同比回落，…: the table's shortfalls, as points of 存在的问题."""
+    lines = []
     missed = [f for f in table.facts if (r := f.get("完成率")) and r.value < 100]
     if missed:
         lines.append("部分指标未完成年度目标，" + "；".join(
@@ -91,9 +104,13 @@ def problems(section: PlannedSection, table: FactsTable, exemplars: list[Exempla
         lines.append("部分指标同比回落，" + "；".join(
             f"{say(f, area=area(table.org))}，{derived_phrase(d.name, d.value, d.text, d.unit)}"
             for f in fell if (d := f.get("同比增长") or f.get("提高"))))
-    if not lines:
-        return "【待补充：本年工作中存在的具体问题】" + phrases.hint("", count=2)
-    return points(lines, phrases)
+    return lines
+
+
+def goals_line(table: FactsTable) -> str:
+    """确保主要指标稳步增长，目标为：…: next year's targets, as the first point of 工作打算 ("" without any)."""
+    goals = [f for f in table.facts if f.next_target is not None]
+    return "确保主要指标稳步增长，目标为：" + "，".join(say(f, "next_target", area(table.org)) for f in goals) if goals else ""
 
 
 def plan(section: PlannedSection, table: FactsTable, sections: list[PlannedSection], exemplars: list[Exemplar]) -> str:
@@ -101,11 +118,7 @@ def plan(section: PlannedSection, table: FactsTable, sections: list[PlannedSecti
     when = next_period(table)
     titles = _work_titles(sections)[:5]
     intro = f"{when}，{table.org}将围绕{'、'.join(titles)}等重点，抓好以下工作。"
-    lines = []
-    goals = [f for f in table.facts if f.next_target is not None]
-    if goals:
-        lines.append("确保主要指标稳步增长，目标为：" + "，".join(say(f, "next_target", area(table.org)) for f in goals))
-    lines += table.notes.get(section.spec.id, ())
+    lines = [line for line in [goals_line(table)] if line] + list(table.notes.get(section.spec.id, ()))
     if not lines:
         return intro + "\n\n【待补充：下一步的具体打算】" + phrases.hint("", count=2)
     return intro + "\n\n" + points(lines, phrases)

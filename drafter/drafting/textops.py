@@ -84,6 +84,19 @@ def close_gaps(text: str) -> str:
     return re.sub(r"(?:(?<=^)|(?<=[。；：:！？）\n]))[一二三四五六七八九十]+是", next_point, text)
 
 
+def number_in_order(text: str) -> str:
+    """一是…一是…二是 → 一是…二是…三是: one list through the whole text (a plan or 存在的问题 whose points were
+    written partly by code, partly by the model)."""
+    count = 0
+
+    def next_point(m: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return f"{cn_ordinal(count)}是"
+
+    return re.sub(r"(?:(?<=^)|(?<=[。；：:！？）\n]))[一二三四五六七八九十]+是", next_point, text)
+
+
 def strip_hints(text: str) -> str:
     return HINT.sub("", text)
 

@@ -395,7 +395,11 @@ class DraftSession(Release):
             report.warnings.append(f"模型在前面的部分写了 {engine.invented} 个找不到来源的数字，其余部分改由程序写数字、模型只写"
                                    "文字；若是小模型，可设置 DRAFTER_LLM_PROFILE=local-small。")
         if dropped := [d for r in report.results.values() for d in r.dropped]:
-            report.warnings.append(f"模型自己写出的数字连同所在分句已删去（数字只由程序填写）：{'、'.join(dropped)}。")
+            figures = [d for d in dropped if d[0].isdigit()]
+            others = len(dropped) - len(figures)
+            report.warnings.append("模型自己写出的数字连同所在分句已删去（数字只由程序填写）" +
+                                   (f"：{'、'.join(figures)}" if figures else "") +
+                                   (f"；另删去 {others} 处它自拟的标记或照抄的往年隐去内容" if others else "") + "。")
         if report.saved:  # the whole-document pass, after the sections are written
             report.warnings += [f"全文：{f.message}" for f in self.whole()]
         return report
