@@ -289,7 +289,7 @@ class Engine:
             meter.delta(plain)
             return plain, [], ()
         messages = self._frame_messages(section, framed)
-        answer, dropped = self._ask(messages, section, meter, given=framed), []
+        answer, dropped = _own_part(self._ask(messages, section, meter, given=framed), section), []
         years = {str(self.table.year + d) for d in (-1, 0, 1)}
         while m := next((m for m in reversed(list(_OWN_FIGURE.finditer(answer)))
                          if not ((t := frames.TOKEN.fullmatch(m[0])) and t[1] in values) and m[0] not in years), None):
@@ -380,6 +380,26 @@ class Engine:
 
 OFFLINE_REFINE = ("未配置模型（离线模式），无法按指令改写。不需要模型的操作仍可使用：套用最新数据、重新编号一是/二是、"
                   "删除（参考表述：…）提示；或直接手工修改。要接入模型，请设置 DRAFTER_LLM_BASE_URL 和 DRAFTER_LLM_MODEL。")
+
+
+_BRACKET_LINE = re.compile(r"^【(?!待核实|待补充)([^】\n]{1,40})】[:：]?\s*$", re.M)
+# a bracketed line naming another part of the document or of the prompt: what follows is not this section
+_ELSEWHERE = re.compile(r"问题|不足|打算|计划|思路|要求|底稿|笔记|注意|草稿|修改|参考|往年|材料|事实表")
+
+
+def _own_part(answer: str, section: PlannedSection) -> str:
+    """What a small model wrote of this section: up to a line such as 【存在的问题】 or 【改写要求】 (its own outline of
+    the summary, or the prompt said back), other bracketed title lines dropped; the opening is one paragraph."""
+    for m in _BRACKET_LINE.finditer(answer):
+        if _ELSEWHERE.search(m.group(1)):
+            answer = answer[:m.start()]
+            break
+    answer = _BRACKET_LINE.sub("", answer).strip()
+    if section.title:  # 一是创新平台载体建设。 alone: the section's own title written as a point
+        answer = re.sub(rf"^[一二三四五六七八九十]+是{re.escape(section.title)}[。：:]?$", "", answer, flags=re.M).strip()
+    if section.spec.prompt == "lead":
+        answer = answer.split("\n\n")[0]
+    return re.sub(r"\n{3,}", "\n\n", answer)
 
 
 def answer_limit(section: PlannedSection, given: str = "") -> int:
