@@ -296,6 +296,9 @@ class Engine:
             dropped.append(m[0])
             answer = frames.without_clause(answer, m.start(), m.end())
         text, _ = frames.fill(textops.close_gaps(answer), values)
+        notes = self.table.notes.get(section.spec.id, ())
+        if lost := [n for n in notes if not keeping.uses(text, n)]:  # a note the model left out, as the frame had it
+            text = textops.number_in_order(f"{text}\n\n{skeleton.bare_points(lost)}" if text else skeleton.bare_points(lost))
         return self._joined(section.spec.prompt, text, fixed), messages, tuple(reversed(dropped))
 
     def _keeps_frame(self, section: PlannedSection) -> Callable[[str], list[Finding]]:
@@ -399,7 +402,26 @@ def _own_part(answer: str, section: PlannedSection) -> str:
         answer = re.sub(rf"^[一二三四五六七八九十]+是{re.escape(section.title)}[。：:]?$", "", answer, flags=re.M).strip()
     if section.spec.prompt == "lead":
         answer = answer.split("\n\n")[0]
-    return re.sub(r"\n{3,}", "\n\n", answer)
+    return re.sub(r"\n{3,}", "\n\n", _once_each(answer))
+
+
+_POINT = re.compile(r"(?:(?<=^)|(?<=[。；！？\n]))[一二三四五六七八九十]+是")
+
+
+def _once_each(text: str) -> str:
+    """Points a small model wrote twice (四是…, 五是… repeating 一是…, 二是…) kept once."""
+    starts = [m.start() for m in _POINT.finditer(text)] + [len(text)]
+    if len(starts) < 3:
+        return text
+    kept, seen = [text[:starts[0]]], []
+    for a, b in zip(starts, starts[1:]):
+        point = text[a:b]
+        words = keeping.bigrams(_POINT.sub("", point, count=1))
+        if any(words and len(words & s) >= 0.7 * len(words | s) for s in seen):
+            continue
+        seen.append(words)
+        kept.append(point)
+    return "".join(kept).rstrip()
 
 
 def answer_limit(section: PlannedSection, given: str = "") -> int:
