@@ -297,8 +297,8 @@ class Engine:
             answer = frames.without_clause(answer, m.start(), m.end())
         text, _ = frames.fill(textops.close_gaps(answer), values)
         notes = self.table.notes.get(section.spec.id, ())
-        if lost := [n for n in notes if not keeping.uses(text, n)]:  # a note the model left out, as the frame had it
-            text = textops.number_in_order(f"{text}\n\n{skeleton.bare_points(lost)}" if text else skeleton.bare_points(lost))
+        for note in [n for n in notes if not keeping.uses(text, n)]:
+            text = _with_note(text, note)
         return self._joined(section.spec.prompt, text, fixed), messages, tuple(reversed(dropped))
 
     def _keeps_frame(self, section: PlannedSection) -> Callable[[str], list[Finding]]:
@@ -403,6 +403,20 @@ def _own_part(answer: str, section: PlannedSection) -> str:
     if section.spec.prompt == "lead":
         answer = answer.split("\n\n")[0]
     return re.sub(r"\n{3,}", "\n\n", _once_each(answer))
+
+
+def _with_note(text: str, note: str) -> str:
+    """A note the model's text lost put back as the frame had it: in place of the point that speaks of it (one that
+    lost the note's figure), else as a point of its own at the end."""
+    point = skeleton.bare_points([note])[2:]  # 一是 taken off: the point keeps the place it is put in
+    words = keeping.bigrams(note)
+    starts = [m.end() for m in _POINT.finditer(text)]
+    ends = [m.start() for m in _POINT.finditer(text)][1:] + [len(text)]
+    best = max(zip(starts, ends), key=lambda se: len(words & keeping.bigrams(text[se[0]:se[1]])), default=None)
+    if best and words and len(words & keeping.bigrams(text[best[0]:best[1]])) >= 0.5 * len(words):
+        tail = re.search(r"\s*$", text[best[0]:best[1]]).group(0)
+        return text[:best[0]] + point + tail + text[best[1]:]
+    return textops.number_in_order(f"{text}\n\n一是{point}" if text else f"一是{point}")
 
 
 _POINT = re.compile(r"(?:(?<=^)|(?<=[。；！？\n]))[一二三四五六七八九十]+是")
