@@ -206,7 +206,12 @@ def test_drafting_streams_text_into_the_page_and_a_failed_section_keeps_its_text
     expect(writing).to_contain_text(ENTERPRISES[:10], timeout=15000)
     status, partial = card.evaluate("e => [e.dataset.status, e.querySelector('.live-text').innerText]")
     assert status == "writing" and ENTERPRISES.startswith(partial) and len(partial) < len(ENTERPRISES)
+    # progress that tells the truth: sections done of all, time so far; what a section waits for
+    expect(page.locator("#live .live-progress")).to_contain_text(re.compile(r"已完成 \d+/11 · 用时"))
+    shot(page, "drafting")
     expect(card).to_have_attribute("data-status", "saved", timeout=30000)
+    expect(card.locator(".badge")).to_contain_text(re.compile(r"第\d+版 · 首字 \d+ 秒 · [\d.]+ tokens/秒"))
+    expect(page.locator("#live .live-progress")).to_contain_text("已完成 11/11", timeout=30000)
     expect(card.locator(".live-text")).to_have_text(ENTERPRISES)
     failed = page.locator("#live [data-section=finance_ip]")
     expect(failed).to_have_attribute("data-status", "failed")

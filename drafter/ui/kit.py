@@ -188,6 +188,8 @@ class Live:
                 self.status[e.section], self.text[e.section], self.note[e.section] = "writing", "", ""
             elif e.kind == "delta":
                 self.text[e.section] += e.text
+                if self.note[e.section].startswith("已发出提示"):
+                    self.note[e.section] = ""  # the answer is coming: the wait is over
             elif e.kind == "repair":
                 self.status[e.section], self.note[e.section] = "repair", e.text
             elif e.kind == "asked" and e.usage:
