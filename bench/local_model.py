@@ -243,8 +243,8 @@ def render(args, run: dict, calls: list[dict]) -> str:
                     f"| {_f(tokens / gen if mine else None)} | {tokens} | {markers} | {'failed' if is_failed else ''} |")
     return "\n".join([
         f"# Local model: {args.gguf.name} (llama.cpp, {args.threads} threads), checkout {args.checkout.resolve().name}",
-        "", f"Command: `.venv/bin/python bench/local_model.py --gguf {args.gguf.name} --profile {args.profile}`"
-        + (f" --checkout {args.checkout}" if args.checkout.resolve() != ROOT else ""), "",
+        "", f"Command: `.venv/bin/python bench/local_model.py --gguf {args.gguf.name} --profile {args.profile}"
+        + (f" --checkout {args.checkout}" if args.checkout.resolve() != ROOT else "") + "`", "",
         *rows, "",
         f"Whole draft: **{run['seconds'] / 60:.1f} min**, exit code {run['exit']}, {totals['calls']} model calls, "
         f"{totals['prompt']} prompt tokens in all, {totals['markers']} 【待核实】 markers, {totals['failed']} failed sections.",

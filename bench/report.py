@@ -30,6 +30,8 @@ def benchmarks(quick: bool) -> list[tuple[str, list[str]]]:
         ("Number checks, held out: every third labelled draft", ["bench/claims.py", "--part", "heldout"]),
         ("Number checks, held out: drafts written by someone who had not read the checker",
          ["bench/claims.py", "--cases", "tests/claims/heldout/cases.jsonl"]),
+        ("Number checks, second development set (tuned on)", ["bench/claims.py", "--cases", "tests/claims/dev2/cases.jsonl"]),
+        ("Number checks, held out: a second independent set", ["bench/claims.py", "--cases", "tests/claims/heldout2/cases.jsonl"]),
         ("Refine keeps the facts (48 answered refine actions)", ["bench/refine.py", "score", "bench/refine_review"]),
         ("Hostile probes", ["bench/hostile.py"]),
         ("Injection detector (held-out third scored, never tuned on)", ["bench/injection.py"]),
@@ -73,6 +75,10 @@ def main() -> None:
         lines += [f"## {title}", "", f"`.venv/bin/python {' '.join(command)}` — {time.monotonic() - started:.0f} s"
                   + ("" if result.returncode == 0 else f", exit code {result.returncode}"), "", "```", output, "```", ""]
         print(f"{title}: done", file=sys.stderr)
+    local = ROOT / "bench" / "local_model" / "report.md"  # needs a model file and llama.cpp: run by hand
+    if local.exists():
+        lines += ["## A real small model through llama.cpp (latest run of bench/local_model.py)", "",
+                  local.read_text("utf-8").split("\n", 2)[2].strip(), ""]
     args.out.write_text("\n".join(lines), "utf-8")
     print(f"written: {args.out}")
 
