@@ -29,6 +29,21 @@ def test_second_development_set_recall_and_precision(sample_index):
     assert recall >= 0.95, result.missed
 
 
+def test_a_heading_promises_only_what_the_section_says(sampled):
+    """（七）农业农村科技、科普与防震减灾 that says nothing of 防震减灾 is a finding; 地震应急疏散演练 counts as saying it."""
+    from drafter.session import Desk
+
+    session = Desk(sampled, offline_model=True).quick(facts=ROOT / "corpus" / "facts" / "示例县科学技术局2024年.yaml")
+    only = session.edit("rural_outreach", "全年组织科普活动82场次。一是新建农业科技示范基地2个。")
+    assert [f.text for f in only.findings if f.kind == "heading_promise"] == ["防震减灾"]
+    whole = session.edit("rural_outreach", "全年组织科普活动82场次。一是新建农业科技示范基地2个。二是组织学校地震应急疏散演练6次。")
+    assert not [f for f in whole.findings if f.kind == "heading_promise"]
+    session.set_notes("rural_outreach", ["新建农业科技示范基地2个"])  # nothing on 防震减灾 in notes or facts
+    written = session.generate(["rural_outreach"]).results["rural_outreach"]
+    assert written.text.endswith("【待补充：防震减灾方面的工作】")  # the offline draft says what is missing
+    assert not [f for f in written.findings if f.kind == "heading_promise"]
+
+
 def test_the_guard_flags_but_never_replaces_a_number_as_the_notes_write_it(sampled):
     from drafter.session import Desk
 
@@ -36,7 +51,8 @@ def test_the_guard_flags_but_never_replaces_a_number_as_the_notes_write_it(sampl
     session.set_notes("talent", ["组织高企申报培训3场", "在上海、南京举办示例英才专场推介会2场"])
     text, findings, replaced = session.engine()._guard(session.section("talent"), "在南京举办示例英才专场推介会3场。",
                                                        lambda e: None)
-    assert [f.kind for f in findings] == ["wrong_indicator"] and replaced == () and "推介会3场" in text
+    assert [f.kind for f in findings] == ["wrong_indicator", "heading_promise"]  # and nothing on 特派员
+    assert replaced == () and "推介会3场" in text
 
 
 def test_a_plan_section_states_next_years_targets_and_a_note_with_its_outcome_is_done_work(sampled):

@@ -5,13 +5,14 @@ import re
 import threading
 import time
 
+from test_draft_llm import PLAIN, body_prompt
+
 from chat_server import ChatServer, Cut, Text, by_prompt, last_user_text, scripted
 from conftest import FACTS
 from drafter.config import Settings
 from drafter.drafting.frames import TOKEN, fill, frame, without_clause
 from drafter.llm import Gate, chat_model
 from drafter.session import Desk, Progress
-from test_draft_llm import PLAIN, body_prompt
 
 
 def desk_for(settings, server, **overrides) -> Desk:

@@ -299,7 +299,9 @@ class Engine:
         notes = self.table.notes.get(section.spec.id, ())
         for note in [n for n in notes if not keeping.uses(text, n)]:
             text = _with_note(text, note)
-        return self._joined(section.spec.prompt, text, fixed), messages, tuple(reversed(dropped))
+        text = self._joined(section.spec.prompt, text, fixed)
+        return (skeleton.unpromised(text, section) if section.spec.kind == "body" else text), messages, \
+            tuple(reversed(dropped))
 
     def _keeps_frame(self, section: PlannedSection) -> Callable[[str], list[Finding]]:
         """Findings for each figure, marker and note of the frame a framed section lost."""

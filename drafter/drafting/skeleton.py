@@ -6,6 +6,7 @@ import re
 
 from drafter.drafting.context import STALE_TOPICS, Exemplar, derived_phrase, headline_facts, next_period, say
 from drafter.drafting.outlines import PlannedSection, cn_ordinal
+from drafter.numbers.checks import unwritten_topics
 from drafter.numbers.facts import Fact, FactsTable, area, pending
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.stores.lexical import tokenize
@@ -27,7 +28,14 @@ def body(section: PlannedSection, table: FactsTable, exemplars: list[Exemplar]) 
         paragraphs.append(points(notes, phrases))
     elif not paragraphs:
         paragraphs.append("【待补充：本部分的具体工作】" + phrases.hint("", count=2))
-    return "\n\n".join(paragraphs)
+    return unpromised("\n\n".join(paragraphs), section)
+
+
+def unpromised(text: str, section: PlannedSection) -> str:
+    """A topic of the heading the section has no material for (科技特派员 in 科技人才与科技特派员) gets one
+    【待补充】 marker: a heading never promises silently what the body does not hold."""
+    missing = unwritten_topics(section.title, section.spec.query, text) if "【待补充：本部分" not in text else []
+    return text + "".join(f"【待补充：{topic}方面的工作】" for topic in missing)
 
 
 def facts_sentence(facts: list[Fact], table: FactsTable) -> str:

@@ -47,7 +47,7 @@ KIND_LABELS = {  # what each kind of finding is called where a writer reads it
     "pending": "待核实", "outline": "提纲", "length": "篇幅不当",
     "fact_added": "改写加了事实", "fact_dropped": "改写删了事实", "note_dropped": "笔记没写进去",
     "scaffolding": "框架文字", "number_form": "数字写法",
-    "plan_unanswered": "去年计划未回应", "repeat": "多节重复"}
+    "plan_unanswered": "去年计划未回应", "repeat": "多节重复", "heading_promise": "标题未兑现"}
 
 
 @dataclass(frozen=True)
@@ -205,10 +205,43 @@ def check_section(text: str, table: FactsTable, planned: list[PlannedSection], s
                   reference: str = "") -> list[Finding]:
     """Findings on one section's text: its numbers, copies and placeholders, and its length against the outline;
     a plan section speaks of next year throughout."""
-    spec = next((p.spec for p in planned if p.spec.id == section), None)
+    planned_section = next((p for p in planned if p.spec.id == section), None)
+    spec = planned_section.spec if planned_section else None
     found = check(text, table, past=past, copy_min_chars=copy_min_chars, context_values=context_values,
                   reference=reference, future=spec is not None and spec.prompt == "plan")
+    if spec is not None and spec.kind == "body" and text.strip():
+        found += [Finding("heading_promise", 0, 0, topic, f"标题写了“{topic}”，正文没有写到。",
+                          f"补写{topic}方面的工作；没有的，从标题中删去“{topic}”，或写一处【待补充：{topic}方面的工作】。")
+                  for topic in unwritten_topics(planned_section.title, spec.query, text)]
     return found + length(text, spec.length if spec else 0)
+
+
+_JOINERS = re.compile(r"以及|[、与和及]")
+
+
+def unwritten_topics(title: str, query: str, text: str) -> list[str]:
+    """The topics a heading joins (科技人才与科技特派员; 农业农村科技、科普与防震减灾) that the text says nothing of:
+    no two-character word of the topic, nor of a word of the section's query that shares a character with it
+    (地震应急演练 for 防震减灾), is in the text. Only topics of three characters or more once 科技, 建设, 工作, 机关,
+    自身 are set aside (特派员, 防震减灾): 党建 or 人才 is said in too many ways to miss it by its words."""
+    topics = [t for t in _JOINERS.split(title) if len(t) >= 2]
+    if len(topics) < 2:
+        return []
+    said = keeping_bigrams(text)
+    out = []
+    for topic in topics:
+        core = re.sub(r"科技|建设|工作|机关|自身", "", topic)
+        if len(core) < 3:
+            continue
+        kin = [w for w in query.split() if set(w) & set(core)]
+        if not any(keeping_bigrams(w) & said for w in [core, *kin]):
+            out.append(topic)
+    return out
+
+
+def keeping_bigrams(text: str) -> set[str]:
+    han = re.sub(r"[^\u4e00-\u9fff]", "|", text)
+    return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
 
 
 _VAGUE = re.compile(r"(?<![\d一二三四五六七八九十两〇零])(?:[数上近逾]?[十百千万]+[余多]?|\d+\s*[-－—~～至到]\s*\d+)"
