@@ -120,6 +120,13 @@ def facts_show(draft_id: DraftId) -> None:
     console.print(table)
 
 
+def _pair(text: str) -> tuple[str, str]:
+    sid, sep, value = text.partition("=")
+    if not sep or not sid.strip() or not value.strip():
+        raise typer.BadParameter(f"“{text}”应写成 章节id=新标题，如 enterprises=聚焦企业培育，创新主体量质齐升。")
+    return sid.strip(), value.strip()
+
+
 def _cell(value, unit: str) -> str:
     return "—" if value is None else f"{value:g}{unit}"
 
@@ -161,9 +168,26 @@ def outline(
     off: Annotated[Optional[list[str]], typer.Option("--off", help="关闭章节（可重复）。")] = None,
     on: Annotated[Optional[list[str]], typer.Option("--on", help="打开章节（可重复）。")] = None,
     order: Annotated[Optional[str], typer.Option("--order", help="全部章节 id 的新顺序，逗号分隔。")] = None,
+    heading: Annotated[Optional[list[str]], typer.Option("--heading", help="改标题：章节id=新标题（可重复）。")] = None,
+    from_past: Annotated[bool, typer.Option("--from-past", help="列出本局最近一份同类总结的提纲与本稿的对应。")] = False,
+    adopt: Annotated[bool, typer.Option("--adopt", help="采用本局往年提纲：标题、顺序照往年，往年没有的章节关闭。")] = False,
 ) -> None:
-    """Review the outline: switch sections on or off, reorder them."""
+    """Review the outline: switch sections on or off, reorder them, rename them, or take the bureau's own outline
+    from its most recent summary of the same period (--from-past shows it, --adopt takes it)."""
     session = _desk().open(draft_id)
+    renamed = dict(_pair(h) for h in heading or ())
+    if from_past or adopt:
+        source, proposals = session.proposed_outline()
+        console.print(f"本局往年提纲（{source}）：", markup=False)
+        for p in proposals:
+            target = p.section or "（本稿提纲中没有对应章节，未采用）"
+            note = "  ← 评价式标题，宜按今年情况改写（--heading）" if p.evaluative and p.section else ""
+            console.print(f"  {'  ' * (p.level - 1)}{p.past}  →  {target}{note}", markup=False, soft_wrap=True)
+    if adopt:
+        session.adopt_outline(renamed)
+        console.print("已采用本局往年提纲。", markup=False)
+    elif renamed:
+        session.rename_sections(renamed)
     if off or on or order:
         session.set_outline(order.split(",") if order else None,
                             {**{s: False for s in off or ()}, **{s: True for s in on or ()}})

@@ -27,6 +27,7 @@ from drafter.numbers.claims import ROLES  # noqa: F401
 from drafter.numbers.commitments import Commitment
 from drafter.numbers.facts import FactsError, FactsInput, FactsTable, read_facts, read_notes
 from drafter.numbers.keeping import unused_notes
+from drafter.session.house import HouseOutline, outline_file
 from drafter.session.inputs import facts_table, index_state, past_inputs, resolve_org
 from drafter.session.records import FactsUpdate, GenerateReport, OpenItem, OutlineItem, SectionState, SessionError, chinese_date, merge_rows  # noqa: F401
 from drafter.session.release import Release
@@ -40,14 +41,14 @@ MACHINE_ORIGINS = ("generated", "offline", "chat", "patch", "restore")
 AUTHORED = ("generated", "offline", "chat", "manual", "restore")  # versions that change the words, not only numbers
 
 
-class DraftSession(Release):
+class DraftSession(Release, HouseOutline):
     """One draft. Cheap to create: state lives in the workspace, tables are cached per facts revision."""
 
     def __init__(self, desk: "Desk", info: DraftInfo, notices: list[str] | None = None):  # noqa: F821 — session.desk
         self.desk, self.info, self.settings = desk, info, desk.settings
         self.notices = list(notices or [])  # what opening it said, reported with its next generate
         self.ws = desk.workspace
-        self.spec: OutlineSpec = load_outline(info.outline, self.settings.prompts_dir)
+        self.spec: OutlineSpec = load_outline(outline_file(self.ws.path.parent, info.outline), self.settings.prompts_dir)
         self.title = title(self.spec, org=info.org, year=info.year)
         self._tables: dict[tuple, FactsTable] = {}
         self._inputs: tuple[list, list] | None = None

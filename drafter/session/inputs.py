@@ -145,6 +145,22 @@ def index_state(settings: Settings) -> str | None:
         return None if ledger.documents() else "empty"
 
 
+def past_outline(settings: Settings, org: str, year: int, period: str) -> tuple[str, int, list] | None:
+    """The bureau's most recent summary of the same period before this year, as (file name, year, sections), or
+    None when the ledger has none."""
+    from drafter.stores.ledger import Ledger
+
+    if not settings.catalog_path.exists():
+        return None
+    with Ledger(settings.catalog_path) as ledger:
+        found = [(meta.year, path, sections) for _, path, _, meta, sections in ledger.stored_documents()
+                 if meta.org == org and meta.period == period and meta.year and meta.year < year]
+    if not found:
+        return None
+    year_, path, sections = max(found, key=lambda f: f[0])
+    return Path(path).name, year_, sections
+
+
 def last_plan(settings: Settings, org: str, year: int) -> list[Commitment]:
     """The items of the bureau's plan for this year, from its annual summary of last year (its 工作打算), or none
     when the ledger has no such summary."""

@@ -193,6 +193,12 @@ class Workspace:
                               tuple(where.values()))
             return [_draft(r) for r in rows]
 
+    def set_outline(self, draft_id: int, outline: str) -> None:
+        """The outline a draft is written under: a shipped outline's name, or an outline file of the workspace."""
+        with self._connect(write=True) as db:
+            db.execute("UPDATE drafts SET outline = ? WHERE id = ?", (outline, draft_id))
+            self.touch(db, draft_id)
+
     def touch(self, db: sqlite3.Connection, draft_id: int) -> None:
         db.execute("UPDATE drafts SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = ?", (draft_id,))
 

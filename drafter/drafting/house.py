@@ -1,0 +1,77 @@
+"""The house outline: the outline of the bureau's own most recent summary of the same period, laid over the
+shipped outline. Each of its headings is matched to a shipped section by what the two speak of (the shipped
+section brings its retrieval query, indicators and prompt); a heading with no shipped counterpart is listed,
+a shipped section with no counterpart is proposed off. Headings keep the bureau's wording, years as {year}."""
+
+import re
+from dataclasses import dataclass
+
+from drafter.models import Section
+from drafter.outline_spec import OutlineSpec, SectionSpec
+
+_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+是)\s*")
+# words every heading of a summary shares: they say nothing about which section it is
+_COMMON = set("工作 情况 科技 创新 持续 进一 一步 不断 全面 加强 推动 提升 强化 深化 着力 聚焦 实施".split())
+MATCH = 0.2  # share of the past heading's words the shipped section must hold
+
+
+@dataclass(frozen=True)
+class Proposal:
+    section: str | None  # the shipped section id it becomes (None: a heading of the past outline with no counterpart)
+    past: str  # the heading as the bureau wrote it (marker removed)
+    heading: str  # as proposed for this draft: years as {year} / {next_year}
+    level: int
+    evaluative: bool  # 聚焦企业培育，创新主体持续壮大: written from the year's content, to be rewritten for this one
+
+
+def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Proposal]:
+    """The past summary's review and plan headings of level 1 and 2, in its order, each matched to at most one
+    shipped section of the same level: the closest pairs first, then what is left to what shares any word with it
+    (企业主体地位更加凸显 → 科技企业培育)."""
+    shipped = [s for s in spec.sections if s.level in (1, 2)]
+    kept = [s for s in past if s.level in (1, 2) and s.title and not (s.part == "plan" and s.level == 2)
+            and not _is_point(s)]
+    titles = [_MARKER.sub("", s.heading).rstrip("。.：: ") for s in kept]
+    pairs = sorted(((_fit(t, c), n, c.id) for n, (t, s) in enumerate(zip(titles, kept)) for c in shipped
+                    if c.level == s.level), reverse=True)
+    chosen: dict[int, str] = {}
+    for floor in (MATCH, 1e-9):
+        for score, n, sid in pairs:
+            if score >= floor and n not in chosen and sid not in chosen.values():
+                chosen[n] = sid
+    out = []
+    for n, (title, s) in enumerate(zip(titles, kept)):
+        heading = title.replace(str(past_year + 1), "{next_year}").replace(str(past_year), "{year}")
+        out.append(Proposal(chosen.get(n), title, heading, s.level, bool(re.search(r"[，,]", title))))
+    return out
+
+
+def _is_point(s: Section) -> bool:
+    """一是创新主体总量偏小。: a point of 存在的问题 parsed as a sub-heading, not a section of the outline."""
+    return bool(re.match(r"[一二三四五六七八九十]+是", s.heading))
+
+
+def _fit(title: str, section: SectionSpec) -> float:
+    words = _bigrams(title) - _COMMON
+    known = _bigrams(" ".join([section.heading, section.query, *section.indicators]))
+    return len(words & known) / len(words) if words else 0.0
+
+
+def _bigrams(text: str) -> set[str]:
+    han = re.sub(r"[^\u4e00-\u9fff]", "|", text)
+    return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
+
+
+def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str) -> dict:
+    """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced."""
+    return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）",
+            "sections": {p.section: {"heading": p.heading} for p in proposals if p.section}}
+
+
+def order(spec: OutlineSpec, proposals: list[Proposal]) -> tuple[list[str], dict[str, bool]]:
+    """The sections in the past outline's order, the opening first, and which are on: the opening and the shipped
+    sections the past outline has; the others follow, off, for the writer to switch on."""
+    matched = [p.section for p in proposals if p.section]
+    ids = [s.id for s in spec.sections if s.level == 0] + matched
+    ids += [s.id for s in spec.sections if s.id not in ids]
+    return ids, {s.id: s.id in matched or s.level == 0 for s in spec.sections}

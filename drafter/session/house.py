@@ -1,0 +1,100 @@
+"""The house outline of a draft: proposed from the bureau's own most recent summary of the same period, adopted
+by the writer after review, headings renamed. Kept as an outline file in the workspace (`outlines/draft-N.yaml`)
+laid over the shipped outline it started from."""
+
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+from drafter.drafting import house
+from drafter.drafting.outlines import load_outline
+from drafter.session.inputs import past_outline
+from drafter.session.records import SessionError
+
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"})
+
+
+class HouseOutline:
+    """The part of a DraftSession that shapes its outline after the bureau's own: mixed into DraftSession, which
+    provides settings, info, spec, ws, set_outline() and _tables."""
+
+    def proposed_outline(self) -> tuple[str, list[house.Proposal]]:
+        """The bureau's most recent summary of this period (its file name) and its outline matched to this one."""
+        found = past_outline(self.settings, self.info.org, self.info.year, self.info.period)
+        if found is None:
+            raise SessionError(f"语料库中没有{self.info.org}{self.info.year}年以前的同类总结，无法按本局往年提纲调整；"
+                               "请先用 drafter ingest 导入本局往年的总结。")
+        name, year, sections = found
+        proposals = [replace(p, past=p.past.translate(_FULL_WIDTH), heading=p.heading.translate(_FULL_WIDTH))
+                     for p in house.propose(self._shipped(), sections, year)]
+        return name, proposals
+
+    def adopt_outline(self, headings: dict[str, str] | None = None) -> list[house.Proposal]:
+        """Write the proposed outline as this draft's: the bureau's headings (or the writer's, by section id), its
+        order, the shipped sections it has on and the others off (they can be switched on again)."""
+        source, proposals = self.proposed_outline()
+        shipped = self._shipped()
+        data = house.overlay(shipped, proposals, source)
+        for sid, heading in (headings or {}).items():
+            self._known(sid, shipped)
+            data["sections"][sid] = {"heading": heading.strip()}
+        self._write_outline(data)
+        order, enabled = house.order(self.spec, proposals)
+        self.set_outline(order, enabled)
+        return proposals
+
+    def rename_sections(self, headings: dict[str, str]) -> None:
+        """New headings for sections, by id; the rest stay as they are."""
+        shipped = self._shipped()
+        data = self._overlay_data() or {"base": shipped.name, "name": f"{shipped.name}_house",
+                                        "label": f"{shipped.label}（改过标题）", "sections": {}}
+        for sid, heading in headings.items():
+            self._known(sid, shipped)
+            if not heading.strip() or "\n" in heading or len(heading) > 40:
+                raise SessionError(f"章节 {sid} 的标题应为一行、不超过 40 字。")
+            data["sections"].setdefault(sid, {})["heading"] = heading.strip()
+        self._write_outline(data)
+
+    # ---- the outline file ----
+    def _shipped(self):
+        """The shipped outline this draft's outline starts from."""
+        data = self._overlay_data()
+        return load_outline(data["base"], self.settings.prompts_dir) if data else self.spec
+
+    def _overlay_path(self) -> Path:
+        return self.ws.path.parent / "outlines" / f"draft-{self.id}.yaml"
+
+    def _overlay_data(self) -> dict | None:
+        path = self._overlay_path()
+        if self.info.outline != self._outline_name() or not path.exists():
+            return None
+        return yaml.safe_load(path.read_text("utf-8"))
+
+    def _outline_name(self) -> str:
+        return f"outlines/draft-{self.id}.yaml"
+
+    def _write_outline(self, data: dict) -> None:
+        path = self._overlay_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        spare = path.with_suffix(".part")
+        spare.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+        os.replace(spare, path)
+        load_outline(path, self.settings.prompts_dir)  # refused here, with the reason, if it does not hold
+        self.ws.set_outline(self.id, self._outline_name())
+        self.info = self.ws.draft(self.id)
+        self.spec = load_outline(path, self.settings.prompts_dir)
+        self._tables.clear()
+
+    @staticmethod
+    def _known(sid: str, shipped) -> None:
+        if not any(s.id == sid and s.level > 0 for s in shipped.sections):
+            ids = "、".join(s.id for s in shipped.sections if s.level > 0)
+            raise SessionError(f"提纲中没有带标题的章节 {sid}；可用：{ids}。")
+
+
+def outline_file(workspace: Path, outline: str) -> str | Path:
+    """Where a draft's outline is read from: a shipped outline by name, or the workspace's outline file."""
+    return workspace / outline if re.fullmatch(r"outlines/draft-\d+\.yaml", outline) else outline

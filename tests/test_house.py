@@ -1,0 +1,71 @@
+"""The house outline: proposed from the bureau's own most recent summary of the same period, adopted after review,
+headings renamed; kept with the draft in the workspace."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from drafter.session import Desk, SessionError
+
+COUNTY, CITY = "示例县科学技术局", "示范市科学技术局"
+
+
+def test_the_proposal_follows_the_bureaus_last_summary_section_by_section(sampled):
+    source, proposals = Desk(sampled, offline_model=True).create(COUNTY, 2024).proposed_outline()
+    assert source == "示例县科学技术局2023年工作总结.md"
+    mapped = {p.section: p for p in proposals}
+    assert [p.section for p in proposals] == ["review", "indicators", "enterprises", "platforms", "cooperation",
+                                              "talent", "finance_ip", "rural_outreach", "party", "problems", "plan"]
+    assert mapped["enterprises"].heading == "聚焦企业培育，创新主体持续壮大" and mapped["enterprises"].evaluative
+    assert mapped["review"].heading == "{year}年主要工作及成效" and mapped["plan"].heading == "{next_year}年工作打算"
+    # another bureau's own wording, matched by what it speaks of (企业主体地位更加凸显 → 科技企业培育)
+    city = {p.section: p.heading for p in Desk(sampled, offline_model=True).create(CITY, 2024).proposed_outline()[1]}
+    assert city["enterprises"] == "企业主体地位更加凸显" and city["talent"] == "人才引育和科技特派员工作持续深化"
+
+
+def test_adopting_it_renames_reorders_and_survives_reopening(sampled):
+    desk = Desk(sampled, offline_model=True)
+    session = desk.create(COUNTY, 2024)
+    session.adopt_outline({"enterprises": "聚焦企业培育，创新主体量质齐升"})
+    headings = {p.spec.id: p.heading for p in desk.open(session.id).planned()}
+    assert headings["review"] == "一、2024年主要工作及成效" and headings["plan"] == "三、2025年工作打算"
+    assert headings["enterprises"] == "（二）聚焦企业培育，创新主体量质齐升"  # the writer's heading wins
+    assert headings["platforms"] == "（三）聚力平台建设，创新载体能级提升"
+    outline_file = sampled.workspace / "outlines" / f"draft-{session.id}.yaml"
+    assert outline_file.exists() and "base: kjj_annual" in outline_file.read_text("utf-8")
+    session.rename_sections({"party": "坚持党建引领，机关效能持续提升"})
+    reopened = desk.open(session.id)
+    assert {p.spec.id: p.heading for p in reopened.planned()}["party"] == "（八）坚持党建引领，机关效能持续提升"
+    with pytest.raises(SessionError, match="nosuch"):
+        reopened.rename_sections({"nosuch": "标题"})
+    with pytest.raises(SessionError, match="一行"):
+        reopened.rename_sections({"party": "两行\n标题"})
+
+
+def test_a_bureau_without_past_summaries_is_told_what_to_do(sampled):
+    session = Desk(sampled, offline_model=True).create("某某县科学技术局", 2024)
+    with pytest.raises(SessionError, match="drafter ingest"):
+        session.proposed_outline()
+    session.rename_sections({"enterprises": "企业培育"})  # renaming needs no past summary
+    assert {p.spec.id: p.heading for p in session.planned()}["enterprises"] == "（二）企业培育"
+
+
+def test_the_cli_shows_the_proposal_and_adopts_it(sampled, tmp_path):
+    env = {"DRAFTER_INDEX_DIR": str(sampled.index_dir), "DRAFTER_WORKSPACE": str(sampled.workspace),
+           "DRAFTER_EMBEDDING": "hash", "DRAFTER_CONFIG": str(tmp_path / "none.toml"), "PATH": "/usr/bin:/bin",
+           "HOME": str(tmp_path)}
+    draft = Desk(sampled, offline_model=True).create(COUNTY, 2024)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "drafter", "outline", str(draft.id), *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    shown = run("--from-past")
+    assert shown.returncode == 0 and "聚焦企业培育，创新主体持续壮大  →  enterprises" in shown.stdout
+    assert "评价式标题" in shown.stdout
+    adopted = run("--adopt", "--heading", "enterprises=聚焦企业培育，创新主体量质齐升")
+    assert adopted.returncode == 0 and "（二）聚焦企业培育，创新主体量质齐升" in adopted.stdout
+    wrong = run("--heading", "enterprises")
+    assert wrong.returncode != 0 and "章节id=新标题" in wrong.stderr
