@@ -195,6 +195,22 @@ def test_a_draft_created_in_the_page_takes_facts_and_is_written_offline(visits, 
 
 
 @browser_test
+def test_the_outline_takes_the_bureaus_own_headings_and_a_renamed_one(visits, offline_url, offline):
+    page = visits(offline_url).open(prepared(offline, "往年提纲", written=False))
+    tab(page, "稿件")
+    page.locator("#outline-house").click()
+    expect(cell(page, "outline-grid", "（二）聚焦企业培育，创新主体持续壮大", 2, key_col=1)).to_have_text("正文")
+    expect(page.locator("#outline-house-note")).to_contain_text("评价式标题，宜按今年情况改写")
+    cell(page, "outline-grid", "（二）聚焦企业培育，创新主体持续壮大", 1, key_col=1).click()
+    type_into(page, "outline-title", "（二）聚焦企业培育，创新主体量质齐升")  # the number is the outline's, not typed
+    page.locator("#outline-rename").click()
+    expect(cell(page, "outline-grid", "（二）聚焦企业培育，创新主体量质齐升", 2, key_col=1)).to_have_text("正文")
+    shot(page, "house-outline")
+    tab(page, "起草与审阅")
+    expect(page.locator("#live")).to_contain_text("（八）加强党的建设，机关作风持续改进")
+
+
+@browser_test
 def test_drafting_streams_text_into_the_page_and_a_failed_section_keeps_its_text(visits, online_url, offline):
     draft = prepared(offline, "流式")
     page = visits(online_url).open(draft)

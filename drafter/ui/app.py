@@ -8,6 +8,7 @@ outside the machine: no analytics, system fonts, no share links.
 """
 
 import ipaddress
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -226,7 +227,7 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
     with gr.Row():
         pick = gr.Dropdown(label="打开稿件", choices=[], scale=4, elem_id="draft-pick")
         open_ = gr.Button("打开", scale=0, min_width=160, elem_id="open-draft")
-    gr.Markdown("### 提纲（生成前确认：取消勾选即不写这一部分；选中一行后可上移、下移）")
+    gr.Markdown("### 提纲（生成前确认：取消勾选即不写这一部分；选中一行后可上移、下移、改标题；也可采用本局往年总结的提纲）")
     grid = gr.Dataframe(headers=["启用", "章节", "类型"], datatype=["bool", "str", "str"], type="array", interactive=True,
                         static_columns=[1, 2], column_widths=["10%", "65%", "25%"], max_height=560,
                         elem_id="outline-grid")
@@ -234,6 +235,10 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
     with gr.Row():
         up = gr.Button("上移", size="sm", scale=0, min_width=100, elem_id="outline-up")
         down = gr.Button("下移", size="sm", scale=0, min_width=100, elem_id="outline-down")
+        retitle = gr.Textbox(label="选中一行后，填写新标题（不含序号）", scale=3, elem_id="outline-title")
+        rename = gr.Button("改标题", size="sm", scale=0, min_width=100, elem_id="outline-rename")
+        house = gr.Button("采用本局往年提纲", size="sm", scale=0, min_width=160, elem_id="outline-house")
+    house_note = gr.Markdown(elem_id="outline-house-note")
 
     @guarded
     def new(org_, year_, period_, outline_, name_):
@@ -270,6 +275,28 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
         session.set_outline(order)
         return outline_rows(session), index + step
 
+    @guarded
+    def renamed(draft_id, index, heading):
+        session = hub.session(draft_id)
+        items = session.outline()
+        if index is None or not 0 <= index < len(items) or not items[index].heading:
+            raise SessionError("请先在提纲中点选要改标题的一行（开头总述段没有标题）。")
+        session.rename_sections({items[index].id: re.sub(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)", "",
+                                                           (heading or "").strip())})
+        return outline_rows(session), ""
+
+    @guarded
+    def adopted(draft_id):
+        session = hub.session(draft_id)
+        proposals = session.adopt_outline()
+        source = session.spec.label
+        lines = [f"已按{esc(source)}调整提纲："]
+        for p in proposals:
+            target = "未采用（本稿提纲中没有对应章节）" if not p.section else (
+                "评价式标题，宜按今年情况改写" if p.evaluative else "已采用")
+            lines.append(f"- {'　' * (p.level - 1)}{esc(p.past)} · {target}")
+        return outline_rows(session), "\n".join(lines)
+
     def refresh(draft_id) -> dict:
         drafts = hub.desk.drafts()
         labels = dict((name, label) for label, name in outline_choices(hub))
@@ -284,7 +311,9 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
     toggled = grid.input(toggle, [draft, grid], grid)
     grid.select(clicked_row, None, row)
     moved = [button.click(partial(move, step=step), [draft, row], [grid, row]) for button, step in ((up, -1), (down, 1))]
-    return Panel([listing, pick, org, grid], refresh), [created, chosen, toggled, *moved]
+    titled = rename.click(renamed, [draft, row, retitle], [grid, retitle])
+    housed = house.click(adopted, draft, [grid, house_note])
+    return Panel([listing, pick, org, grid], refresh), [created, chosen, toggled, *moved, titled, housed]
 
 
 def clicked_row(evt: gr.SelectData) -> int:
