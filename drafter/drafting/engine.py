@@ -17,12 +17,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from drafter.config import Settings
 from drafter.drafting import context, frames, skeleton, textops
+from drafter.drafting.meter import Meter
 from drafter.drafting.outlines import PlannedSection
 from drafter.drafting.prompts import render
 from drafter.errors import DrafterError
 from drafter.ingest.admission import is_local, mask_personal
-from drafter.llm import CutOff, Gate, ModelError, estimate_tokens, stream
-from drafter.models import Event, Finding, PassageRef, SectionResult, Usage
+from drafter.llm import CutOff, Gate, ModelError, stream
+from drafter.models import Event, Finding, PassageRef, SectionResult
 from drafter.numbers import checks, keeping, patch
 from drafter.numbers.facts import FactsTable
 
@@ -41,8 +42,6 @@ _SUB_HEADING = re.compile(r"^(?:[（(](?P<n>[一二三四五六七八九十]+)[�
 _OTHER_OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*(?:[^\n。]{0,8}(?:主要工作|工作成效|"
                             r"存在的?问题|问题和?不足|工作打算|工作思路|下一步)|(?:明年|下一年|\d{4}年)[^\n。]{0,6}(?:打算|计划|思路))",
                             re.M)
-# what a framed answer may not hold: a token the frame does not have, a masked old figure 〔N〕, any figure
-_OWN_FIGURE = re.compile(r"[\[［]\d{1,3}[\]］]|〔[^〕]*〕|\d+(?:[.,]\d+)*")
 INVENTED_SWITCH = 3  # figures a model invents before the rest of the draft's figures are written by code
 
 
@@ -193,7 +192,7 @@ class Engine:
             earlier.append(HumanMessage(turn["content"]) if turn["role"] == "user" else AIMessage(turn["content"]))
         return [SystemMessage(self._system()), *earlier, HumanMessage(user)]
 
-    def _ask(self, messages: list[BaseMessage], section: PlannedSection, meter: "Meter", *, given: str = "") -> str:
+    def _ask(self, messages: list[BaseMessage], section: PlannedSection, meter: Meter, *, given: str = "") -> str:
         """The model's answer as section text, or a ModelError; `given`: the text a refine or repair sends back.
         An answer that is not the section or does not end gets one more try that names the problem."""
         if not is_local(self.settings.llm_base_url, self.settings.local_hosts):  # personal data stays in the office
@@ -208,7 +207,7 @@ class Engine:
             again = [*messages[:-1], last.model_copy(update={"content": f"{last.content}\n\n【注意】{hint}"})]
             return self._answer(again, section, meter, given)
 
-    def _answer(self, messages: list[BaseMessage], section: PlannedSection, meter: "Meter", given: str) -> str:
+    def _answer(self, messages: list[BaseMessage], section: PlannedSection, meter: Meter, given: str) -> str:
         with self.gate.slot() as call:
             meter.asked(messages, lambda: self.gate.first_token(call))
             raw = stream(self.model, messages, meter.delta, max_chars=answer_limit(section, given),
@@ -279,7 +278,7 @@ class Engine:
                       exemplars=context.within_budget(lines, self.exemplars(section), budget))
         return [SystemMessage(self._system()), HumanMessage(user)]
 
-    def _framed(self, section: PlannedSection, meter: "Meter") -> tuple[str, list[BaseMessage], tuple[str, ...]]:
+    def _framed(self, section: PlannedSection, meter: Meter) -> tuple[str, list[BaseMessage], tuple[str, ...]]:
         """The section's frame written into prose by the model, its figures put back by code; a figure the model
         wrote itself goes with its clause (returned, for the report)."""
         material, fixed = self._frame_parts(section)
@@ -289,16 +288,16 @@ class Engine:
             meter.delta(plain)
             return plain, [], ()
         messages = self._frame_messages(section, framed)
-        answer, dropped = _own_part(self._ask(messages, section, meter, given=framed), section), []
+        answer, dropped = frames.own_part(self._ask(messages, section, meter, given=framed), section), []
         years = {str(self.table.year + d) for d in (-1, 0, 1)}
-        while m := next((m for m in reversed(list(_OWN_FIGURE.finditer(answer)))
+        while m := next((m for m in reversed(list(frames.OWN_FIGURE.finditer(answer)))
                          if not ((t := frames.TOKEN.fullmatch(m[0])) and t[1] in values) and m[0] not in years), None):
             dropped.append(m[0])
             answer = frames.without_clause(answer, m.start(), m.end())
         text, _ = frames.fill(textops.close_gaps(answer), values)
         notes = self.table.notes.get(section.spec.id, ())
         for note in [n for n in notes if not keeping.uses(text, n)]:
-            text = _with_note(text, note)
+            text = frames.with_note(text, note)
         text = self._joined(section.spec.prompt, text, fixed)
         return (skeleton.unpromised(text, section) if section.spec.kind == "body" else text), messages, \
             tuple(reversed(dropped))
@@ -315,7 +314,7 @@ class Engine:
                 if lost else [])
         return keep
 
-    def _failed(self, section: PlannedSection, e: Exception, started: float, emit: OnEvent, meter: "Meter"
+    def _failed(self, section: PlannedSection, e: Exception, started: float, emit: OnEvent, meter: Meter
                 ) -> SectionResult:
         reason = str(e) if isinstance(e, DrafterError) else f"内部错误（{type(e).__name__}：{e}），这一部分未改动。"
         emit(Event("failed", section.spec.id, reason, usage=meter.usage()))
@@ -341,7 +340,7 @@ class Engine:
                                     copy_min_chars=self.settings.copy_min_chars, context_values=self.context_values,
                                     reference=reference)
 
-    def _guard(self, section: PlannedSection, text: str, meter: "Meter", *, repair: bool = True,
+    def _guard(self, section: PlannedSection, text: str, meter: Meter, *, repair: bool = True,
                keep: Callable[[str], list[Finding]] | None = None, repair_keep: set[str] = frozenset()
                ) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:
         """Check; one repair round by the model when something is wrong (unless `repair` is off); unsourced
@@ -385,59 +384,6 @@ class Engine:
 
 OFFLINE_REFINE = ("未配置模型（离线模式），无法按指令改写。不需要模型的操作仍可使用：套用最新数据、重新编号一是/二是、"
                   "删除（参考表述：…）提示；或直接手工修改。要接入模型，请设置 DRAFTER_LLM_BASE_URL 和 DRAFTER_LLM_MODEL。")
-
-
-_BRACKET_LINE = re.compile(r"^【(?!待核实|待补充)([^】\n]{1,40})】[:：]?\s*$", re.M)
-# a bracketed line naming another part of the document or of the prompt: what follows is not this section
-_ELSEWHERE = re.compile(r"问题|不足|打算|计划|思路|要求|底稿|笔记|注意|草稿|修改|参考|往年|材料|事实表")
-
-
-def _own_part(answer: str, section: PlannedSection) -> str:
-    """What a small model wrote of this section: up to a line such as 【存在的问题】 or 【改写要求】 (its own outline of
-    the summary, or the prompt said back), other bracketed title lines dropped; the opening is one paragraph."""
-    for m in _BRACKET_LINE.finditer(answer):
-        if _ELSEWHERE.search(m.group(1)):
-            answer = answer[:m.start()]
-            break
-    answer = _BRACKET_LINE.sub("", answer).strip()
-    if section.title:  # 一是创新平台载体建设。 alone: the section's own title written as a point
-        answer = re.sub(rf"^[一二三四五六七八九十]+是{re.escape(section.title)}[。：:]?$", "", answer, flags=re.M).strip()
-    if section.spec.prompt == "lead":
-        answer = answer.split("\n\n")[0]
-    return re.sub(r"\n{3,}", "\n\n", _once_each(answer))
-
-
-def _with_note(text: str, note: str) -> str:
-    """A note the model's text lost put back as the frame had it: in place of the point that speaks of it (one that
-    lost the note's figure), else as a point of its own at the end."""
-    point = skeleton.bare_points([note])[2:]  # 一是 taken off: the point keeps the place it is put in
-    words = keeping.bigrams(note)
-    starts = [m.end() for m in _POINT.finditer(text)]
-    ends = [m.start() for m in _POINT.finditer(text)][1:] + [len(text)]
-    best = max(zip(starts, ends), key=lambda se: len(words & keeping.bigrams(text[se[0]:se[1]])), default=None)
-    if best and words and len(words & keeping.bigrams(text[best[0]:best[1]])) >= 0.5 * len(words):
-        tail = re.search(r"\s*$", text[best[0]:best[1]]).group(0)
-        return text[:best[0]] + point + tail + text[best[1]:]
-    return textops.number_in_order(f"{text}\n\n一是{point}" if text else f"一是{point}")
-
-
-_POINT = re.compile(r"(?:(?<=^)|(?<=[。；！？\n]))[一二三四五六七八九十]+是")
-
-
-def _once_each(text: str) -> str:
-    """Points a small model wrote twice (四是…, 五是… repeating 一是…, 二是…) kept once."""
-    starts = [m.start() for m in _POINT.finditer(text)] + [len(text)]
-    if len(starts) < 3:
-        return text
-    kept, seen = [text[:starts[0]]], []
-    for a, b in zip(starts, starts[1:]):
-        point = text[a:b]
-        words = keeping.bigrams(_POINT.sub("", point, count=1))
-        if any(words and len(words & s) >= 0.7 * len(words | s) for s in seen):
-            continue
-        seen.append(words)
-        kept.append(point)
-    return "".join(kept).rstrip()
 
 
 def answer_limit(section: PlannedSection, given: str = "") -> int:
@@ -491,59 +437,3 @@ def _is_heading_echo(line: str, section: PlannedSection) -> bool:
     bare = re.sub(r"^[#\s]+", "", line).strip().rstrip("：:")
     return bool(bare) and (bare in (section.heading, section.title) or (line.startswith("#") and len(bare) < 40))
 
-
-class Meter:
-    """A section's model calls as they happen: the prompt sent (an `asked` event with its size), the first token,
-    the answer streamed (delta events), repair rounds; summed into the section's Usage."""
-
-    def __init__(self, section: str, emit: OnEvent):
-        self.section, self.emit = section, emit
-        self.calls = self.repairs = self.prompt_chars = self.prompt_tokens = self.answer_chars = 0
-        self.answer_tokens, self.first_token, self.generating = 0, None, 0.0
-        self.counted_by_server = False
-        self._sent = self._first = 0.0
-        self._on_first: Callable[[], None] | None = None
-        self._counted: tuple[int, int] | None = None
-        self._parts: list[str] = []
-        self._estimate = 0
-
-    def asked(self, messages: list[BaseMessage], on_first: Callable[[], None]) -> None:
-        chars, self._estimate = sum(len(m.content) for m in messages), sum(estimate_tokens(m.content) for m in messages)
-        self.calls += 1
-        self._sent, self._first, self._on_first, self._counted, self._parts = time.perf_counter(), 0.0, on_first, None, []
-        self.prompt_chars += chars
-        self.emit(Event("asked", self.section, usage=Usage(1, 0, chars, self._estimate)))
-
-    def delta(self, text: str) -> None:
-        if self._on_first is not None and not self._first:
-            self._first = time.perf_counter()
-            if self.first_token is None:
-                self.first_token = self._first - self._sent
-            self._on_first()
-        self._parts.append(text)
-        self.emit(Event("delta", self.section, text))
-
-    def counted(self, prompt_tokens: int, answer_tokens: int) -> None:
-        self._counted = (prompt_tokens, answer_tokens)
-
-    def ended(self) -> None:
-        """A call's answer is complete: its sizes and time go into the totals."""
-        if self._first:
-            self.generating += time.perf_counter() - self._first
-        answer = "".join(self._parts)
-        self.answer_chars += len(answer)
-        if self._counted:
-            self.counted_by_server = True
-            self.prompt_tokens += self._counted[0]
-            self.answer_tokens += self._counted[1]
-        else:
-            self.prompt_tokens += self._estimate
-            self.answer_tokens += estimate_tokens(answer)
-
-    def repair(self, why: str) -> None:
-        self.repairs += 1
-        self.emit(Event("repair", self.section, why))
-
-    def usage(self) -> Usage:
-        return Usage(self.calls, self.repairs, self.prompt_chars, self.prompt_tokens, self.answer_chars,
-                     self.answer_tokens, self.first_token, self.generating, not self.counted_by_server)
