@@ -45,7 +45,7 @@ def _desk(**kw):
 
 def _generate(session, sections=None, stale: bool = False, force: bool = False, edits: str = "regenerate"):
     """Write sections; Ctrl-C stops at once: every section finished so far is already saved."""
-    printer = _progress_printer(session.planned())
+    printer = _ProgressPrinter(session.planned())
     try:
         return session.generate(sections, stale=stale, on_event=printer, force=force, edits=edits)
     except KeyboardInterrupt:
@@ -82,7 +82,7 @@ def _finish(session, report, out: Path | None = None, export: bool = False) -> N
         raise typer.Exit(1)
 
 
-class _progress_printer:
+class _ProgressPrinter:
     """Prints a line per section as it is sent, finished, repaired or failed, and, while the model is silent for
     long, every HEARTBEAT seconds what it is waiting for: a slow local model must not look hung."""
 

@@ -24,7 +24,7 @@ from drafter.cli.common import (
     _generate,
     _print_facts_report,
     _print_findings,
-    _progress_printer,
+    _ProgressPrinter,
     app,
     console,
     err,
@@ -252,7 +252,7 @@ def refine(
     desk = _desk()
     session = desk.open(draft_id)
     is_action = instruction in quick_actions(desk.settings.prompts_dir)
-    printer = _progress_printer(session.planned())
+    printer = _ProgressPrinter(session.planned())
     try:
         version = session.refine(section, "" if is_action else instruction, action=instruction if is_action else None,
                                  span=span, on_event=printer)
