@@ -113,6 +113,10 @@ def test_progress_estimates_what_is_left_from_the_sections_finished():
     progress.apply(Event("delta", "b", "一是"))
     assert progress.waiting() == ["（二）乙：已写 2 字，用时 30 秒"]
     assert progress.estimate() == 30 + 60
+    for sid in "bc":
+        progress.apply(Event("started", sid))
+        progress.apply(Event("done", sid, "正文"))
+    assert progress.summary() == "已完成 3/3 · 用时 1分30秒"  # nothing left: no estimate
 
 
 # ---- profiles --------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ class Progress:
         out = [f"已完成 {done}/{total}"]
         if self.started is not None:
             out.append(f"用时 {_duration(self.clock() - self.started)}")
-        if (left := self.estimate()) is not None:
+        if (left := self.estimate()) is not None and done < total:
             out.append(f"预计还需约 {_duration(left, rough=True)}")
         return " · ".join(out)
 
