@@ -32,7 +32,7 @@ class Progress:
         if event.kind == "queued":
             self.queued.append(sid)
         elif event.kind == "started":
-            self.started = self.started or now
+            self.started = now if self.started is None else self.started
             self.running[sid] = Running(now)
         elif event.kind == "asked" and sid in self.running:
             r = self.running[sid]
