@@ -7,8 +7,8 @@ No real model is reachable here, so someone acting as the model answers the exac
     .venv/bin/python bench/prompt_review.py replay DIR   # replay DIR/answers/<id>.txt, write DIR/report.md
 
 DIR holds `scenario.yaml` (facts: the facts file; corpus: the past summaries; both relative to the
-project), `answers/<section id>.txt` (the model's answers) and, after a review, `review.json`
-({section id: note}). `step` runs the real pipeline on the answers given so far, so the synthesis
+project; `house: true` drafts under the bureau's own outline, as `drafter outline ID --adopt`),
+`answers/<section id>.txt` (the model's answers) and, after a review, `review.json` ({section id: note}). `step` runs the real pipeline on the answers given so far, so the synthesis
 prompts (problems and the opening from the saved body, the plan from the problems) show exactly what
 a model would get; answer the prompts it writes and run it again until nothing is left.
 
@@ -79,6 +79,8 @@ class Scenario:
         shutil.rmtree(self.work / "ws", ignore_errors=True)
         if not (self.work / f"index-{self.embedding}" / "catalog.sqlite").exists():
             self.drafter("ingest")
+        if self.spec.get("house"):  # the draft under the bureau's own outline (drafter outline --adopt)
+            self.session().adopt_outline()
 
     def sections(self) -> dict[str, dict]:
         """Section id -> {heading, kind, prompt} of the default outline."""

@@ -69,3 +69,15 @@ def test_the_cli_shows_the_proposal_and_adopts_it(sampled, tmp_path):
     assert adopted.returncode == 0 and "（二）聚焦企业培育，创新主体量质齐升" in adopted.stdout
     wrong = run("--heading", "enterprises")
     assert wrong.returncode != 0 and "章节id=新标题" in wrong.stderr
+
+
+def test_the_one_shot_draft_keeps_the_outline_its_writer_adopted(sampled):
+    """`drafter draft` after `drafter outline ID --adopt` writes under the bureau's outline, not a fresh default."""
+    from conftest import FACTS
+
+    desk = Desk(sampled, offline_model=True)
+    first = desk.quick(facts=FACTS)
+    first.adopt_outline()
+    again = Desk(sampled, offline_model=True).quick(facts=FACTS)
+    assert again.id == first.id and "聚焦企业培育" in {p.spec.id: p.heading for p in again.planned()}["enterprises"]
+    assert Desk(sampled, offline_model=True).quick(facts=FACTS, outline="kjj_annual").id != first.id  # named: its own

@@ -84,7 +84,9 @@ class Desk:
         if message and message not in self.warnings:
             self.warnings.append(message)
         outline_name = str(outline or ("kjj_h1" if period == "H1" else "kjj_annual"))
-        found = self.workspace.drafts(org=org, year=year, period=period, outline=outline_name, name=name)
+        # with no outline named, the draft of that name whatever its outline (one the writer adopted, too)
+        found = self.workspace.drafts(org=org, year=year, period=period, name=name,
+                                      **({"outline": outline_name} if outline else {}))
         if found:
             return DraftSession(self, found[0], notices=[message] if message else [])
         return self.create(org, year, period, outline_name, name)
