@@ -35,6 +35,8 @@ class SectionSpec(BaseModel):
     guidance: str = ""
     length: int = Field(0, ge=0, le=5000, description="Target length in characters.")
     points: int = Field(0, ge=0, le=9, description="Number of 一是/二是 points.")
+    items: tuple[str, ...] = Field((), description="Titled items as the bureau's past summary had them (its plan: "
+                                   "推动创新主体量质齐升 …): the section is written as titled items in that pattern.")
     optional: bool = False
     note_keys: tuple[str, ...] = Field((), description="Names under which the writer's notes for this section appear.")
 

@@ -35,6 +35,9 @@ def test_adopting_it_renames_reorders_and_survives_reopening(sampled):
     assert headings["platforms"] == "（三）聚力平台建设，创新载体能级提升"
     outline_file = sampled.workspace / "outlines" / f"draft-{session.id}.yaml"
     assert outline_file.exists() and "base: kjj_annual" in outline_file.read_text("utf-8")
+    # the plan as the bureau writes it: titled items in the pattern of its last plan's (推动创新主体量质齐升 …)
+    plan = desk.open(session.id).messages("plan")[-1].content
+    assert "分6项写" in plan and "推动创新主体量质齐升" in plan and "一是、二是" not in plan
     session.rename_sections({"party": "坚持党建引领，机关效能持续提升"})
     reopened = desk.open(session.id)
     assert {p.spec.id: p.heading for p in reopened.planned()}["party"] == "（八）坚持党建引领，机关效能持续提升"

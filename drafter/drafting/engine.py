@@ -116,6 +116,7 @@ class Engine:
         targets = context.targets(t)
         fixed = notes + targets + [problems]
         return common | {"targets": targets, "next_period": context.next_period(t), "problems": problems,
+                         "items": list(spec.items),
                          "body": [{"heading": b["heading"]} for b in bodies],
                          "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
 

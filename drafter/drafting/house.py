@@ -62,10 +62,20 @@ def _bigrams(text: str) -> set[str]:
     return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
 
 
-def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str) -> dict:
-    """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced."""
-    return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）",
-            "sections": {p.section: {"heading": p.heading} for p in proposals if p.section}}
+def plan_items(past: list[Section]) -> list[str]:
+    """The titled items of the past summary's 工作打算 (（一）推动创新主体量质齐升 …), markers removed."""
+    return [_MARKER.sub("", s.heading).rstrip("。.：: ") for s in past
+            if s.part == "plan" and s.level == 2 and s.title and not _is_point(s)]
+
+
+def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: list[str] = ()) -> dict:
+    """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced, and the
+    plan written as titled items in the pattern of the past plan's."""
+    sections: dict = {p.section: {"heading": p.heading} for p in proposals if p.section}
+    plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
+    if plan and len(items) >= 2:
+        sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
+    return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", "sections": sections}
 
 
 def order(spec: OutlineSpec, proposals: list[Proposal]) -> tuple[list[str], dict[str, bool]]:

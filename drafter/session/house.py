@@ -23,11 +23,7 @@ class HouseOutline:
 
     def proposed_outline(self) -> tuple[str, list[house.Proposal]]:
         """The bureau's most recent summary of this period (its file name) and its outline matched to this one."""
-        found = past_outline(self.settings, self.info.org, self.info.year, self.info.period)
-        if found is None:
-            raise SessionError(f"语料库中没有{self.info.org}{self.info.year}年以前的同类总结，无法按本局往年提纲调整；"
-                               "请先用 drafter ingest 导入本局往年的总结。")
-        name, year, sections = found
+        name, year, sections = self._past_summary()
         proposals = [replace(p, past=p.past.translate(_FULL_WIDTH), heading=p.heading.translate(_FULL_WIDTH))
                      for p in house.propose(self._shipped(), sections, year)]
         return name, proposals
@@ -37,7 +33,8 @@ class HouseOutline:
         order, the shipped sections it has on and the others off (they can be switched on again)."""
         source, proposals = self.proposed_outline()
         shipped = self._shipped()
-        data = house.overlay(shipped, proposals, source)
+        items = [item.translate(_FULL_WIDTH) for item in house.plan_items(self._past_summary()[2])]
+        data = house.overlay(shipped, proposals, source, items)
         for sid, heading in (headings or {}).items():
             self._known(sid, shipped)
             data["sections"][sid] = {"heading": heading.strip()}
@@ -57,6 +54,13 @@ class HouseOutline:
                 raise SessionError(f"章节 {sid} 的标题应为一行、不超过 40 字。")
             data["sections"].setdefault(sid, {})["heading"] = heading.strip()
         self._write_outline(data)
+
+    def _past_summary(self) -> tuple[str, int, list]:
+        found = past_outline(self.settings, self.info.org, self.info.year, self.info.period)
+        if found is None:
+            raise SessionError(f"语料库中没有{self.info.org}{self.info.year}年以前的同类总结，无法按本局往年提纲调整；"
+                               "请先用 drafter ingest 导入本局往年的总结。")
+        return found
 
     # ---- the outline file ----
     def _shipped(self):
