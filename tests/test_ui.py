@@ -423,7 +423,9 @@ def test_the_export_gate_lists_what_is_open_and_the_file_carries_no_hints(visits
     page.locator("#export-back").click()
     expect(page.locator("#section-text textarea")).to_be_visible()  # back in 起草与审阅
     tab(page, "导出")
+    page.wait_for_timeout(1000)  # the tab's own refresh first: a click during it is not the export's
     page.locator("#export-docx").click()
+    expect(page.locator("#export-anyway")).to_be_visible(timeout=20000)
     page.locator("#export-anyway").click()
     link = page.locator("#download").get_by_test_id("download-link")
     with page.expect_download() as download:
