@@ -192,3 +192,16 @@ def test_the_opening_leads_with_the_weightiest_figures_not_table_order(sampled):
     assert "高新技术企业总数" in chosen and "技术合同成交额" in chosen
     assert "新增高新技术企业" not in chosen  # fell 5.9% on last year: a matter for 存在的问题
     assert all(session.table().find(i).get("完成率") for i in chosen)  # every one a target met
+
+
+def test_a_small_fall_of_a_yearly_count_is_not_a_problem_but_a_missed_target_or_a_falling_total_is():
+    from drafter.drafting.context import falls_short
+    from drafter.numbers.facts import Fact, derive
+
+    def row(name, value, prior, target=None, unit="家"):
+        return Fact(name, unit, None, value, target, prior=prior, derived=derive(value, prior, target, unit))
+
+    assert not falls_short(row("新增高新技术企业", 16, 17))  # −5.9%: the year's swing
+    assert falls_short(row("新增高新技术企业", 12, 17))  # −29.4%
+    assert falls_short(row("高新技术企业总数", 84, 85))  # a total that fell
+    assert falls_short(row("新增高新技术企业", 18, 17, target=20))  # a target missed

@@ -100,12 +100,18 @@ def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 4) 
 
 def shortfalls(table: FactsTable) -> list[str]:
     """Targets missed and values that fell: a 存在问题 section must state them."""
-    out = []
-    for f in table.facts:
-        rate, growth = f.get("完成率"), f.get("同比增长") or f.get("提高")
-        if (rate and rate.value < 100) or (growth and growth.value < 0):
-            out.append(fact_line(f, table))
-    return out
+    return [fact_line(f, table) for f in table.facts if falls_short(f)]
+
+
+def falls_short(f: Fact) -> bool:
+    """A target missed, or a value that fell on last year; a yearly count of new ones (新增, 净增) that fell by
+    less than a tenth (16 against 17) is the year's ordinary swing, not a problem to report."""
+    rate, growth = f.get("完成率"), f.get("同比增长") or f.get("提高")
+    if rate and rate.value < 100:
+        return True
+    if not growth or growth.value >= 0:
+        return False
+    return not (re.match(r"新增|净增", f.indicator) and growth.name == "同比增长" and growth.value > -10)
 
 
 def targets(table: FactsTable) -> list[str]:

@@ -4,7 +4,15 @@ phrase of past phrasing, numbers masked, marked as 参考表述 for the writer t
 
 import re
 
-from drafter.drafting.context import STALE_TOPICS, Exemplar, derived_phrase, headline_facts, next_period, say
+from drafter.drafting.context import (
+    STALE_TOPICS,
+    Exemplar,
+    derived_phrase,
+    falls_short,
+    headline_facts,
+    next_period,
+    say,
+)
 from drafter.drafting.outlines import PlannedSection, cn_ordinal
 from drafter.numbers.checks import unwritten_topics
 from drafter.numbers.facts import Fact, FactsTable, area, pending
@@ -107,7 +115,7 @@ def shortfall_lines(table: FactsTable) -> list[str]:
     if missed:
         lines.append("部分指标未完成年度目标，" + "；".join(
             f"{say(f, area=area(table.org))}，{derived_phrase('完成率', 0, f.get('完成率').text, '%')}" for f in missed))
-    fell = [f for f in table.facts if (g := f.get("同比增长") or f.get("提高")) and g.value < 0]
+    fell = [f for f in table.facts if falls_short(f) and (g := f.get("同比增长") or f.get("提高")) and g.value < 0]
     if fell:
         lines.append("部分指标同比回落，" + "；".join(
             f"{say(f, area=area(table.org))}，{derived_phrase(d.name, d.value, d.text, d.unit)}"
