@@ -82,7 +82,8 @@ class Engine:
                  ) -> list[BaseMessage]:
         """The exact messages sent to the model for a section (bodies: the saved body sections)."""
         if self.by_code():
-            return self._frame_messages(section, frames.frame(self._frame_parts(section)[0])[0])
+            material, fixed = self._frame_parts(section)
+            return self._frame_messages(section, frames.frame(material)[0], fixed)
         user = render(self.settings.prompts_dir, section.spec.prompt,
                       **self.variables(section, bodies or [], problems))
         return [SystemMessage(self._system()), HumanMessage(user)]
@@ -270,9 +271,9 @@ class Engine:
         merged = written[:first.start()] + point + written[first.start():] if first else f"{written}\n\n{point}"
         return textops.number_in_order(merged)
 
-    def _frame_messages(self, section: PlannedSection, framed: str) -> list[BaseMessage]:
+    def _frame_messages(self, section: PlannedSection, framed: str, fixed: str) -> list[BaseMessage]:
+        """`fixed`: what code writes besides, not the model's to fill (its length is taken off the section's)."""
         budget, lines = self.settings.prompt_budget_chars, framed.split("\n")
-        fixed = self._frame_parts(section)[1]  # what code writes besides is not the model's to fill
         user = render(self.settings.prompts_dir, "frame", heading=section.heading or "开头总述", frame=framed,
                       length=max(100, (section.spec.length or 400) - len(fixed)),
                       points=section.spec.points or section.spec.prompt != "body",
@@ -288,7 +289,7 @@ class Engine:
             plain = self._plain(section)
             meter.delta(plain)
             return plain, [], ()
-        messages = self._frame_messages(section, framed)
+        messages = self._frame_messages(section, framed, fixed)
         answer, dropped = frames.own_part(self._ask(messages, section, meter, given=framed), section), []
         years = {str(self.table.year + d) for d in (-1, 0, 1)}
         while m := next((m for m in reversed(list(frames.OWN_FIGURE.finditer(answer)))

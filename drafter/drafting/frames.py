@@ -10,7 +10,7 @@ as the frame had it."""
 import re
 
 from drafter.drafting import skeleton, textops
-from drafter.numbers import keeping
+from drafter.numbers.checks import bigrams
 from drafter.outline_spec import PlannedSection
 
 UNIT = r"(?:%|％|个百分点|亿元|万元|元|万人次|人次|场次|家|个|项|件|人|名|位|场|次|份|所|批|台|套|篇|年|月|日|天)"
@@ -86,11 +86,11 @@ def with_note(text: str, note: str) -> str:
     """A note the model's text lost put back as the frame had it: in place of the point that speaks of it (one that
     lost the note's figure), else as a point of its own at the end."""
     point = skeleton.bare_points([note])[2:]  # 一是 taken off: the point keeps the place it is put in
-    words = keeping.bigrams(note)
+    words = bigrams(note)
     starts = [m.end() for m in _POINT.finditer(text)]
     ends = [m.start() for m in _POINT.finditer(text)][1:] + [len(text)]
-    best = max(zip(starts, ends), key=lambda se: len(words & keeping.bigrams(text[se[0]:se[1]])), default=None)
-    if best and words and len(words & keeping.bigrams(text[best[0]:best[1]])) >= 0.5 * len(words):
+    best = max(zip(starts, ends), key=lambda se: len(words & bigrams(text[se[0]:se[1]])), default=None)
+    if best and words and len(words & bigrams(text[best[0]:best[1]])) >= 0.5 * len(words):
         tail = re.search(r"\s*$", text[best[0]:best[1]]).group(0)
         return text[:best[0]] + point + tail + text[best[1]:]
     return textops.number_in_order(f"{text}\n\n一是{point}" if text else f"一是{point}")
@@ -107,7 +107,7 @@ def once_each(text: str) -> str:
     kept, seen = [text[:starts[0]]], []
     for a, b in zip(starts, starts[1:]):
         point = text[a:b]
-        words = keeping.bigrams(_POINT.sub("", point, count=1))
+        words = bigrams(_POINT.sub("", point, count=1))
         if any(words and len(words & s) >= 0.7 * len(words | s) for s in seen):
             continue
         seen.append(words)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from drafter.models import Section
+from drafter.numbers.checks import bigrams
 from drafter.outline_spec import OutlineSpec, SectionSpec
 
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+是)\s*")
@@ -52,14 +53,9 @@ def _is_point(s: Section) -> bool:
 
 
 def _fit(title: str, section: SectionSpec) -> float:
-    words = _bigrams(title) - _COMMON
-    known = _bigrams(" ".join([section.heading, section.query, *section.indicators]))
+    words = bigrams(title) - _COMMON
+    known = bigrams(" ".join([section.heading, section.query, *section.indicators]))
     return len(words & known) / len(words) if words else 0.0
-
-
-def _bigrams(text: str) -> set[str]:
-    han = re.sub(r"[^\u4e00-\u9fff]", "|", text)
-    return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
 
 
 def plan_items(past: list[Section]) -> list[str]:

@@ -227,19 +227,20 @@ def unwritten_topics(title: str, query: str, text: str) -> list[str]:
     topics = [t for t in _JOINERS.split(title) if len(t) >= 2]
     if len(topics) < 2:
         return []
-    said = keeping_bigrams(text)
+    said = bigrams(text)
     out = []
     for topic in topics:
         core = re.sub(r"科技|建设|工作|机关|自身", "", topic)
         if len(core) < 3:
             continue
         kin = [w for w in query.split() if set(w) & set(core)]
-        if not any(keeping_bigrams(w) & said for w in [core, *kin]):
+        if not any(bigrams(w) & said for w in [core, *kin]):
             out.append(topic)
     return out
 
 
-def keeping_bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
+    """The two-character runs of a text's Chinese, the unit of wording a note, a plan item or a topic is matched by."""
     han = re.sub(r"[^\u4e00-\u9fff]", "|", text)
     return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
 

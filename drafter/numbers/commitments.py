@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from drafter.models import Finding, Section
-from drafter.numbers.keeping import bigrams
+from drafter.numbers.checks import bigrams
 
 _CLAUSE = re.compile(r"[^。；;，,\n]+")
 _SIGNATURE = re.compile(r"[\u4e00-\u9fff]{0,12}(?:科学技术局|科技局)\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")

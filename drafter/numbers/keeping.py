@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from drafter.models import Finding
-from drafter.numbers.checks import Mention, Source, matches, mentions, sources
+from drafter.numbers.checks import Mention, Source, bigrams, matches, mentions, sources
 from drafter.numbers.claims import ROLES
 from drafter.numbers.facts import MONEY, FactsTable
 
@@ -68,12 +68,6 @@ def uses(text: str, note: str) -> bool:
         return False
     pairs = bigrams(note)
     return not pairs or len(pairs & bigrams(text)) >= 0.5 * len(pairs)
-
-
-def bigrams(text: str) -> set[str]:
-    """The two-character runs of a text's Chinese, the unit of wording a note or a plan item is matched by."""
-    han = re.sub(r"[^\u4e00-\u9fff]", "|", text)
-    return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
 
 
 def _figures(text: str, table_sources: list[Source]) -> dict[tuple, tuple[Mention, list[Source]]]:

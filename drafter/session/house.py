@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from drafter import yamltext
 from drafter.drafting import house
 from drafter.drafting.outlines import load_outline
 from drafter.session.inputs import past_outline
@@ -75,7 +76,7 @@ class HouseOutline:
         path = self._overlay_path()
         if self.info.outline != self._outline_name() or not path.exists():
             return None
-        return yaml.safe_load(path.read_text("utf-8"))
+        return yamltext.load(path.read_text("utf-8"))
 
     def _outline_name(self) -> str:
         return f"outlines/draft-{self.id}.yaml"
@@ -86,10 +87,9 @@ class HouseOutline:
         spare = path.with_suffix(".part")
         spare.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         os.replace(spare, path)
-        load_outline(path, self.settings.prompts_dir)  # refused here, with the reason, if it does not hold
+        spec = load_outline(path, self.settings.prompts_dir)  # refused here, with the reason, if it does not hold
         self.ws.set_outline(self.id, self._outline_name())
-        self.info = self.ws.draft(self.id)
-        self.spec = load_outline(path, self.settings.prompts_dir)
+        self.info, self.spec = self.ws.draft(self.id), spec
         self._tables.clear()
 
     @staticmethod
