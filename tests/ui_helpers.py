@@ -108,7 +108,11 @@ def toast(page: Page, text: str, timeout: float = 15000) -> None:
 
 
 def shot(page: Page, name: str) -> Path:
-    """The window as a 1366×768 screen shows it."""
+    """The window as a 1366×768 screen shows it, once nothing on it is still loading."""
+    try:
+        page.locator(".progress-text").first.wait_for(state="detached", timeout=10000)
+    except Exception:  # noqa: BLE001 — a page that keeps a spinner is shot as it is, for someone to look at
+        pass
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
