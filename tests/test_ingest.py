@@ -176,7 +176,9 @@ def test_rebuild_keeps_files_ingested_from_other_folders_and_says_which_are_gone
     ingest(settings)
     (other / "b.txt").unlink()
     (settings.index_dir / "lexical.npz").write_bytes(b"damaged")
+    (settings.index_dir / "README.md").write_text("本目录是检索索引。", "utf-8")  # not the index's own: kept
     report = ingest(settings, rebuild=True)
+    assert (settings.index_dir / "README.md").read_text("utf-8") == "本目录是检索索引。"
     from drafter.stores.ledger import Ledger
 
     ledger = Ledger(settings.catalog_path)

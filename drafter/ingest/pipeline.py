@@ -93,6 +93,9 @@ def _rebuild_aside(settings: Settings, paths: list[Path] | None, **kw) -> Ingest
     report = _ingest(settings.model_copy(update={"index_dir": staging}), paths, rebuild=False,
                      known=_known_documents(settings), **kw)
     forget_clients()  # a cached client would keep reading the old folder's files
+    for kept in index.iterdir():  # what the index folder holds besides the index (its README) moves along
+        if not (staging / kept.name).exists():
+            kept.rename(staging / kept.name)
     shutil.rmtree(old, ignore_errors=True)
     index.rename(old)
     staging.rename(index)
