@@ -2,6 +2,7 @@
 the numbered sections of one draft (PlannedSection). Typed data that crosses the layers; reading outline
 files is drafting.outlines."""
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,7 +63,13 @@ class OutlineSpec(BaseModel):
     label: str
     period: Literal["annual", "H1"]
     title: str
+    bureau: str = Field("", description="Regex of the bureaus whose work the body sections are written for "
+                        "(科学技术局|科技局); empty: any bureau.")
     sections: tuple[SectionSpec, ...]
+
+    def fits(self, org: str) -> bool:
+        """Whether the outline is written for this bureau's work."""
+        return not self.bureau or bool(re.search(f"(?:{self.bureau})$", org))
 
     @field_validator("sections")
     @classmethod

@@ -11,7 +11,7 @@ from docx import Document
 from playwright.sync_api import expect
 
 from chat_server import ChatServer, Status, Text, by_prompt
-from conftest import FACTS
+from conftest import FACTS, ROOT
 from drafter.config import Settings
 from drafter.errors import ConfigError
 from drafter.session import Desk, shelf
@@ -380,6 +380,58 @@ def test_images_in_a_text_a_chat_or_an_error_are_shown_as_text_and_never_fetched
     expect(page.locator("#preview")).to_contain_text('<img src=')
     page.wait_for_timeout(500)
     assert watched.hits == []
+
+
+@browser_test
+def test_a_bureau_that_is_not_a_science_bureau_drafts_end_to_end(visits, tmp_path):
+    """A 城市管理和综合执法局 (its real summaries): ingest them, review the outline proposed from the last one, fill
+    this year's column of the rows its ledger gives, generate, export."""
+    bureaus = ROOT / "tests" / "fixtures" / "bureaus"
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", workspace=tmp_path / "ws",
+                        embedding="hash", llm_backend="offline")
+    with served(settings) as url:
+        page = visits(url).open()
+        page.locator("#upload input[type=file]").set_input_files(
+            [str(f) for f in sorted(bureaus.glob("深圳市城市管理和综合执法局*.txt"))])
+        page.locator("#ingest").click()
+        expect(page.locator("#ingest-report")).to_contain_text("新增 2 份", timeout=30000)
+        tab(page, "稿件")
+        page.locator("#new-org input").fill("深圳市城市管理和综合执法局")
+        type_into(page, "new-year", "2022")
+        page.locator("#create-draft").click()
+        toast(page, "提纲按本局往年总结（深圳市城市管理和综合执法局2021年工作总结.txt）建立")
+        expect(page.locator("#current-draft")).to_contain_text("深圳市城市管理和综合执法局")
+        expect(cell(page, "outline-grid", "（二）园林绿化精细管理全面加强", 2, key_col=1)).to_have_text("正文")
+        expect(page.locator("#outline-grid")).not_to_contain_text("科技企业培育")
+        cell(page, "outline-grid", "（三）市容环境综合提升更具特色", 1, key_col=1).click()
+        type_into(page, "outline-title", "市容环境品质持续提升")
+        page.locator("#outline-rename").click()
+        expect(cell(page, "outline-grid", "（三）市容环境品质持续提升", 2, key_col=1)).to_have_text("正文")
+        shot(page, "any-bureau-outline")
+
+        tab(page, "数据")
+        expect(cell(page, "facts-grid", "公园总数", 2)).to_have_text("1238")  # last year's, from its own summary
+        edit_cell(page, "facts-grid", "公园总数", 3, "1260")
+        expect(cell(page, "facts-grid", "公园总数", 6)).to_have_text("22个")
+        expect(page.locator("#facts-update")).to_contain_text("数据已保存")
+
+        tab(page, "起草与审阅")
+        page.locator("#generate-all").click()
+        card = page.locator("#live [data-section=own3]")
+        expect(card).to_have_attribute("data-status", "saved", timeout=30000)
+        expect(card).to_contain_text("公园总数1260个")
+
+        tab(page, "导出")
+        page.wait_for_timeout(1000)
+        page.locator("#export-docx").click()
+        page.locator("#export-anyway").click()
+        link = page.locator("#download").get_by_test_id("download-link")
+        with page.expect_download() as download:
+            link.click()
+        download.value.save_as(tmp_path / "out.docx")
+        paragraphs = [p.text for p in Document(str(tmp_path / "out.docx")).paragraphs]
+        assert paragraphs[0] == "深圳市城市管理和综合执法局2022年工作总结和2023年工作打算"
+        assert "（三）市容环境品质持续提升" in paragraphs and any("公园总数1260个" in p for p in paragraphs)
 
 
 # ---- export ----

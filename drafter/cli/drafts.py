@@ -109,7 +109,7 @@ def facts_import(draft_id: DraftId, file: Annotated[Path, typer.Argument(help=".
 def facts_show(draft_id: DraftId) -> None:
     """The facts table: this year, last year (and where it came from), targets (those of last year's plan
     marked), derived values."""
-    rows = _desk().open(draft_id).fact_rows()
+    rows = _desk().open(draft_id).fact_rows(include_empty=True)  # the rows still to fill, too
     table = Table(title="数据表")
     for col in ("指标", "本年", "上年", "目标", "推算", "上年值来源"):
         table.add_column(col, overflow="fold")

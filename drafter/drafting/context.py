@@ -8,6 +8,7 @@ from drafter.drafting.outlines import PlannedSection
 from drafter.ingest.admission import injections
 from drafter.ingest.clean import as_written
 from drafter.numbers.facts import Fact, FactsTable, pending
+from drafter.numbers.figures import ORG_SUFFIX
 from drafter.numbers.figures import indicator as catalog_entry
 
 EXEMPLARS_PER_SECTION = 8
@@ -161,7 +162,7 @@ _FIXED = re.compile(r"中央八项规定|[一二三四五六七八九十]+个(?:
 # the passage's own heading: on a line of its own, or a short title sentence glued on (1.突出高企培育。深入实施…)
 _HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])"
                             r"(?:[^。；，\n]{0,30}?(?:\s+|\n)|[^。；，！\n]{2,24}[。！])")
-_SIGNATURE_END = re.compile(r"[\u4e00-\u9fff]{2,12}(?:科学技术局|科技局)\s*(?:\d{4}|〔N〕)年(?:\d{1,2}|〔N〕)月(?:\d{1,2}|〔N〕)日\s*$")
+_SIGNATURE_END = re.compile(rf"[\u4e00-\u9fff]{{2,12}}{ORG_SUFFIX}\s*(?:\d{{4}}|〔N〕)年(?:\d{{1,2}}|〔N〕)月(?:\d{{1,2}}|〔N〕)日\s*$")
 _COMPANY = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:股份有限公司|有限责任公司|有限公司|集团|公司)")
 # a township or street by name (蓝湾镇, 城东街道); 城镇化, 乡镇, 重点镇 are words, not places
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:镇|街道)(?![化级域区])")

@@ -1,7 +1,9 @@
 """The house outline: the outline of the bureau's own most recent summary of the same period, laid over the
 shipped outline. Each of its headings is matched to a shipped section by what the two speak of (the shipped
-section brings its retrieval query, indicators and prompt); a heading with no shipped counterpart is listed,
-a shipped section with no counterpart is proposed off. Headings keep the bureau's wording, years as {year}."""
+section brings its retrieval query, indicators and prompt); a heading with no shipped counterpart becomes a
+section of its own (its query from its heading, its indicators the figures the bureau reported under it, its
+length and points as the bureau wrote it), so that any bureau drafts under its own outline; a shipped section
+with no counterpart is proposed off. Headings keep the bureau's wording, years as {year}."""
 
 import re
 from dataclasses import dataclass
@@ -18,33 +20,62 @@ MATCH = 0.2  # share of the past heading's words the shipped section must hold
 
 @dataclass(frozen=True)
 class Proposal:
-    section: str | None  # the shipped section id it becomes (None: a heading of the past outline with no counterpart)
+    section: str  # the section id it becomes: a shipped section's, or own1, own2 … for a section of its own
     past: str  # the heading as the bureau wrote it (marker removed)
     heading: str  # as proposed for this draft: years as {year} / {next_year}
     level: int
     evaluative: bool  # 聚焦企业培育，创新主体持续壮大: written from the year's content, to be rewritten for this one
+    own: bool = False  # no shipped counterpart: a section of its own, shaped after the past one
+    kind: str = "body"  # of an own section: body, or heading when sub-sections follow it
+    length: int = 0  # of an own body section: the past one's, in characters
+    points: int = 0  # of an own body section: the past one's 一是/1. items (3 when it had none)
+    source: str = ""  # the past section's heading as stored (its figures are found under it)
 
 
 def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Proposal]:
     """The past summary's review and plan headings of level 1 and 2, in its order, each matched to at most one
-    shipped section of the same level: the closest pairs first, then what is left to what shares any word with it
-    (企业主体地位更加凸显 → 科技企业培育)."""
+    shipped section of the same level: the closest pairs first, then, under an outline written for this kind of
+    bureau, what is left to what shares any word with it (企业主体地位更加凸显 → 科技企业培育). A review heading
+    left over is a section of its own."""
     shipped = [s for s in spec.sections if s.level in (1, 2)]
     kept = [s for s in past if s.level in (1, 2) and s.title and not (s.part == "plan" and s.level == 2)
             and not _is_point(s)]
     titles = [_MARKER.sub("", s.heading).rstrip("。.：: ") for s in kept]
     pairs = sorted(((_fit(t, c), n, c.id) for n, (t, s) in enumerate(zip(titles, kept)) for c in shipped
-                    if c.level == s.level), reverse=True)
+                    if c.level == s.level and (c.prompt == "plan") == (s.part == "plan")), reverse=True)
     chosen: dict[int, str] = {}
-    for floor in (MATCH, 1e-9):
+    for floor in (MATCH, 1e-9) if spec.bureau else (MATCH,):
         for score, n, sid in pairs:
             if score >= floor and n not in chosen and sid not in chosen.values():
                 chosen[n] = sid
-    out = []
+    out, own = [], 0
     for n, (title, s) in enumerate(zip(titles, kept)):
         heading = title.replace(str(past_year + 1), "{next_year}").replace(str(past_year), "{year}")
-        out.append(Proposal(chosen.get(n), title, heading, s.level, bool(re.search(r"[，,]", title))))
+        evaluative = bool(re.search(r"[，,]", title))
+        if n in chosen:
+            out.append(Proposal(chosen[n], title, heading, s.level, evaluative))
+        elif s.part == "review":
+            own += 1
+            subs = s.level == 1 and n + 1 < len(kept) and kept[n + 1].level == 2
+            body = _body(s, past)
+            out.append(Proposal(f"own{own}", title, heading, s.level, evaluative, own=True,
+                                kind="heading" if subs else "body", length=min(max(len(body), 200), 900),
+                                points=min(len(_POINT.findall(body)), 6) or 3, source=s.heading))
     return out
+
+
+_POINT = re.compile(r"(?:^|\n)\s*(?:[一二三四五六七八九十]+是|\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)])")
+
+
+def _body(section: Section, past: list[Section]) -> str:
+    """A past section's text with its sub-sections' (a level-1 section without sub-sections: all of it)."""
+    idx = past.index(section)
+    text = [section.body]
+    for s in past[idx + 1:]:
+        if s.level <= section.level:
+            break
+        text.append(s.body)
+    return "\n".join(t for t in text if t)
 
 
 def _is_point(s: Section) -> bool:
@@ -53,7 +84,7 @@ def _is_point(s: Section) -> bool:
 
 
 def _fit(title: str, section: SectionSpec) -> float:
-    words = bigrams(title) - _COMMON
+    words = bigrams(re.sub(r"\d{4}年", "", title)) - _COMMON
     known = bigrams(" ".join([section.heading, section.query, *section.indicators]))
     return len(words & known) / len(words) if words else 0.0
 
@@ -64,20 +95,36 @@ def plan_items(past: list[Section]) -> list[str]:
             if s.part == "plan" and s.level == 2 and s.title and not _is_point(s)]
 
 
-def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: list[str] = ()) -> dict:
-    """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced, and the
-    plan written as titled items in the pattern of the past plan's."""
-    sections: dict = {p.section: {"heading": p.heading} for p in proposals if p.section}
+def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: list[str] = (),
+            rows: dict[str, list[str]] | None = None) -> dict:
+    """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced, the
+    sections of the bureau's own added (`rows`: the indicators it reported under each past heading, which become
+    this year's facts rows), and the plan written as titled items in the pattern of the past plan's."""
+    sections: dict = {}
+    for p in proposals:
+        sections[p.section] = {"heading": p.heading} if not p.own else own_section(p, (rows or {}).get(p.source, []))
     plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
     return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", "sections": sections}
 
 
+def own_section(p: Proposal, indicators: list[str]) -> dict:
+    """The outline fields of a section of the bureau's own: found and written by what its heading speaks of."""
+    if p.kind == "heading":
+        return {"heading": p.heading, "level": p.level, "kind": "heading"}
+    label = re.split(r"[，,]", p.past)[-1 if p.evaluative else 0]
+    topic = re.sub(r"\d{4}年", "", label)
+    return {"heading": p.heading, "level": p.level, "kind": "body", "query": re.sub(r"\d{4}年|[，,、]", " ", p.past),
+            "indicators": list(indicators[:8]),
+            "guidance": f"按本局往年这一部分的写法，写本年“{topic}”方面的做法和成效；数字只用事实表和笔记中的。",
+            "length": p.length, "points": p.points, "note_keys": list(dict.fromkeys([p.past, topic]))}
+
+
 def order(spec: OutlineSpec, proposals: list[Proposal]) -> tuple[list[str], dict[str, bool]]:
     """The sections in the past outline's order, the opening first, and which are on: the opening and the shipped
     sections the past outline has; the others follow, off, for the writer to switch on."""
-    matched = [p.section for p in proposals if p.section]
+    matched = [p.section for p in proposals]
     ids = [s.id for s in spec.sections if s.level == 0] + matched
     ids += [s.id for s in spec.sections if s.id not in ids]
-    return ids, {s.id: s.id in matched or s.level == 0 for s in spec.sections}
+    return ids, {**{s.id: s.id in matched or s.level == 0 for s in spec.sections}, **{sid: True for sid in matched}}

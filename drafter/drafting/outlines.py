@@ -28,10 +28,22 @@ def available(prompts_dir: Path) -> list[str]:
     return sorted(p.stem for p in (prompts_dir / "outlines").glob("*.yaml"))
 
 
+def default_outline(org: str, period: str, prompts_dir: Path) -> str:
+    """The shipped outline a new draft of this bureau starts from: one written for its kind of bureau (kjj_annual for
+    a 科技局), else one for any bureau (general_annual)."""
+    specs = [load_outline(n, prompts_dir) for n in available(prompts_dir)]
+    specs = [s for s in specs if s.period == ("H1" if period == "H1" else "annual")]
+    chosen = next((s for s in specs if s.bureau and s.fits(org)), None) or next((s for s in specs if not s.bureau), None)
+    if chosen is None:
+        raise OutlineError(f"{prompts_dir / 'outlines'} 中没有适用于“{org}”的提纲：请放回 general_annual.yaml。")
+    return chosen.name
+
+
 def load_outline(name_or_path: str | Path, prompts_dir: Path) -> OutlineSpec:
     """Load an outline by name (a file in prompts/outlines) or path; errors name file, line and field. An outline
     with `base: NAME` is that outline with its own top-level fields and, under `sections:`, per section id the
-    fields that differ (the half-year outline is the annual one with other headings and lengths)."""
+    fields that differ (the half-year outline is the annual one with other headings and lengths); an id the base
+    does not have, given with its `kind` and `level`, is a section of its own (a heading of the bureau's own outline)."""
     path, node, data = _read(name_or_path, prompts_dir)
     if isinstance(data, dict) and "base" in data:
         data = _overlay(path, data, prompts_dir)
@@ -72,9 +84,12 @@ def _overlay(path: Path, data: dict, prompts_dir: Path, depth: int = 0) -> dict:
     if not isinstance(base, dict) or not isinstance(changes, dict):
         raise OutlineError(f"{path}：有 base 时，sections 应写成“章节 id: 要改的字段”。")
     ids = [s.get("id") for s in base.get("sections", [])]
-    if unknown := sorted(set(changes) - set(ids)):
-        raise OutlineError(f"{path}：基础提纲 {data['base']} 中没有章节 {'、'.join(unknown)}；可用：{'、'.join(ids)}。")
+    added = {sid: fields for sid, fields in changes.items() if sid not in ids and isinstance(fields, dict) and "kind" in fields}
+    if unknown := sorted(set(changes) - set(ids) - set(added)):
+        raise OutlineError(f"{path}：基础提纲 {data['base']} 中没有章节 {'、'.join(unknown)}（新增的章节要写 kind 和 level）；"
+                           f"可用：{'、'.join(ids)}。")
     sections = [{**s, **(changes.get(s.get("id")) or {})} for s in base.get("sections", [])]
+    sections += [{"id": sid, **fields} for sid, fields in added.items()]
     return {**base, **{k: v for k, v in data.items() if k not in ("base", "sections")}, "sections": sections}
 
 

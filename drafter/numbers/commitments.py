@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from drafter.models import Finding, Section
 from drafter.numbers.checks import bigrams
+from drafter.numbers.figures import ORG_SUFFIX
 
 _CLAUSE = re.compile(r"[^。；;，,\n]+")
-_SIGNATURE = re.compile(r"[\u4e00-\u9fff]{0,12}(?:科学技术局|科技局)\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
+_SIGNATURE = re.compile(rf"[\u4e00-\u9fff]{{0,12}}{ORG_SUFFIX}\s*\d{{4}}年\d{{1,2}}月\d{{1,2}}日\s*$")
 # words every plan item has: they say nothing about which item it is
 _GENERIC = set("力争 推动 推进 加快 持续 进一 一步 步提 以上 全县 全市 全区 积极 不断 着力 切实 大力 进一 深化 "
                "提高 提升 加强 做好 抓好 确保 争取 全年 实现 工作 开展 重点 有效 稳步 发挥 作用".split())

@@ -17,7 +17,7 @@ import yaml
 
 from drafter import yamltext
 from drafter.errors import DrafterError
-from drafter.numbers.figures import FILLER, Indicator, canonical
+from drafter.numbers.figures import FILLER, Indicator, canonical, row_name
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.outline_spec import PlannedSection
 from drafter.stores.ledger import Ledger
@@ -370,7 +370,7 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
     facts = []
     for name, row in rows.items():
         known = catalog_entry(name)
-        unit = row["unit"] or (known.unit if known else "")
+        unit = row["unit"] or (known.unit if known else "") or (prior[name][1] if name in prior else "")
         fact = Fact(name, unit, row["section"], row.get("value"), row.get("target"), row.get("next_target"),
                     listed=row.get("listed", False))
         if row.get("prior") is not None:
@@ -471,7 +471,7 @@ def _ledger_priors(ledger: Ledger, org: str, year: int, period: str, names: list
                and f["scope"] == "local" and not f["suspect"] and f["value_high"] is None]
     out = {}
     for name in names:
-        exact = [f for f in figures if f["indicator"] == name]
+        exact = [f for f in figures if f["indicator"] == name] or [f for f in figures if row_name(f["indicator"]) == name]
         known = catalog_entry(name)
         found = exact or [f for f in figures if known and _same_indicator(known, f["indicator"])]
         if found:

@@ -14,7 +14,9 @@ import yaml
 
 from drafter.models import DocMeta, Figure, Kind, Scope, Section
 
-ORG_SUFFIX = r"(?:科学技术局|科技局|科学技术委员会|科技委员会|科学技术和工业信息化局|科技和工业信息化局|科学技术协会)"
+# a bureau's own name after its place: a 科技局 by any of its names, or any other bureau (城市管理和综合执法局, 气象局)
+ORG_SUFFIX = (r"(?:科学技术局|科技局|科学技术委员会|科技委员会|科学技术和工业信息化局|科技和工业信息化局|科学技术协会"
+              r"|[\u4e00-\u9fff]{1,12}?(?:局|委员会|办公室|中心))")
 ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗))(?:人民政府)?{ORG_SUFFIX}")
 
 UNITS = sorted(
@@ -319,9 +321,22 @@ def _indicator(subject: str, unit: str, kind: Kind, previous: Figure | None, sen
         return (bare + following)[:16]
     if len(bare) <= 3 and previous is not None:
         return previous.indicator + bare
-    phrase = re.sub(r"^(新增|新|其中|分别|共|累计)?", "", subject).strip(" ,，、")
+    phrase = re.sub(r"^(新增|新(?!建)|其中|分别|共|累计)?", "", subject).strip(" ,，、")
     phrase = re.sub(r"(达到|达|为|到|共|累计|实现|完成|已|有)+$", "", phrase)
     return phrase[-16:] or "未命名指标"
+
+
+_ROW_EDGES = re.compile(r"^(?:全年度?|本年度?|今年|年内|全社会|全[省市县区旗]|我[省市县区旗局]|累计|共计|共有|共|其中|当年|"
+                        r"截至目前|目前|已)+|(?:超过|超|近|约|达到|达|共|累计|余|多|了|以上|分别)+$")
+
+
+def row_name(indicator: str) -> str | None:
+    """A figure's indicator as a row of a facts table: scope and qualifier words trimmed (全市公园总数 → 公园总数,
+    举办公园文化季活动超 → 举办公园文化季活动); None when what is left names no quantity (全市, 完成年度目标的)."""
+    name = _ROW_EDGES.sub("", indicator.strip())
+    if not 2 <= len(name) <= 14 or re.search(r"[、，,“”\"《》（）()：:；;]|[的由了和与及对在将把被]$|^[等和与及或对在将]", name):
+        return None
+    return name
 
 
 def _placed(figure: Figure, sentence: str, offset: int, pos: int, ctx: _Context) -> Figure:

@@ -6,12 +6,12 @@ import threading
 from pathlib import Path
 
 from drafter.config import Settings
-from drafter.drafting.outlines import load_outline
+from drafter.drafting.outlines import default_outline, load_outline
 from drafter.errors import DrafterError
 from drafter.models import DraftInfo
 from drafter.numbers.facts import FactsInput, normalise_period, read_facts
 from drafter.session.drafts import DraftSession, SessionError
-from drafter.session.inputs import resolve_org
+from drafter.session.inputs import past_outline, resolve_org
 from drafter.stores.workspace import Workspace
 
 
@@ -66,10 +66,16 @@ class Desk:
         org, message = resolve_org(self.settings, org)
         if message:
             self.warnings.append(message)
-        spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), self.settings.prompts_dir)
+        spec = load_outline(outline or default_outline(org, period, self.settings.prompts_dir), self.settings.prompts_dir)
         info = self.workspace.create(name or f"{org}{year}年{'上半年' if period == 'H1' else ''}", org, int(year),
                                      period, str(outline or spec.name))
-        return DraftSession(self, info, notices=[message] if message else [])
+        session = DraftSession(self, info, notices=[message] if message else [])
+        if outline is None and not spec.bureau and past_outline(self.settings, org, int(year), period):
+            # no shipped outline is written for this kind of bureau: its own last summary's outline is the start
+            source, _ = session.proposed_outline()
+            session.adopt_outline()
+            session.notices.append(f"提纲按本局往年总结（{source}）建立，生成前请在提纲中审阅：改标题、开关或调整章节。")
+        return session
 
     def drafts(self) -> list[DraftInfo]:
         return self.workspace.drafts()
@@ -83,7 +89,7 @@ class Desk:
         org, message = resolve_org(self.settings, plain_org(org))
         if message and message not in self.warnings:
             self.warnings.append(message)
-        outline_name = str(outline or ("kjj_h1" if period == "H1" else "kjj_annual"))
+        outline_name = str(outline or default_outline(org, period, self.settings.prompts_dir))
         # with no outline named, the draft of that name whatever its outline (one the writer adopted, too)
         found = self.workspace.drafts(org=org, year=year, period=period, name=name,
                                       **({"outline": outline_name} if outline else {}))

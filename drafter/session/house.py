@@ -12,7 +12,7 @@ import yaml
 from drafter import yamltext
 from drafter.drafting import house
 from drafter.drafting.outlines import load_outline
-from drafter.session.inputs import past_outline
+from drafter.session.inputs import past_outline, past_rows
 from drafter.session.records import SessionError
 
 _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"})
@@ -35,10 +35,12 @@ class HouseOutline:
         source, proposals = self.proposed_outline()
         shipped = self._shipped()
         items = [item.translate(_FULL_WIDTH) for item in house.plan_items(self._past_summary()[2])]
-        data = house.overlay(shipped, proposals, source, items)
+        rows = past_rows(self.settings, self.info.org, self.info.year, self.info.period)
+        data = house.overlay(shipped, proposals, source, items, rows)
         for sid, heading in (headings or {}).items():
-            self._known(sid, shipped)
-            data["sections"][sid] = {"heading": heading.strip()}
+            if sid not in data["sections"]:
+                self._known(sid, shipped)
+            data["sections"].setdefault(sid, {})["heading"] = heading.strip()
         self._write_outline(data)
         order, enabled = house.order(self.spec, proposals)
         self.set_outline(order, enabled)
@@ -50,7 +52,7 @@ class HouseOutline:
         data = self._overlay_data() or {"base": shipped.name, "name": f"{shipped.name}_house",
                                         "label": f"{shipped.label}（改过标题）", "sections": {}}
         for sid, heading in headings.items():
-            self._known(sid, shipped)
+            self._known(sid, self.spec)
             if not heading.strip() or "\n" in heading or len(heading) > 40:
                 raise SessionError(f"章节 {sid} 的标题应为一行、不超过 40 字。")
             data["sections"].setdefault(sid, {})["heading"] = heading.strip()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from drafter.config import Settings
-from drafter.drafting.outlines import PlannedSection, load_outline, plan
+from drafter.drafting.outlines import PlannedSection, default_outline, load_outline, plan
 from drafter.errors import DrafterError
 from drafter.ingest.admission import injections
 from drafter.models import Finding
@@ -118,7 +118,7 @@ class Grounds:
 def grounds(settings: Settings, given: FactsInput, org: str, year: int, period: str = "annual",
             outline: str | None = None) -> Grounds:
     """The outline, the facts table and the past summaries a check of this bureau's text works from."""
-    spec = load_outline(outline or ("kjj_h1" if period == "H1" else "kjj_annual"), settings.prompts_dir)
+    spec = load_outline(outline or default_outline(org, period, settings.prompts_dir), settings.prompts_dir)
     planned = plan(spec, org=org, year=year)
     past, context_values = past_inputs(settings, org, year)
     return Grounds(planned, facts_table(settings, planned, given, org, year, period), PastTexts(past), context_values)
@@ -159,6 +159,28 @@ def past_outline(settings: Settings, org: str, year: int, period: str) -> tuple[
         return None
     year_, path, sections = max(found, key=lambda f: f[0])
     return Path(path).name, year_, sections
+
+
+def past_rows(settings: Settings, org: str, year: int, period: str) -> dict[str, list[str]]:
+    """The indicators the bureau reported in its most recent summary of this period before this year, by the heading
+    of the section they stand in: what a section of its own outline takes as this year's facts rows."""
+    from drafter.numbers.figures import row_name
+    from drafter.stores.ledger import Ledger
+
+    found = past_outline(settings, org, year, period)
+    if found is None:
+        return {}
+    name, past_year, _ = found
+    label = str(past_year) if period == "annual" else f"H1 {past_year}"
+    out: dict[str, list[str]] = {}
+    with Ledger(settings.catalog_path) as ledger:
+        for f in ledger.figures(org=org, year=past_year):
+            row = row_name(f["indicator"])
+            if (Path(f["path"]).name == name and row and f["kind"] == "actual" and f["scope"] == "local"
+                    and f["period"] == label and not f["suspect"] and f["value_high"] is None and f["unit"] != "位次"
+                    and row not in out.setdefault(f["section"] or "", [])):
+                out[f["section"] or ""].append(row)
+    return out
 
 
 def last_plan(settings: Settings, org: str, year: int) -> list[Commitment]:

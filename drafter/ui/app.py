@@ -245,7 +245,8 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
         if not (org_ or "").strip() or not year_:
             raise SessionError("请填写单位和年度。")
         session = hub.desk.create(org_.strip(), int(year_), period_, outline_ or None, (name_ or "").strip() or None)
-        info(f"已新建稿件 {session.id}：{session.title}。下一步：在“数据”页填写本年数据。")
+        said = "".join(n for n in session.notices if "提纲" in n)  # an outline taken from the bureau's own summary
+        info(f"已新建稿件 {session.id}：{session.title}。{said}下一步：在“数据”页填写本年数据。")
         return session.id
 
     @guarded

@@ -1,0 +1,68 @@
+"""Any bureau drafts under its own outline: real public summaries of a 城市管理和综合执法局, a 气象局, a 统计局 and a
+水利局 (openings as published, tests/fixtures/bureaus/README.md) are ingested; a new draft takes the bureau's last
+outline, its ledger's figures become this year's rows with last year's values, and it drafts, checks and exports."""
+
+import pytest
+
+from conftest import ROOT
+from drafter.config import Settings
+from drafter.ingest.pipeline import ingest
+from drafter.session import Desk
+
+BUREAUS = ROOT / "tests" / "fixtures" / "bureaus"
+CITY = "深圳市城市管理和综合执法局"
+
+
+@pytest.fixture(scope="module")
+def bureaus(tmp_path_factory) -> Settings:
+    root = tmp_path_factory.mktemp("bureaus")
+    settings = Settings(corpus_dir=BUREAUS, index_dir=root / "index", workspace=root / "ws", embedding="hash")
+    report = ingest(settings)
+    assert not report.skipped
+    return settings
+
+
+@pytest.fixture
+def desk(bureaus, tmp_path) -> Desk:
+    return Desk(bureaus.model_copy(update={"workspace": tmp_path / "ws"}), offline_model=True)
+
+
+def test_each_bureau_is_read_by_its_own_name_and_year(bureaus):
+    from drafter.stores.ledger import Ledger
+
+    with Ledger(bureaus.catalog_path) as ledger:
+        docs = {(d["org"], d["year"]) for d in ledger.documents()}
+    assert docs == {(CITY, 2020), (CITY, 2021), ("内蒙古自治区气象局", 2023), ("内蒙古自治区气象局", 2024),
+                    ("衡阳县水利局", 2023), ("长治市上党区统计局", 2020)}
+
+
+@pytest.mark.parametrize("org, year, headings", [
+    (CITY, 2022, ["一、2022年工作总结", "（一）环境卫生治理能力持续提升", "（二）园林绿化精细管理全面加强",
+                  "（三）市容环境综合提升更具特色"]),
+    ("内蒙古自治区气象局", 2025, ["一、2025年工作回顾", "（一）强化党建领航，政治机关意识更加坚定"]),
+    ("长治市上党区统计局", 2021, ["一、主要指标完成情况", "二、2021年工作完成情况", "（一）精心筹划，做好第七次人口普查"]),
+    ("衡阳县水利局", 2024, ["一、2024年工作总结", "（一）争项争资持续发力", "（二）新增国债投资推动水利建设新篇章",
+                          "（三）防汛抗旱全面告捷"]),
+])
+def test_a_new_draft_takes_the_bureaus_own_outline(desk, org, year, headings):
+    session = desk.create(org, year)
+    assert [p.heading for p in session.planned() if p.heading] == headings  # no 科技局 section, nothing else
+    assert any("本局往年总结" in n for n in session.notices)  # and the writer is told to review it
+    assert desk.create("示例县科学技术局", 2024).spec.name == "kjj_annual"  # a 科技局 keeps the shipped outline
+
+
+def test_last_years_figures_become_this_years_rows_and_the_draft_states_them(desk, tmp_path):
+    session = desk.create(CITY, 2022)
+    rows = {r.indicator: r for r in session.fact_rows(include_empty=True)}
+    assert rows["公园总数"].prior == 1238 and rows["公园总数"].unit == "个" and rows["公园总数"].value is None
+    assert rows["回收利用率"].prior == 45.5 and "回收利用率达45.5%" in rows["回收利用率"].prior_source
+    assert not any(name in rows for name in ("全市", "高新技术企业总数"))  # a bare scope word is no row; no 科技 row
+    session.change_facts({"公园总数": {"value": 1260}, "新增公园": {"value": 22}, "回收利用率": {"value": 48.2}})
+    report = session.generate()
+    assert not report.failed
+    text = {s.id: s.version.text for s in session.sections() if s.version}
+    assert "1260个" in text["own3"] and "22个" in text["own3"]
+    assert "回收利用率" in text["own2"] and "48.2%" in text["own2"]
+    assert not [f for _, f in session.check() if f.kind == "unverified_number"]
+    out = session.export(tmp_path / "城管局2022年工作总结.docx")
+    assert out.exists() and out.stat().st_size > 5000
