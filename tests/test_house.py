@@ -84,3 +84,21 @@ def test_the_one_shot_draft_keeps_the_outline_its_writer_adopted(sampled):
     again = Desk(sampled, offline_model=True).quick(facts=FACTS)
     assert again.id == first.id and "聚焦企业培育" in {p.spec.id: p.heading for p in again.planned()}["enterprises"]
     assert Desk(sampled, offline_model=True).quick(facts=FACTS, outline="kjj_annual").id != first.id  # named: its own
+
+
+def test_the_opening_keeps_the_bureaus_framing_line_for_the_writer_to_confirm(sampled):
+    """The guiding-thought line of last year's opening becomes the opening's note (shown, not re-dated); a note the
+    writer already wrote is left alone."""
+    desk = Desk(sampled, offline_model=True)
+    session = desk.create(COUNTY, 2024)
+    session.adopt_outline()
+    formula = "在县委、县政府领导下，认真贯彻党的二十大精神，深入开展主题教育，紧扣全县“产业提质、创新赋能”年度主题"
+    assert session.notes()["lead"] == (formula,)
+    assert any("请按今年情况核实或改写" in n and formula in n for n in session.notices)
+    session.generate(["lead"])
+    assert session.sections()[0].version.text.startswith(f"2024年，示例县科学技术局{formula}。")
+    assert not [f for _, f in session.check() if f.kind == "copied"]  # the bureau's own line, not copied text
+    other = desk.create(CITY, 2024, name="自己写了开头")
+    other.set_notes("lead", ["全市科技系统坚持创新驱动"])
+    other.adopt_outline()
+    assert other.notes()["lead"] == ("全市科技系统坚持创新驱动",)

@@ -186,6 +186,8 @@ def outline(
     if adopt:
         session.adopt_outline(renamed)
         console.print("已采用本局往年提纲。", markup=False)
+        for notice in (n for n in session.notices if "提法" in n):
+            console.print(notice, markup=False, soft_wrap=True)
     elif renamed:
         session.rename_sections(renamed)
     if off or on or order:

@@ -128,3 +128,27 @@ def order(spec: OutlineSpec, proposals: list[Proposal]) -> tuple[list[str], dict
     ids = [s.id for s in spec.sections if s.level == 0] + matched
     ids += [s.id for s in spec.sections if s.id not in ids]
     return ids, {**{s.id: s.id in matched or s.level == 0 for s in spec.sections}, **{sid: True for sid in matched}}
+
+
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})
+_FRAMING = re.compile(r"指导|领导|围绕|贯彻|落实|坚持|紧扣|聚焦|锚定|统领|为主线|为抓手|为主题|为核心|为宗旨")
+_RESULT = re.compile(r"取得|成效|新进展|新台阶|新突破|新提高|晋位|态势|如下")
+_SUBJECT = re.compile(r"^[\u4e00-\u9fff]{0,10}(?:局|委|办|部门|系统)(?=在|以|坚持|认真|紧紧|围绕|聚焦|深入|全面)")
+
+
+def opening_formula(past: list[Section]) -> str:
+    """The framing line of the bureau's last opening (在县委、县政府领导下，认真贯彻…，紧扣…): its first framing
+    sentence from the first framing clause to the last, without the year, the bureau's name or the year's results;
+    "" when the opening has none. Offered to the writer as the opening's note, to confirm or update for this year."""
+    lines = [line for s in past if s.level == 0 for line in s.body.split("\n")]
+    first = next((s for s in past if s.level == 1), None)  # 一、2020年工作总结 first, the opening under it
+    lines += first.body.strip().split("\n")[:1] if first else []
+    for line in lines:
+        for sentence in re.split(r"[。！]", line.strip()):
+            sentence = re.sub(r"^(?:\d{4}年(?:以来|来)?|一年来|今年以来)[，,]\s*", "", sentence)
+            clauses = re.split(r"[，,]", sentence)
+            framing = [n for n, c in enumerate(clauses) if _FRAMING.search(c) and not _RESULT.search(c)]
+            if framing and "之年" not in sentence:
+                line = "，".join(clauses[framing[0]:framing[-1] + 1]).translate(_FULL_WIDTH)
+                return _SUBJECT.sub("", line).strip()
+    return ""

@@ -74,7 +74,7 @@ class Desk:
             # no shipped outline is written for this kind of bureau: its own last summary's outline is the start
             source, _ = session.proposed_outline()
             session.adopt_outline()
-            session.notices.append(f"提纲按本局往年总结（{source}）建立，生成前请在提纲中审阅：改标题、开关或调整章节。")
+            session.notices.insert(0, f"提纲按本局往年总结（{source}）建立，生成前请在提纲中审阅：改标题、开关或调整章节。")
         return session
 
     def drafts(self) -> list[DraftInfo]:

@@ -44,7 +44,17 @@ class HouseOutline:
         self._write_outline(data)
         order, enabled = house.order(self.spec, proposals)
         self.set_outline(order, enabled)
+        self._offer_formula(source)
         return proposals
+
+    def _offer_formula(self, source: str) -> None:
+        """The framing line of the bureau's last opening, as the opening's note when it has none: the writer sees
+        it there and confirms or updates it for this year (it is never re-dated or rewritten by code)."""
+        lead = next((s.id for s in self.spec.sections if s.prompt == "lead"), None)
+        formula = house.opening_formula(self._past_summary()[2])
+        if lead and formula and not self.notes().get(lead):
+            self.set_notes(lead, [formula])
+            self.notices.append(f"开头沿用本局往年总结（{source}）的提法，已写入开头总述的笔记，请按今年情况核实或改写：{formula}")
 
     def rename_sections(self, headings: dict[str, str]) -> None:
         """New headings for sections, by id; the rest stay as they are."""

@@ -245,7 +245,7 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
         if not (org_ or "").strip() or not year_:
             raise SessionError("请填写单位和年度。")
         session = hub.desk.create(org_.strip(), int(year_), period_, outline_ or None, (name_ or "").strip() or None)
-        said = "".join(n for n in session.notices if "提纲" in n)  # an outline taken from the bureau's own summary
+        said = "".join(n for n in session.notices if "往年总结" in n)  # an outline and opening from the bureau's own
         info(f"已新建稿件 {session.id}：{session.title}。{said}下一步：在“数据”页填写本年数据。")
         return session.id
 
@@ -291,7 +291,7 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
         session = hub.session(draft_id)
         proposals = session.adopt_outline()
         source = session.spec.label
-        lines = [f"已按{esc(source)}调整提纲："]
+        lines = [f"已按{esc(source)}调整提纲：", *[esc(n) for n in session.notices if "提法" in n]]
         for p in proposals:
             target = "未采用（本稿提纲中没有对应章节）" if not p.section else (
                 "评价式标题，宜按今年情况改写" if p.evaluative else "已采用")
