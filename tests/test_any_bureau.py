@@ -49,6 +49,7 @@ def test_a_new_draft_takes_the_bureaus_own_outline(desk, org, year, headings):
     assert [p.heading for p in session.planned() if p.heading] == headings  # no 科技局 section, nothing else
     assert any("本局往年总结" in n for n in session.notices)  # and the writer is told to review it
     assert desk.create("示例县科学技术局", 2024).spec.name == "kjj_annual"  # a 科技局 keeps the shipped outline
+    assert desk.quick(org=org, year=year).spec.name == "general_annual_house"  # `drafter draft` takes it too
 
 
 def test_last_years_figures_become_this_years_rows_and_the_draft_states_them(desk, tmp_path):

@@ -8,7 +8,7 @@ from drafter.drafting.outlines import PlannedSection
 from drafter.ingest.admission import injections
 from drafter.ingest.clean import as_written
 from drafter.numbers.facts import Fact, FactsTable, pending
-from drafter.numbers.figures import ORG_SUFFIX
+from drafter.numbers.figures import ORG, ORG_SUFFIX
 from drafter.numbers.figures import indicator as catalog_entry
 
 EXEMPLARS_PER_SECTION = 8
@@ -120,6 +120,14 @@ def targets(table: FactsTable) -> list[str]:
             for f in table.facts if f.next_target is not None]
 
 
+def same_kind(org: str, other: str) -> bool:
+    """Bureaus of the same kind: the name after the place is the same (示例县科学技术局, 示范市科技局)."""
+    def kind(name: str) -> str:
+        m = ORG.match(name)
+        return re.sub(r"^(?:科技局|科学技术委员会|科委)$", "科学技术局", name[len(m.group(1)):] if m else name)
+    return kind(org) == kind(other)
+
+
 def search_exemplars(retriever, section: PlannedSection, table: FactsTable, count: int = EXEMPLARS_PER_SECTION
                      ) -> list[Exemplar]:
     """Past passages worth imitating for the section: the bureau's own first, never this year's own
@@ -132,7 +140,8 @@ def search_exemplars(retriever, section: PlannedSection, table: FactsTable, coun
     pool = max(count, 4) * 2  # some are filtered out below
     hits = retriever.search(query, k=pool, org=table.org, topic=section.spec.topic, **common)
     seen = {h.id for h in hits}
-    hits += [h for h in retriever.search(query, k=pool, topic=section.spec.topic, **common) if h.id not in seen]
+    hits += [h for h in retriever.search(query, k=pool, topic=section.spec.topic, **common)
+             if h.id not in seen and same_kind(h.org or "", table.org)]  # a 统计局's work is no model for a 城管局
     good = []
     for h in hits:
         heading = h.section.split(" > ")[-1]

@@ -89,13 +89,12 @@ class Desk:
         org, message = resolve_org(self.settings, plain_org(org))
         if message and message not in self.warnings:
             self.warnings.append(message)
-        outline_name = str(outline or default_outline(org, period, self.settings.prompts_dir))
         # with no outline named, the draft of that name whatever its outline (one the writer adopted, too)
         found = self.workspace.drafts(org=org, year=year, period=period, name=name,
-                                      **({"outline": outline_name} if outline else {}))
+                                      **({"outline": str(outline)} if outline else {}))
         if found:
             return DraftSession(self, found[0], notices=[message] if message else [])
-        return self.create(org, year, period, outline_name, name)
+        return self.create(org, year, period, outline, name)
 
     def quick(self, *, org: str | None = None, year: int | None = None, period: str | None = None,
               facts: Path | None = None, notes: Path | None = None, outline: str | None = None,
@@ -106,7 +105,8 @@ class Desk:
         if not org or not year:
             raise SessionError("请写明单位和年度：--org 示例县科学技术局 --year 2024，或在数据文件开头写 org: 和 year:。")
         session = self.find_or_create(org, int(year), period or given.period, outline)
-        session.set_skipped(skip)
+        if skip:  # without --skip the outline stays as the writer set it (an adopted one has sections off)
+            session.set_skipped(skip)
         if facts:
             session.import_facts(facts, given)
         if notes:
