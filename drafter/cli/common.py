@@ -13,7 +13,7 @@ from rich.table import Table
 
 from drafter.config import Settings, load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="科技局工作总结起草：学习往年总结，按本年数据和笔记起草、核对、导出。")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="工作总结起草（科技局及各类单位）：学习往年总结，按本年数据和笔记起草、核对、导出。")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 

@@ -25,7 +25,7 @@ from drafter.session.users import read_users, sign_in  # noqa: F401 — the work
 from drafter.ui.kit import CSS, Hub, esc, gr, guarded, info, warn
 from drafter.ui.review import Panel, facts_tab, review_tab
 
-TITLE = "drafter · 科技局工作总结起草"
+TITLE = "drafter · 工作总结起草"
 FONTS = ("Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
          "sans-serif")  # system fonts only: a web font would be fetched from outside the machine
 MONO = ("Noto Sans Mono CJK SC", "Consolas", "monospace")
