@@ -180,8 +180,8 @@ def outline(
         source, proposals = session.proposed_outline()
         console.print(f"本局往年提纲（{source}）：", markup=False)
         for p in proposals:
-            target = p.section or "（本稿提纲中没有对应章节，未采用）"
-            note = "  ← 评价式标题，宜按今年情况改写（--heading）" if p.evaluative and p.section else ""
+            target = f"{p.section}（本局自有章节）" if p.own else p.section
+            note = "  ← 评价式标题，宜按今年情况改写（--heading）" if p.evaluative else ""
             console.print(f"  {'  ' * (p.level - 1)}{p.past}  →  {target}{note}", markup=False, soft_wrap=True)
     if adopt:
         session.adopt_outline(renamed)

@@ -293,8 +293,7 @@ def drafts_tab(hub: Hub, draft: gr.State) -> tuple[Panel, list]:
         source = session.spec.label
         lines = [f"已按{esc(source)}调整提纲：", *[esc(n) for n in session.notices if "提法" in n]]
         for p in proposals:
-            target = "未采用（本稿提纲中没有对应章节）" if not p.section else (
-                "评价式标题，宜按今年情况改写" if p.evaluative else "已采用")
+            target = ("评价式标题，宜按今年情况改写" if p.evaluative else "已采用") + ("（本局自有章节）" if p.own else "")
             lines.append(f"- {'　' * (p.level - 1)}{esc(p.past)} · {target}")
         return outline_rows(session), "\n".join(lines)
 
