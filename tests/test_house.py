@@ -97,7 +97,9 @@ def test_the_opening_keeps_the_bureaus_framing_line_for_the_writer_to_confirm(sa
     assert any("请按今年情况核实或改写" in n and formula in n for n in session.notices)
     session.generate(["lead"])
     assert session.sections()[0].version.text.startswith(f"2024年，示例县科学技术局{formula}。")
-    assert not [f for _, f in session.check() if f.kind == "copied"]  # the bureau's own line, not copied text
+    assert not [f for _, f in session.check() if f.kind == "copied_text"]  # the bureau's own line, not copied text
+    said = "2024年，县科学技术局" + formula + "，抓企业培育、平台建设。"  # as a model words it around the note
+    assert not [f for f in session.check_text(said, "lead") if f.kind == "copied_text"]
     other = desk.create(CITY, 2024, name="自己写了开头")
     other.set_notes("lead", ["全市科技系统坚持创新驱动"])
     other.adopt_outline()

@@ -108,6 +108,19 @@ def prepared(settings: Settings, name: str, *, org: str = ORG, written: bool = T
     return session.id
 
 
+def exported_anyway(page, target) -> list[str]:
+    """In the 导出 tab: export the .docx past the gate, download it to `target`; its paragraphs."""
+    page.wait_for_timeout(1000)  # the tab's own refresh first: a click during it is not the export's
+    page.locator("#export-docx").click()
+    expect(page.locator("#export-anyway")).to_be_visible(timeout=20000)
+    page.locator("#export-anyway").click()
+    link = page.locator("#download").get_by_test_id("download-link")
+    with page.expect_download() as download:
+        link.click()
+    download.value.save_as(target)
+    return [p.text for p in Document(str(target)).paragraphs]
+
+
 def editor(page):
     return page.locator("#section-text textarea")
 
@@ -422,14 +435,7 @@ def test_a_bureau_that_is_not_a_science_bureau_drafts_end_to_end(visits, tmp_pat
         expect(card).to_contain_text("公园总数1260个")
 
         tab(page, "导出")
-        page.wait_for_timeout(1000)
-        page.locator("#export-docx").click()
-        page.locator("#export-anyway").click()
-        link = page.locator("#download").get_by_test_id("download-link")
-        with page.expect_download() as download:
-            link.click()
-        download.value.save_as(tmp_path / "out.docx")
-        paragraphs = [p.text for p in Document(str(tmp_path / "out.docx")).paragraphs]
+        paragraphs = exported_anyway(page, tmp_path / "out.docx")
         assert paragraphs[0] == "深圳市城市管理和综合执法局2022年工作总结和2023年工作打算"
         assert "（三）市容环境品质持续提升" in paragraphs and any("公园总数1260个" in p for p in paragraphs)
 
@@ -475,15 +481,7 @@ def test_the_export_gate_lists_what_is_open_and_the_file_carries_no_hints(visits
     page.locator("#export-back").click()
     expect(page.locator("#section-text textarea")).to_be_visible()  # back in 起草与审阅
     tab(page, "导出")
-    page.wait_for_timeout(1000)  # the tab's own refresh first: a click during it is not the export's
-    page.locator("#export-docx").click()
-    expect(page.locator("#export-anyway")).to_be_visible(timeout=20000)
-    page.locator("#export-anyway").click()
-    link = page.locator("#download").get_by_test_id("download-link")
-    with page.expect_download() as download:
-        link.click()
-    download.value.save_as(tmp_path / "out.docx")
-    paragraphs = [p.text for p in Document(str(tmp_path / "out.docx")).paragraphs]
+    paragraphs = exported_anyway(page, tmp_path / "out.docx")
     assert not any("参考表述" in p or "【修改后的正文】" in p for p in paragraphs)
     assert paragraphs[-2:] == ["示例县科学技术局", "2025年1月10日"]
 

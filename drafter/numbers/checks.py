@@ -527,7 +527,8 @@ def copied_findings(text: str, past: "PastTexts | list[tuple[str, str]]", min_ch
     if len(compact) < min_chars:
         return []
     notes = {_compact(line)[0] for lines in (table.notes.values() if table else ()) for line in lines}
-    allowed = list(stock_phrases()) + [re.compile(re.escape(line)) for line in notes]
+    # the notes first: a stock formula inside a note (认真贯彻党的二十大精神) must not break the note's match
+    allowed = [re.compile(re.escape(line)) for line in notes] + list(stock_phrases())
     index = past.grams(min_chars)
     hits: dict[int, str] = {}
     for i in range(len(compact) - min_chars + 1):
