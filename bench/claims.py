@@ -83,17 +83,28 @@ def score(cases: list[dict], check_case) -> Score:
 
 
 def checker(settings):
-    """The number checker as `drafter check` runs it, over the sample index."""
+    """The number checker as `drafter check` runs it, over the sample index or the past summaries a case names
+    (`"corpus": "tests/fixtures/bureaus"` for a bureau that is not in the sample corpus)."""
+    from drafter.ingest.pipeline import ingest
     from drafter.numbers import checks
     from drafter.numbers.facts import read_facts
     from drafter.session.inputs import grounds
 
     cache: dict = {}
+    indexes = {str(settings.corpus_dir): settings}
+
+    def indexed(corpus: str):
+        folder = str(ROOT / corpus)
+        if folder not in indexes:
+            indexes[folder] = settings.model_copy(update={"corpus_dir": Path(folder),
+                                                          "index_dir": settings.index_dir.with_name(f"index{len(indexes)}")})
+            ingest(indexes[folder])
+        return indexes[folder]
 
     def check_case(case: dict):
         if case["facts"] not in cache:  # one facts table and one past-summary index per facts file
             given = read_facts(ROOT / case["facts"])
-            cache[case["facts"]] = grounds(settings, given, given.org, given.year)
+            cache[case["facts"]] = grounds(indexed(case.get("corpus", "corpus")), given, given.org, given.year)
         g = cache[case["facts"]]
         return checks.check(case["text"], g.table, past=g.past, copy_min_chars=settings.copy_min_chars,
                             context_values=g.context_values)

@@ -217,6 +217,7 @@ class ExportSection:
     heading: str  # with its marker (一、 （一）); "" for the untitled opening paragraph
     level: int  # 0 opening, 1 一、, 2 （一）
     text: str  # paragraphs separated by blank lines
+    run_in: bool = False  # the heading starts the first paragraph: （一）环境卫生治理能力持续提升。龙华…
 
 
 @dataclass(frozen=True)

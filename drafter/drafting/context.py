@@ -31,12 +31,19 @@ def next_period(table: FactsTable) -> str:
     return "下半年" if table.period == "H1" else f"{table.year + 1}年"
 
 
-def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False) -> str:
-    """One facts row as the prompt shows it: 高新技术企业总数：本年98家；上年85家；比上年增加13家；…"""
+def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: bool = False) -> str:
+    """One facts row as the prompt shows it: 高新技术企业总数：本年98家；上年85家；比上年增加13家；…
+    In a section of results (`results`) a row that fell shows this year's value only: an office does not
+    volunteer 650 against 712 there; the fall is for 存在的问题."""
     if f.value is None:
         line = f"{f.indicator}：写到这项指标时原样写{pending(f, table)}"
         return line + (f"；上年{f.text('prior')}{f.unit}，可以照写" if f.prior is not None else "")
     parts = [f"{f.indicator}：本年{f.text()}{f.unit}"]
+    if results and fell(f):
+        rate = f.get("完成率")
+        parts += [derived_phrase(rate.name, rate.value, rate.text, rate.unit, annual=table.period == "annual")] \
+            if rate else []
+        return "；".join(parts) + "（比上年减少：本部分只写本年数值，不写上年数值和增减）"
     if f.prior is not None:
         parts.append(f"上年{f.text('prior')}{f.unit}")
     for d in f.derived:
@@ -46,6 +53,11 @@ def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False) -> str:
     if with_next and f.next_target is not None:
         parts.append(f"{next_period(table)}目标{f.text('next_target')}{f.unit}")
     return "；".join(parts)
+
+
+def fell(f: Fact) -> bool:
+    """The row's value is below last year's."""
+    return any(d.name in ("增量", "同比增长", "提高") and d.value < 0 for d in f.derived)
 
 
 def derived_phrase(name: str, value: float, text: str, unit: str, *, annual: bool = True) -> str:
@@ -68,7 +80,7 @@ def points(wanted: int, notes: int) -> int:
 def section_facts(section: PlannedSection, table: FactsTable) -> tuple[list[str], list[str]]:
     """(facts lines, missing lines) of a body section."""
     rows = table.stated(section.spec.id)
-    return ([fact_line(f, table) for f in rows if f.value is not None],
+    return ([fact_line(f, table, results=True) for f in rows if f.value is not None],
             [fact_line(f, table) for f in rows if f.value is None])
 
 

@@ -102,6 +102,7 @@ class Engine:
             parent = next((p.heading for p in self.planned if p.spec.id == section.parent), "")
             rates = [f.get("完成率").value for f in t.stated(spec.id) if f.value is not None and f.get("完成率")]
             return common | {"parent_heading": parent, "title": section.title, "facts": facts, "missing": missing,
+                             "run_in": spec.run_in,
                              "points": context.points(spec.points, len(notes)),
                              "targets_met": any(r >= 100 for r in rates), "targets_missed": any(r < 100 for r in rates),
                              "exemplars": context.within_budget(facts + missing + notes, self.exemplars(section), budget)}

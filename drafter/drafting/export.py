@@ -201,9 +201,12 @@ def _docx(doc: ExportDocument, path: Path, fonts: dict[str, str]) -> None:
     _add(word, "title", doc.title, fonts)
     _add(word, "body", "", fonts)  # GB/T 9704: the body starts one line below the title
     for section in doc.sections:
-        if section.level and section.heading:
+        paragraphs = _paragraphs(section.text)
+        if section.level and section.heading and section.run_in and paragraphs:
+            _add_run_in(word, _HEADING_KINDS.get(section.level, "body"), section.heading, paragraphs.pop(0), fonts)
+        elif section.level and section.heading:
             _add(word, _HEADING_KINDS.get(section.level, "body"), section.heading, fonts)
-        for text in _paragraphs(section.text):
+        for text in paragraphs:
             _add(word, "body", text, fonts)
     _closing(word, doc, fonts)
     _page_numbers(word, fonts["page"])
@@ -313,6 +316,15 @@ def _add(word, kind_name: str, text: str, fonts: dict[str, str]) -> None:
     kind = _KINDS[kind_name]
     paragraph = word.add_paragraph(style=word.styles[kind.style])
     _layout(paragraph.paragraph_format, kind)
+    _runs(paragraph, text, fonts[kind.font], kind.size)
+
+
+def _add_run_in(word, heading_kind: str, heading: str, text: str, fonts: dict[str, str]) -> None:
+    """A body paragraph led by its heading in the heading's font: （一）环境卫生治理能力持续提升。龙华…"""
+    kind, lead = _KINDS["body"], _KINDS[heading_kind]
+    paragraph = word.add_paragraph(style=word.styles[kind.style])
+    _layout(paragraph.paragraph_format, kind)
+    _runs(paragraph, heading.rstrip("。") + "。", fonts[lead.font], kind.size)
     _runs(paragraph, text, fonts[kind.font], kind.size)
 
 

@@ -28,8 +28,9 @@ class Proposal:
     own: bool = False  # no shipped counterpart: a section of its own, shaped after the past one
     kind: str = "body"  # of an own section: body, or heading when sub-sections follow it
     length: int = 0  # of an own body section: the past one's, in characters
-    points: int = 0  # of an own body section: the past one's 一是/1. items (3 when it had none)
+    points: int = 0  # of an own body section: the past one's 一是/1. items (none: one paragraph, as it was)
     source: str = ""  # the past section's heading as stored (its figures are found under it)
+    run_in: bool = False  # the heading ran into its text: （一）环境卫生治理能力持续提升。龙华…
 
 
 def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Proposal]:
@@ -52,15 +53,16 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
     for n, (title, s) in enumerate(zip(titles, kept)):
         heading = title.replace(str(past_year + 1), "{next_year}").replace(str(past_year), "{year}")
         evaluative = bool(re.search(r"[，,]", title))
+        run_in = s.heading.endswith("。") and bool(s.body.strip())
         if n in chosen:
-            out.append(Proposal(chosen[n], title, heading, s.level, evaluative))
+            out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in))
         elif s.part == "review":
             own += 1
             subs = s.level == 1 and n + 1 < len(kept) and kept[n + 1].level == 2
             body = _body(s, past)
             out.append(Proposal(f"own{own}", title, heading, s.level, evaluative, own=True,
                                 kind="heading" if subs else "body", length=min(max(len(body), 200), 900),
-                                points=min(len(_POINT.findall(body)), 6) or 3, source=s.heading))
+                                points=min(len(_POINT.findall(body)), 6), source=s.heading, run_in=run_in))
     return out
 
 
@@ -103,6 +105,8 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
     sections: dict = {}
     for p in proposals:
         sections[p.section] = {"heading": p.heading} if not p.own else own_section(p, (rows or {}).get(p.source, []))
+        if p.run_in:
+            sections[p.section]["run_in"] = True
     plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
@@ -121,13 +125,24 @@ def own_section(p: Proposal, indicators: list[str]) -> dict:
             "length": p.length, "points": p.points, "note_keys": list(dict.fromkeys([p.past, topic]))}
 
 
-def order(spec: OutlineSpec, proposals: list[Proposal]) -> tuple[list[str], dict[str, bool]]:
-    """The sections in the past outline's order, the opening first, and which are on: the opening and the shipped
-    sections the past outline has; the others follow, off, for the writer to switch on."""
+def order(spec: OutlineSpec, proposals: list[Proposal], opening: bool = True) -> tuple[list[str], dict[str, bool]]:
+    """The sections in the past outline's order, the opening first, and which are on: the opening when the bureau
+    writes one, and the shipped sections the past outline has; the others follow, off, for the writer to switch on."""
     matched = [p.section for p in proposals]
     ids = [s.id for s in spec.sections if s.level == 0] + matched
     ids += [s.id for s in spec.sections if s.id not in ids]
-    return ids, {**{s.id: s.id in matched or s.level == 0 for s in spec.sections}, **{sid: True for sid in matched}}
+    return ids, {**{s.id: s.id in matched or (s.level == 0 and opening) for s in spec.sections},
+                 **{sid: True for sid in matched}}
+
+
+def has_opening(past: list[Section]) -> bool:
+    """Whether the summary opens with a paragraph before its first section (or under 一、 before its first
+    sub-heading): a bureau whose summary goes from the title straight to 一、 writes none."""
+    preamble = [s.body for s in past if s.level == 0]
+    lines = [line for body in preamble for line in body.split("\n")[1:] if line.strip()]  # the title line aside
+    first = next((s for s in past if s.level == 1), None)
+    under_first = first.body.strip() if first else ""
+    return sum(map(len, lines)) >= 30 or len(under_first) >= 30
 
 
 _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})

@@ -65,8 +65,8 @@ def _fact_clause(f: Fact, siblings: list[Fact], table: FactsTable) -> str:
     change = known.change if known else ("points" if f.unit == "%" else "growth")
     wanted = {"growth": "同比增长", "delta": "增量", "points": "提高"}.get(change or "")
     stated = {(s.value, s.unit) for s in siblings if s is not f}
-    for d in f.derived:
-        if d.name == wanted and not (d.name == "增量" and (d.value, d.unit) in stated):
+    for d in f.derived:  # a fall is for 存在的问题, not for a section of results
+        if d.name == wanted and d.value >= 0 and not (d.name == "增量" and (d.value, d.unit) in stated):
             parts.append(derived_phrase(d.name, d.value, d.text, d.unit))
         if d.name == "完成率":
             parts.append(derived_phrase(d.name, d.value, d.text, d.unit, annual=table.period == "annual"))

@@ -42,7 +42,7 @@ class HouseOutline:
                 self._known(sid, shipped)
             data["sections"].setdefault(sid, {})["heading"] = heading.strip()
         self._write_outline(data)
-        order, enabled = house.order(self.spec, proposals)
+        order, enabled = house.order(self.spec, proposals, house.has_opening(self._past_summary()[2]))
         self.set_outline(order, enabled)
         self._offer_formula(source)
         return proposals

@@ -96,7 +96,9 @@ class Release:
         from drafter.drafting.textops import for_export
 
         shown = for_export if final else (lambda text: text)
-        parts = [ExportSection(s.heading, s.level, shown(s.version.text) if s.version else "") for s in self.sections()]
+        run_in = {p.spec.id for p in self.planned() if p.spec.run_in}
+        parts = [ExportSection(s.heading, s.level, shown(s.version.text) if s.version else "", s.id in run_in)
+                 for s in self.sections()]
         signature, when = self.signing()
         return ExportDocument(self.title, tuple(parts), signature, when, tuple(self.fact_rows()))
 
