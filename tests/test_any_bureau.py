@@ -67,3 +67,27 @@ def test_last_years_figures_become_this_years_rows_and_the_draft_states_them(des
     assert not [f for _, f in session.check() if f.kind == "unverified_number"]
     out = session.export(tmp_path / "城管局2022年工作总结.docx")
     assert out.exists() and out.stat().st_size > 5000
+
+
+def test_the_draft_keeps_the_bureaus_form(desk, tmp_path):
+    """The 城管局 writes no opening, runs each heading into one paragraph (（一）环境卫生治理能力持续提升。龙华…) and
+    does not volunteer a fall in a section of results: the draft does the same."""
+    from docx import Document
+
+    session = desk.create(CITY, 2022)
+    lead = next(p for p in session.spec.sections if p.prompt == "lead")
+    assert lead.id not in {p.spec.id for p in session.planned()}  # its summaries go from the title to 一、
+    own = {p.spec.id: p.spec for p in session.planned() if p.spec.id.startswith("own") and p.spec.kind == "body"}
+    assert own and all(s.run_in and s.points == 0 for s in own.values())
+    session.change_facts({"公厕升级改造": {"value": 650}, "回收利用率": {"value": 48.2}})
+    engine = session.engine()
+    prompt = engine.messages(session.section("own2"))[-1].content
+    assert "公厕升级改造：本年650座（" in prompt and "712" not in prompt and "标题与正文接排" in prompt
+    assert "比上年提高2.7个百分点" in prompt  # a rise keeps its comparison
+    assert not session.generate().failed
+    text = next(s.version.text for s in session.sections() if s.id == "own2")
+    assert "650座" in text and "712" not in text and "减少" not in text
+    word = Document(str(session.export(tmp_path / "城管局.docx")))
+    led = [p for p in word.paragraphs if p.text.startswith("（一）环境卫生治理能力持续提升。")]
+    assert len(led) == 1 and len(led[0].text) > 40  # the heading and its text, one paragraph
+    assert led[0].runs[0].font.name != led[0].runs[-1].font.name  # the heading in its own font

@@ -104,3 +104,44 @@ def test_the_opening_keeps_the_bureaus_framing_line_for_the_writer_to_confirm(sa
     other.set_notes("lead", ["全市科技系统坚持创新驱动"])
     other.adopt_outline()
     assert other.notes()["lead"] == ("全市科技系统坚持创新驱动",)
+
+
+def _section(level: int, heading: str, body: str = ""):
+    from drafter.models import Section
+
+    return Section(level=level, marker="", title=heading, heading=heading, body=body, start=0, end=0,
+                   part="plan" if "打算" in heading else "review")
+
+
+def test_a_loose_match_needs_a_word_of_the_shipped_heading_and_items_become_points():
+    """Under a 科技局 outline, a heading left over after the close matches pairs with a shipped section only through
+    a word of that section's own heading (企业主体地位更加凸显 → 科技企业培育), never through its query alone
+    (稳步推进创新型县（市）建设工作 is no 党建 section); a past section's 1. 2. 3. items are its points."""
+    from drafter.drafting.house import propose
+    from drafter.drafting.outlines import load_outline
+
+    spec = load_outline("kjj_annual", ROOT / "prompts")
+    past = [_section(1, "一、2019年主要工作及成效"), _section(2, "（一）企业主体地位更加凸显", "全年新增…"),
+            _section(2, "（二）稳步推进创新型县（市）建设工作"), _section(3, "1.加强组织领导。", "成立领导组。"),
+            _section(3, "2.落实工作责任。", "签订责任书。"), _section(3, "3.推动全面创新。", "以创新驱动。"),
+            _section(1, "二、2020年工作打算")]
+    got = {p.past: p for p in propose(spec, past, 2019)}
+    assert got["企业主体地位更加凸显"].section == "enterprises"
+    own = got["稳步推进创新型县（市）建设工作"]
+    assert own.own and own.section != "party" and own.points == 3
+
+
+def test_notes_of_a_part_the_outline_lacks_are_reported_not_written_as_results(sampled, tmp_path):
+    """存在的问题 notes for an outline without that part are not put into a section of results; a row whose own
+    section is off is stated with the main indicators."""
+    desk = Desk(sampled.model_copy(update={"workspace": tmp_path / "ws"}), offline_model=True)
+    session = desk.create("示例县科学技术局", 2024)
+    session.set_outline([s.id for s in session.spec.sections],
+                        {s.id: s.id not in ("problems", "cooperation") for s in session.spec.sections})
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("org: 示例县科学技术局\nyear: 2024\nfacts:\n  - indicator: 产学研合作项目\n    value: 60\n"
+                     "    unit: 项\nnotes:\n  存在的问题和不足:\n    - 企业研发投入集中在少数龙头企业\n", "utf-8")
+    report = session.import_facts(facts).report
+    assert any("存在的问题和不足" in line and "未使用" in line for line in report)
+    assert not any("龙头企业" in n for lines in session.notes().values() for n in lines)
+    assert [f.indicator for f in session.table().stated("indicators")] == ["产学研合作项目"]

@@ -1,22 +1,15 @@
 """The reviewed answers of tests/prompt_review replayed end to end: the draft they make, and whether the
 prompts they answered are still the prompts drafter renders (see bench/prompt_review.md)."""
 
-import re
 import shutil
 import sys
 
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
-from bench.prompt_review import Scenario, replay  # noqa: E402
+from bench.prompt_review import Scenario, comparable, replay  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "prompt_review" / "sample"
-_EXEMPLARS = re.compile(r"\n\n【往年[^\n]*】\n(?:〔[^\n]*\n?)+")  # chosen by the embedding; the test uses hash
-
-
-def comparable(shown: str) -> str:
-    """A `prompts show` output without what depends on the embedding: exemplars and message sizes."""
-    return re.sub(r" · \d+ chars", "", _EXEMPLARS.sub("\n", shown)).strip()
 
 
 def test_the_reviewed_answers_make_a_draft_without_repairs_or_stray_placeholders(sample_index, tmp_path):

@@ -14,7 +14,7 @@ from drafter.outline_spec import OutlineSpec, SectionSpec
 
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+是)\s*")
 # words every heading of a summary shares: they say nothing about which section it is
-_COMMON = set("工作 情况 科技 创新 持续 进一 一步 不断 全面 加强 推动 提升 强化 深化 着力 聚焦 实施".split())
+_COMMON = set("工作 情况 科技 创新 建设 持续 进一 一步 不断 全面 加强 推动 提升 强化 深化 着力 聚焦 实施".split())
 MATCH = 0.2  # share of the past heading's words the shipped section must hold
 
 
@@ -45,9 +45,11 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
     pairs = sorted(((_fit(t, c), n, c.id) for n, (t, s) in enumerate(zip(titles, kept)) for c in shipped
                     if c.level == s.level and (c.prompt == "plan") == (s.part == "plan")), reverse=True)
     chosen: dict[int, str] = {}
+    named = {c.id: bigrams(c.heading) for c in shipped}
     for floor in (MATCH, 1e-9) if spec.bureau else (MATCH,):
-        for score, n, sid in pairs:
-            if score >= floor and n not in chosen and sid not in chosen.values():
+        for score, n, sid in pairs:  # the loose pass: a word of the shipped heading itself (企业 of 科技企业培育)
+            loose = floor < MATCH and not (_words(titles[n]) & named[sid])
+            if score >= floor and not loose and n not in chosen and sid not in chosen.values():
                 chosen[n] = sid
     out, own = [], 0
     for n, (title, s) in enumerate(zip(titles, kept)):
@@ -62,7 +64,8 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
             body = _body(s, past)
             out.append(Proposal(f"own{own}", title, heading, s.level, evaluative, own=True,
                                 kind="heading" if subs else "body", length=min(max(len(body), 200), 900),
-                                points=min(len(_POINT.findall(body)), 6), source=s.heading, run_in=run_in))
+                                points=min(_points(s, past) or len(_POINT.findall(body)), 6), source=s.heading,
+                                run_in=run_in))
     return out
 
 
@@ -80,13 +83,27 @@ def _body(section: Section, past: list[Section]) -> str:
     return "\n".join(t for t in text if t)
 
 
+def _points(section: Section, past: list[Section]) -> int:
+    """The items of a past （一） section written as sub-headings (1.加强组织领导。 一是…)."""
+    out = 0
+    for s in past[past.index(section) + 1:]:
+        if s.level <= section.level:
+            break
+        out += s.level == 3
+    return out
+
+
 def _is_point(s: Section) -> bool:
     """一是创新主体总量偏小。: a point of 存在的问题 parsed as a sub-heading, not a section of the outline."""
     return bool(re.match(r"[一二三四五六七八九十]+是", s.heading))
 
 
+def _words(title: str) -> set[str]:
+    return bigrams(re.sub(r"\d{4}年", "", title)) - _COMMON
+
+
 def _fit(title: str, section: SectionSpec) -> float:
-    words = bigrams(re.sub(r"\d{4}年", "", title)) - _COMMON
+    words = _words(title)
     known = bigrams(" ".join([section.heading, section.query, *section.indicators]))
     return len(words & known) / len(words) if words else 0.0
 

@@ -455,7 +455,8 @@ def _section_for(name: str, sections: list[PlannedSection]) -> str | None:
         for s in body:
             if known.topic in (s.title, s.spec.topic) or s.title in known.topic:
                 return s.spec.id
-    return body[0].spec.id if body else None
+    main = next((s for s in body if s.spec.id == "indicators"), body[0] if body else None)
+    return main.spec.id if main else None
 
 
 def _title(section_id: str | None, sections: list[PlannedSection]) -> str:
@@ -546,6 +547,9 @@ def _convert(prior: tuple, unit: str) -> tuple[float | None, str, str]:
     return None, source, f"上年值单位为{prior_unit}，与本年{unit}不同，未使用。"
 
 
+_NOTE_KINDS = {"problems": r"问题|不足|短板|差距", "plan": r"打算|计划|思路|安排"}
+
+
 def _assign_notes(notes: dict[str, tuple[str, ...]], sections: list[PlannedSection], report: list[str]
                   ) -> dict[str, tuple[str, ...]]:
     """Map the writer's note headings to outline sections: by id, note key, title, then shared characters."""
@@ -554,6 +558,12 @@ def _assign_notes(notes: dict[str, tuple[str, ...]], sections: list[PlannedSecti
     for key, lines in notes.items():
         target = next((s for s in writable if key == s.spec.id or key in s.spec.note_keys or key == s.title), None)
         target = target or next((s for s in writable if s.title and (key in s.title or s.title in key)), None)
+        kind = next((k for k, words in _NOTE_KINDS.items() if re.search(words, key)), None)
+        if target is None and kind:  # problems or plans are never written as the year's results
+            target = next((s for s in writable if s.spec.prompt == kind), None)
+            if target is None:
+                report.append(f"笔记“{key}”没有对应章节（本稿提纲中没有这一部分），未使用；需要时在提纲中加上这一部分。")
+                continue
         if target is None and writable:
             target = max(writable, key=lambda s: len(set(key) & set(s.title + s.spec.query)))
             if not set(key) & set(target.title + target.spec.query):

@@ -6,6 +6,7 @@ revision kept), notes, sections written, patched, edited, refined, restored and 
 is saved the moment it happens; a section is saved as soon as it is written.
 """
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -209,9 +210,9 @@ class DraftSession(Release, HouseOutline):
         if named and named != self.info.org or given.year and given.year != self.info.year:
             raise FactsError(f"{path.name} 写的是 {given.org or ''}{given.year or ''}年，与这份稿件"
                              f"（{self.info.org}{self.info.year}年）不一致。请检查文件或换一份稿件。")
-        if given.notes:
-            self._save_notes(given.notes)
-        return self.set_facts([dict(r) for r in given.rows], f"导入 {path.name}")
+        placed = self._save_notes(given.notes) if given.notes else []
+        update = self.set_facts([dict(r) for r in given.rows], f"导入 {path.name}")
+        return dataclasses.replace(update, report=(*placed, *update.report))
 
     def import_notes(self, path: Path) -> list[str]:
         return self._save_notes(read_notes(path))
