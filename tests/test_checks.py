@@ -137,3 +137,9 @@ def test_longer_standard_openings_are_not_copying_but_stale_content_is(table):
     assert check(opening, table, past=past) == []
     stale = "认真学习宣传贯彻党的二十大精神，统筹疫情防控和科技创新工作，全县科技创新能力稳步提升。"
     assert kinds(check(stale, table, past=past))[0][0] == "copied_text"
+
+
+def test_trees_are_counted_in_their_own_unit():
+    """种植树木 11.6 万株 (a 城管局's row): 11.6万株 is that row's value, not an unsourced 11.6万."""
+    assert [(m.text, m.value, m.unit) for m in mentions("全年种植树木11.6万株，补植乔木300棵")] == [
+        ("11.6万株", 11.6, "万株"), ("300棵", 300, "棵")]
