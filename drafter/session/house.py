@@ -34,7 +34,8 @@ class HouseOutline:
         order, the shipped sections it has on and the others off (they can be switched on again)."""
         source, proposals = self.proposed_outline()
         shipped = self._shipped()
-        items = [item.translate(_FULL_WIDTH) for item in house.plan_items(self._past_summary()[2])]
+        past = self._past_summary()[2]
+        items = [item.translate(_FULL_WIDTH) for item in house.plan_items(past)]
         rows = past_rows(self.settings, self.info.org, self.info.year, self.info.period)
         data = house.overlay(shipped, proposals, source, items, rows)
         for sid, heading in (headings or {}).items():
@@ -42,7 +43,7 @@ class HouseOutline:
                 self._known(sid, shipped)
             data["sections"].setdefault(sid, {})["heading"] = heading.strip()
         self._write_outline(data)
-        order, enabled = house.order(self.spec, proposals, house.has_opening(self._past_summary()[2]))
+        order, enabled = house.order(self.spec, proposals, house.has_opening(past))
         self.set_outline(order, enabled)
         self._offer_formula(source)
         return proposals
