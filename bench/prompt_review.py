@@ -103,6 +103,9 @@ def section_of(prompt: str, sections: dict[str, dict]) -> str:
     return "lead"
 
 
+HEADING_ASK = "拟写本年的标题"
+
+
 def run_draft(sc: Scenario, sections: dict[str, dict]) -> dict[str, list[str]]:
     """`drafter draft` against the loopback server replaying the answers; the requests per section."""
     asked: dict[str, list[str]] = {}
@@ -110,6 +113,9 @@ def run_draft(sc: Scenario, sections: dict[str, dict]) -> dict[str, list[str]]:
     def respond(request: dict):
         prompt = last_user_text(request)
         sid = section_of(prompt, sections)
+        if HEADING_ASK in prompt.split("\n", 1)[0]:  # this year's heading of a section headed by a past evaluative line
+            heading = sc.answers / f"{sid}.heading.txt"
+            return Text(heading.read_text(encoding="utf-8").strip()) if heading.exists() else Status(400, "no heading yet")
         asked.setdefault(sid, []).append(prompt)
         text = sc.answer(sid)
         if text is None:
@@ -133,10 +139,19 @@ def step(sc: Scenario) -> None:
     saved = _saved(sc)
     bodies_done = all(sid in saved for sid, s in sections.items() if s["kind"] == "body")
     todo, waiting = [], []
+    session = sc.session()
+    for p in session.planned():  # a heading to write once its section is: before the opening and 存在的问题 read them
+        if p.spec.retitle and p.spec.id in saved and not (sc.answers / f"{p.spec.id}.heading.txt").exists():
+            messages = session.engine(with_model=False).retitle_messages(p, saved[p.spec.id]["text"])
+            shown = "".join(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n" for m in messages)
+            (out / f"{p.spec.id}.heading.txt").write_text(shown, encoding="utf-8")
+            todo.append(f"{p.spec.id}.heading")
+    bodies_done = bodies_done and not todo
     for sid, s in sections.items():
         if sc.answer(sid) is not None:
             continue
-        ready = s["kind"] == "body" or (bodies_done and (s["prompt"] != "plan" or "problems" in saved))
+        problems = [i for i, x in sections.items() if x["prompt"] == "problems"]
+        ready = s["kind"] == "body" or (bodies_done and (s["prompt"] != "plan" or all(i in saved for i in problems)))
         if not ready:
             waiting.append(sid)
             continue
@@ -162,14 +177,9 @@ def stale(sc: Scenario) -> list[str]:
     from them (the opening and 存在的问题 from the body, the plan from 存在的问题); the ids removed."""
     sc.prepare()
     sections = sc.sections()
+    changed = [sid for sid, s in sections.items() if s["kind"] == "body" and _changed(sc, sid)]  # as adopted
     run_draft(sc, sections)
-    session = sc.session()
-    changed = []
-    for sid in sections:
-        reviewed = sc.dir / "prompts" / f"{sid}.txt"
-        shown = "".join(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n" for m in session.messages(sid))
-        if not reviewed.exists() or comparable(shown) != comparable(reviewed.read_text(encoding="utf-8")):
-            changed.append(sid)
+    changed += [sid for sid, s in sections.items() if s["kind"] != "body" and _changed(sc, sid)]  # from the body
     if any(sections[sid]["kind"] == "body" for sid in changed):
         changed += [sid for sid, s in sections.items() if s["prompt"] in ("lead", "problems")]
     if any(sections[sid]["prompt"] == "problems" for sid in changed):
@@ -180,6 +190,12 @@ def stale(sc: Scenario) -> list[str]:
             path.unlink(missing_ok=True)
     print("answers dropped (prompt changed):", ", ".join(changed) or "none")
     return changed
+
+
+def _changed(sc: Scenario, sid: str) -> bool:
+    reviewed = sc.dir / "prompts" / f"{sid}.txt"
+    shown = "".join(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n" for m in sc.session().messages(sid))
+    return not reviewed.exists() or comparable(shown) != comparable(reviewed.read_text(encoding="utf-8"))
 
 
 def _saved(sc: Scenario) -> dict[str, dict]:

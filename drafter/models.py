@@ -164,6 +164,7 @@ class SectionResult:
     seconds: float = 0.0
     usage: Usage = Usage()
     dropped: tuple[str, ...] = ()  # figures a model wrote though asked for none, removed with their clause
+    heading: str = ""  # this year's heading the model wrote for a section marked `retitle` ("" when kept)
 
 
 @dataclass(frozen=True)

@@ -87,14 +87,15 @@ def test_the_one_shot_draft_keeps_the_outline_its_writer_adopted(sampled):
 
 
 def test_the_opening_keeps_the_bureaus_framing_line_for_the_writer_to_confirm(sampled):
-    """The guiding-thought line of last year's opening becomes the opening's note (shown, not re-dated); a note the
-    writer already wrote is left alone."""
+    """The guiding-thought line of last year's opening becomes the opening's note (shown, not re-dated, without last
+    year's campaign); a note the writer already wrote is left alone."""
     desk = Desk(sampled, offline_model=True)
     session = desk.create(COUNTY, 2024)
     session.adopt_outline()
-    formula = "在县委、县政府领导下，认真贯彻党的二十大精神，深入开展主题教育，紧扣全县“产业提质、创新赋能”年度主题"
+    # 2023's 深入开展主题教育 is that year's campaign: left out of 2024's line, and the writer is told
+    formula = "在县委、县政府领导下，认真贯彻党的二十大精神，紧扣全县“产业提质、创新赋能”年度主题"
     assert session.notes()["lead"] == (formula,)
-    assert any("请按今年情况核实或改写" in n and formula in n for n in session.notices)
+    assert any("请按今年情况核实或改写" in n and formula in n and "“深入开展主题教育”已去掉" in n for n in session.notices)
     session.generate(["lead"])
     assert session.sections()[0].version.text.startswith(f"2024年，示例县科学技术局{formula}。")
     assert not [f for _, f in session.check() if f.kind == "copied_text"]  # the bureau's own line, not copied text
@@ -145,3 +146,29 @@ def test_notes_of_a_part_the_outline_lacks_are_reported_not_written_as_results(s
     assert any("存在的问题和不足" in line and "未使用" in line for line in report)
     assert not any("龙头企业" in n for lines in session.notes().values() for n in lines)
     assert [f.indicator for f in session.table().stated("indicators")] == ["产学研合作项目"]
+
+
+def test_an_evaluative_heading_is_written_for_this_year_from_the_section(sampled):
+    """聚焦企业培育，创新主体持续壮大 is 2023's line: once the section is written the model writes 2024's in its pattern
+    (through a real OpenAI-compatible loopback server); an answer that is no such heading (a figure in it) keeps the
+    old one; a heading the writer sets is never rewritten again."""
+    from chat_server import ChatServer, Text, by_prompt
+    from conftest import FACTS
+    from drafter.llm import chat_model
+
+    plain = "一是抓好重点工作落实。围绕年度任务逐项推进。二是强化服务保障。建立问题清单并跟踪办理。"
+    rules = {"“（二）聚焦企业培育，创新主体持续壮大”这一部分拟写本年的标题": Text("抓实梯次培育，创新主体量质齐升"),
+             "“（三）聚力平台建设，创新载体能级提升”这一部分拟写本年的标题": Text("新增4家平台，载体能级提升")}
+    with ChatServer(by_prompt(rules, Text(plain))) as server:
+        settings = sampled.model_copy(update={"llm_base_url": server.url, "llm_api_key": None, "llm_timeout": 5.0,
+                                              "llm_max_retries": 0})
+        session = Desk(settings, model=chat_model(settings)).create(COUNTY, 2024)
+        session.adopt_outline()
+        session.import_facts(FACTS)
+        report = session.generate(["enterprises", "platforms"])
+        assert session.section("enterprises").heading == "（二）抓实梯次培育，创新主体量质齐升"
+        assert session.section("platforms").heading == "（三）聚力平台建设，创新载体能级提升"  # kept: a figure in it
+        assert any("（二）聚焦企业培育，创新主体持续壮大 → （二）抓实梯次培育，创新主体量质齐升" in w for w in report.warnings)
+        session.rename_sections({"enterprises": "强化企业培育，创新主体加快壮大"})
+        session.generate(["enterprises"])
+        assert session.section("enterprises").heading == "（二）强化企业培育，创新主体加快壮大"  # the writer's stays

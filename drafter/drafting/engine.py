@@ -132,6 +132,7 @@ class Engine:
         meter = Meter(sid, emit)
         try:
             dropped: tuple[str, ...] = ()
+            heading = ""
             if self.model is None:
                 text, messages = self._offline(section), []
                 emit(Event("delta", sid, text))
@@ -144,6 +145,7 @@ class Engine:
                 messages = self.messages(section, bodies, problems)
                 text = self._ask(messages, section, meter)
                 text, findings, replaced = self._guard(section, text, meter)
+                heading = self._retitle(section, text, meter)
                 with self._lock:
                     self.invented += len(replaced)
         except Exception as e:  # noqa: BLE001 — any failure fails this section only; the others go on
@@ -152,9 +154,35 @@ class Engine:
                                patch.spans(text, self.table), self._passages(section),
                                prompt_hash(messages) if messages else "", None,
                                sum(len(m.content) for m in messages), time.perf_counter() - started,
-                               meter.usage(), dropped)
+                               meter.usage(), dropped, heading)
         emit(Event("done", sid, text, findings, result.usage))
         return result
+
+    def retitle_messages(self, section: PlannedSection, text: str) -> list[BaseMessage]:
+        """The request for this year's heading of a section whose heading is the bureau's evaluative line of a past
+        year, from the section's text as written."""
+        old = section.title
+        return [HumanMessage(render(self.settings.prompts_dir, "heading", org=self.table.org, heading=section.heading,
+                                    pattern=old, text=text, halves=bool(re.search(r"[，,]", old)), size=len(old)))]
+
+    def _retitle(self, section: PlannedSection, text: str, meter: Meter) -> str:
+        """This year's heading of a section marked `retitle`, or "" (the heading stays) when the answer fails or is
+        no heading of the past one's pattern."""
+        if not section.spec.retitle or not text:
+            return ""
+        try:
+            with self.gate.slot():
+                answer = stream(self.model, self._outgoing(self.retitle_messages(section, text)), max_chars=120,
+                                on_usage=meter.counted)
+        except ModelError:
+            return ""
+        return textops.new_heading(answer, section.title)
+
+    def _outgoing(self, messages: list[BaseMessage]) -> list[BaseMessage]:
+        """Personal data stays in the office: masked before it goes to a model outside it."""
+        if is_local(self.settings.llm_base_url, self.settings.local_hosts):
+            return messages
+        return [m.model_copy(update={"content": mask_personal(m.content)}) for m in messages]
 
     def refine(self, section: PlannedSection, text: str, instruction: str, *, span: str | None = None,
                history: list[dict] | None = None, on_event: OnEvent | None = None) -> SectionResult:
@@ -198,8 +226,7 @@ class Engine:
     def _ask(self, messages: list[BaseMessage], section: PlannedSection, meter: Meter, *, given: str = "") -> str:
         """The model's answer as section text, or a ModelError; `given`: the text a refine or repair sends back.
         An answer that is not the section or does not end gets one more try that names the problem."""
-        if not is_local(self.settings.llm_base_url, self.settings.local_hosts):  # personal data stays in the office
-            messages = [m.model_copy(update={"content": mask_personal(m.content)}) for m in messages]
+        messages = self._outgoing(messages)
         try:
             return self._answer(messages, section, meter, given)
         except (AnswerError, CutOff) as e:

@@ -7,6 +7,9 @@ with no counterpart is proposed off. Headings keep the bureau's wording, years a
 
 import re
 from dataclasses import dataclass
+from importlib import resources
+
+import yaml
 
 from drafter.models import Section
 from drafter.numbers.checks import bigrams
@@ -124,6 +127,9 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
         sections[p.section] = {"heading": p.heading} if not p.own else own_section(p, (rows or {}).get(p.source, []))
         if p.run_in:
             sections[p.section]["run_in"] = True
+        kind = p.kind if p.own else next(s.kind for s in spec.sections if s.id == p.section)
+        if p.evaluative and kind == "body":  # written from the year's content once the section is
+            sections[p.section]["retitle"] = True
     plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
@@ -166,6 +172,17 @@ _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")"
 _FRAMING = re.compile(r"指导|领导|围绕|贯彻|落实|坚持|紧扣|聚焦|锚定|统领|为主线|为抓手|为主题|为核心|为宗旨")
 _RESULT = re.compile(r"取得|成效|新进展|新台阶|新突破|新提高|晋位|态势|如下")
 _SUBJECT = re.compile(r"^[\u4e00-\u9fff]{0,10}(?:局|委|办|部门|系统)(?=在|以|坚持|认真|紧紧|围绕|聚焦|深入|全面)")
+
+
+def undated(formula: str, year: int) -> tuple[str, list[str]]:
+    """The framing line without the clauses that name a campaign of another year (深入开展主题教育 was 2023's), and
+    those clauses: a year's campaign is never carried into another year's opening."""
+    campaigns = yaml.safe_load(resources.files("drafter").joinpath("data/campaigns.yaml").read_text("utf-8"))
+    kept, dropped = [], []
+    for clause in formula.split("，"):
+        stale = any(re.search(c["pattern"], clause) and year not in c["years"] for c in campaigns)
+        (dropped if stale else kept).append(clause)
+    return "，".join(kept), dropped
 
 
 def opening_formula(past: list[Section]) -> str:

@@ -106,3 +106,18 @@ def for_export(text: str) -> str:
     by removing them; 【待核实：…】 markers stay, for the writer to see in the file."""
     lines = SCAFFOLDING.sub("", strip_hints(text)).split("\n")
     return "\n".join(line for line, was in zip(lines, text.split("\n")) if line.strip() or not was.strip())
+
+
+_HEADING_MARK = re.compile(r"^(?:标题[:：]\s*)?(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])?")
+
+
+def new_heading(answer: str, old: str) -> str:
+    """A model's answer as this year's heading in the pattern of `old` (the bureau's past one): its first line without
+    a marker, quotes or final stop; "" unless it has the old one's shape (two phrases joined by a comma when the old
+    had them), no figure or bracket, a heading's size, and is not the old one word for word."""
+    line = next((line.strip() for line in answer.strip().splitlines() if line.strip()), "")
+    line = _HEADING_MARK.sub("", line).strip("“”\"'《》 *#").rstrip("。.；;").replace(",", "，")
+    if (line.count("，") != old.replace(",", "，").count("，") or re.search(r"[\d０-９【】\[\]]", line)
+            or not 0.5 * len(old) <= len(line) <= 1.6 * len(old) + 2 or line == old):
+        return ""
+    return line

@@ -218,12 +218,17 @@ class DraftSession(Release, HouseOutline):
         return self._save_notes(read_notes(path))
 
     def _save_notes(self, notes: dict[str, tuple[str, ...]]) -> list[str]:
-        """Notes under any section name, stored under the section they belong to; returns where each went."""
+        """Notes under any section name, stored under the section they belong to; returns where each went. A note
+        that an earlier import put elsewhere (before the outline was adopted, say) moves to where it belongs now."""
         from drafter.numbers.facts import _assign_notes
 
         report: list[str] = []
         assigned = _assign_notes(notes, self.planned(), report)
         current = self.ws.notes(self.id)
+        placed = {line for lines in assigned.values() for line in lines}
+        for sid, lines in current.items():
+            if sid not in assigned and placed & set(lines):
+                self.ws.save_notes(self.id, sid, [line for line in lines if line not in placed])
         for sid, lines in assigned.items():
             if tuple(lines) != tuple(current.get(sid, ())):
                 self.ws.save_notes(self.id, sid, list(lines))
@@ -377,6 +382,7 @@ class DraftSession(Release, HouseOutline):
         try:
             body = [p for p in planned if p.spec.kind == "body" and p.spec.id in wanted]
             self._run(pool, [(p, {}) for p in body], engine, rev, report, emit)
+            self._retitled(report)
             bodies = self._bodies()
             first = [(by_prompt[k], {"bodies": bodies}) for k in ("problems", "lead") if k in by_prompt]
             self._run(pool, first, engine, rev, report, emit)
@@ -438,6 +444,16 @@ class DraftSession(Release, HouseOutline):
                 report.warnings += [f"{self.section(result.id).heading or '开头总述'}：{f.message}"
                                     for f in unused_notes(result.text, self.table().notes.get(result.id, ()))]
                 emit(Event("saved", result.id, str(version.number)))
+
+    def _retitled(self, report: GenerateReport) -> None:
+        """This year's headings the model wrote for sections headed by the bureau's evaluative line of a past year:
+        taken into the outline, and said, for the writer to keep or change back."""
+        headings = {r.id: r.heading for r in report.results.values() if r.ok and r.heading}
+        if headings:
+            before = {sid: self.section(sid).heading for sid in headings}
+            self.rename_sections(headings, by_writer=False)
+            report.warnings.append("以下标题按今年正文改写（往年的评价式标题不宜照用；不合适可在提纲中改回）：" + "；".join(
+                f"{before[sid]} → {self.section(sid).heading}" for sid in headings))
 
     def _bodies(self) -> list[dict]:
         latest = self.ws.latest(self.id)

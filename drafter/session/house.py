@@ -41,7 +41,7 @@ class HouseOutline:
         for sid, heading in (headings or {}).items():
             if sid not in data["sections"]:
                 self._known(sid, shipped)
-            data["sections"].setdefault(sid, {})["heading"] = heading.strip()
+            data["sections"].setdefault(sid, {}).update(heading=heading.strip(), retitle=False)
         self._write_outline(data)
         order, enabled = house.order(self.spec, proposals, house.has_opening(past))
         self.set_outline(order, enabled)
@@ -52,13 +52,16 @@ class HouseOutline:
         """The framing line of the bureau's last opening, as the opening's note when it has none: the writer sees
         it there and confirms or updates it for this year (it is never re-dated or rewritten by code)."""
         lead = next((s.id for s in self.spec.sections if s.prompt == "lead"), None)
-        formula = house.opening_formula(self._past_summary()[2])
+        formula, dropped = house.undated(house.opening_formula(self._past_summary()[2]), self.info.year)
         if lead and formula and not self.notes().get(lead):
             self.set_notes(lead, [formula])
-            self.notices.append(f"开头沿用本局往年总结（{source}）的提法，已写入开头总述的笔记，请按今年情况核实或改写：{formula}")
+            self.notices.append(f"开头沿用本局往年总结（{source}）的提法，已写入开头总述的笔记，请按今年情况核实或改写：{formula}"
+                                + (f"。其中往年的专项活动提法“{'，'.join(dropped)}”已去掉，今年有相应活动请补上"
+                                   if dropped else ""))
 
-    def rename_sections(self, headings: dict[str, str]) -> None:
-        """New headings for sections, by id; the rest stay as they are."""
+    def rename_sections(self, headings: dict[str, str], by_writer: bool = True) -> None:
+        """New headings for sections, by id; the rest stay as they are. A heading the writer gives is never
+        rewritten by the model again (`retitle` off)."""
         shipped = self._shipped()
         data = self._overlay_data() or {"base": shipped.name, "name": f"{shipped.name}_house",
                                         "label": f"{shipped.label}（改过标题）", "sections": {}}
@@ -67,6 +70,8 @@ class HouseOutline:
             if not heading.strip() or "\n" in heading or len(heading) > 40:
                 raise SessionError(f"章节 {sid} 的标题应为一行、不超过 40 字。")
             data["sections"].setdefault(sid, {})["heading"] = heading.strip()
+            if by_writer and data["sections"][sid].get("retitle"):
+                data["sections"][sid]["retitle"] = False
         self._write_outline(data)
 
     def _past_summary(self) -> tuple[str, int, list]:
