@@ -91,3 +91,22 @@ def test_the_draft_keeps_the_bureaus_form(desk, tmp_path):
     led = [p for p in word.paragraphs if p.text.startswith("（一）环境卫生治理能力持续提升。")]
     assert len(led) == 1 and len(led[0].text) > 40  # the heading and its text, one paragraph
     assert led[0].runs[0].font.name != led[0].runs[-1].font.name  # the heading in its own font
+
+
+def test_the_checker_reads_a_city_bureaus_own_figures_as_its_own(desk):
+    """For a 市 bureau whose name is not a 科技局's, 全市 is its own place (it was read as another place, so a
+    province's figure passed as the city's); a note's plan clause is no rival of the year's
+    figure; a count that left (两个公园…不再单独计数) is the note's, not the total's; the gap to a target is derived."""
+    session = desk.create(CITY, 2022)
+    session.change_facts({"新建改造绿道": {"value": 85, "target": 90}, "公园总数": {"value": 1260}})
+    session.set_notes("own3", ["全省新建改造绿道1100公里", "甲、乙两个公园合并整合，不再单独计数"])
+    session.set_notes("own4", ["建成“三宜”街区18个，计划2023年再建成20个"])
+
+    def kinds(text, sid):
+        return [(f.kind, f.text) for f in session.check_text(text, sid) if f.kind != "pending"]
+
+    assert [text for _, text in kinds("全市新建改造绿道1100公里。", "own3")] == ["1100公里"]  # the province's, as ours
+    assert kinds("全省新建改造绿道1100公里，全市新建改造绿道85公里。", "own3") == []
+    assert kinds("全市新建改造绿道85公里，距90公里的年度目标仍差5公里。", "own3") == []
+    assert kinds("甲、乙两个公园合并整合后不再单独计数，全市公园总数达到1260个。", "own3") == []
+    assert kinds("打造宜居宜业宜游的“三宜”街区，建成“三宜”街区18个。", "own4") == []

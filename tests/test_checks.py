@@ -143,3 +143,6 @@ def test_trees_are_counted_in_their_own_unit():
     """种植树木 11.6 万株 (a 城管局's row): 11.6万株 is that row's value, not an unsourced 11.6万."""
     assert [(m.text, m.value, m.unit) for m in mentions("全年种植树木11.6万株，补植乔木300棵")] == [
         ("11.6万株", 11.6, "万株"), ("300棵", 300, "棵")]
+    from drafter.numbers.claims import same_unit
+
+    assert same_unit("万株", "万") and same_unit("万", "万株") and not same_unit("万株", "家")  # a row kept in 万

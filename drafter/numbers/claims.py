@@ -40,6 +40,8 @@ class Claim:
 def same_unit(a: str | None, b: str | None) -> bool:
     if not a or not b or a == b:
         return True
+    if a in ("万", "亿") and b.startswith(a) or b in ("万", "亿") and a.startswith(b):  # 10万株 of a row in 万
+        return True
     return (a in MONEY and b in MONEY) or any(a in group and b in group for group in _EQUIVALENT)
 
 
@@ -566,7 +568,8 @@ def other_activity(m, clause: str, allowed: list, matched: list | None = None, s
         return _held(s.key, clause) + _held(sentence, s.label.removeprefix("笔记："))
 
     own = max(matched, key=fit)
-    rivals = [s for s in notes if same_unit(m.unit, s.unit) and abs(s.value - m.value) > 1e-9]
+    rivals = [s for s in notes if same_unit(m.unit, s.unit) and abs(s.value - m.value) > 1e-9
+              and s.note_kind == "actual" and s.scope == "local"]  # a plan's or another place's count is no rival
     rival = max(rivals, key=fit, default=None)
     if rival and _similar(clause, rival.key) >= 0.3 and fit(rival) > fit(own) + 0.15:
         where = f"“{own.key}”" if own.role == "note" else own.label

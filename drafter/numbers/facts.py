@@ -139,9 +139,13 @@ def derive(value: float | None, prior: float | None, target: float | None, unit:
 
 # ---- how a draft names the bureau, the period and a missing value -----------------------------------
 
+_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟))?[\u4e00-\u9fff]{1,8}?(县|市|区|旗)")
+
+
 def area(org: str) -> str:
-    """全县 / 全市 / 全区 from the bureau's name."""
-    m = re.search(r"(县|市|区|旗)(?:科学技术|科技)", org)
+    """全县 / 全市 / 全区 from the bureau's name: the place it serves (长治市上党区统计局 → 全区, 深圳市城市管理和综合执法局
+    → 全市)."""
+    m = re.search(r"(县|市|区|旗)(?:科学技术|科技)", org) or _PLACE.match(org)
     return f"全{m.group(1)}" if m else "全县"
 
 
@@ -564,10 +568,11 @@ def _assign_notes(notes: dict[str, tuple[str, ...]], sections: list[PlannedSecti
             if target is None:
                 report.append(f"笔记“{key}”没有对应章节（本稿提纲中没有这一部分），未使用；需要时在提纲中加上这一部分。")
                 continue
-        if target is None and writable:
-            target = max(writable, key=lambda s: len(set(key) & set(s.title + s.spec.query)))
+        results = [s for s in writable if s.spec.prompt not in _NOTE_KINDS] or writable  # never a plan by likeness
+        if target is None and results:
+            target = max(results, key=lambda s: len(set(key) & set(s.title + s.spec.query)))
             if not set(key) & set(target.title + target.spec.query):
-                target = writable[0]
+                target = results[0]
             report.append(f"笔记“{key}”没有对应章节，放入“{target.title or '开头总述'}”。")
         if target is not None:
             out.setdefault(target.spec.id, []).extend(lines)
