@@ -169,9 +169,15 @@ def has_opening(past: list[Section]) -> bool:
 
 
 _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})
-_FRAMING = re.compile(r"指导|领导|围绕|贯彻|落实|坚持|紧扣|聚焦|锚定|统领|为主线|为抓手|为主题|为核心|为宗旨")
+_FRAMING = re.compile(r"指导|指引|引领|领导|围绕|贯彻|落实|坚持|紧扣|聚焦|锚定|统领|为主线|为抓手|为主题|为核心|为宗旨")
+_CLAUSE = re.compile(r"(?:[^，,“”]|“[^”]*”)+")  # clauses; a comma inside quotes (“枢纽海安，物流天下”) does not end one
 _RESULT = re.compile(r"取得|成效|新进展|新台阶|新突破|新提高|晋位|态势|如下")
 _SUBJECT = re.compile(r"^[\u4e00-\u9fff]{0,10}(?:局|委|办|部门|系统)(?=在|以|坚持|认真|紧紧|围绕|聚焦|深入|全面)")
+
+
+def frames(line: str) -> bool:
+    """A line that frames the year's work (在县委、县政府领导下…, 以…为指引), as an opening's first sentence does."""
+    return bool(_FRAMING.search(line))
 
 
 def undated(formula: str, year: int) -> tuple[str, list[str]]:
@@ -195,7 +201,7 @@ def opening_formula(past: list[Section]) -> str:
     for line in lines:
         for sentence in re.split(r"[。！]", line.strip()):
             sentence = re.sub(r"^(?:\d{4}年(?:以来|来)?|一年来|今年以来)[，,]\s*", "", sentence)
-            clauses = re.split(r"[，,]", sentence)
+            clauses = _CLAUSE.findall(sentence)
             framing = [n for n, c in enumerate(clauses) if _FRAMING.search(c) and not _RESULT.search(c)]
             if framing and "之年" not in sentence:
                 line = "，".join(clauses[framing[0]:framing[-1] + 1]).translate(_FULL_WIDTH)

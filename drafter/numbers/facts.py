@@ -562,13 +562,14 @@ def _assign_notes(notes: dict[str, tuple[str, ...]], sections: list[PlannedSecti
     for key, lines in notes.items():
         target = next((s for s in writable if key == s.spec.id or key in s.spec.note_keys or key == s.title), None)
         target = target or next((s for s in writable if s.title and (key in s.title or s.title in key)), None)
-        kind = next((k for k, words in _NOTE_KINDS.items() if re.search(words, key)), None)
+        kind = key if key in _NOTE_KINDS else next((k for k, w in _NOTE_KINDS.items() if re.search(w, key)), None)
         if target is None and kind:  # problems or plans are never written as the year's results
             target = next((s for s in writable if s.spec.prompt == kind), None)
             if target is None:
                 report.append(f"笔记“{key}”没有对应章节（本稿提纲中没有这一部分），未使用；需要时在提纲中加上这一部分。")
                 continue
-        results = [s for s in writable if s.spec.prompt not in _NOTE_KINDS] or writable  # never a plan by likeness
+        # by likeness only to a section of the year's work: never the plan, 存在的问题 or the opening
+        results = [s for s in writable if s.spec.prompt not in (*_NOTE_KINDS, "lead")] or writable
         if target is None and results:
             target = max(results, key=lambda s: len(set(key) & set(s.title + s.spec.query)))
             if not set(key) & set(target.title + target.spec.query):

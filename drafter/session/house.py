@@ -53,8 +53,9 @@ class HouseOutline:
         it there and confirms or updates it for this year (it is never re-dated or rewritten by code)."""
         lead = next((s.id for s in self.spec.sections if s.prompt == "lead"), None)
         formula, dropped = house.undated(house.opening_formula(self._past_summary()[2]), self.info.year)
-        if lead and formula and not self.notes().get(lead):
-            self.set_notes(lead, [formula])
+        notes = list(self.notes().get(lead, ())) if lead else []
+        if lead and formula and not any(house.frames(note) for note in notes):  # the writer's own line stays
+            self.set_notes(lead, [formula, *notes])
             self.notices.append(f"开头沿用本局往年总结（{source}）的提法，已写入开头总述的笔记，请按今年情况核实或改写：{formula}"
                                 + (f"。其中往年的专项活动提法“{'，'.join(dropped)}”已去掉，今年有相应活动请补上"
                                    if dropped else ""))
