@@ -146,3 +146,13 @@ def test_trees_are_counted_in_their_own_unit():
     from drafter.numbers.claims import same_unit
 
     assert same_unit("万株", "万") and same_unit("万", "万株") and not same_unit("万株", "家")  # a row kept in 万
+
+
+def test_a_stage_the_notes_still_plan_is_not_written_as_reached():
+    """列入培育名单 is reached, 申报认定 is planned: 已获省政府批复设立 skips ahead, even in a clause of its own."""
+    from drafter.numbers.checks import plan_findings
+
+    note = "县经济开发区省级高新区已列入省级培育名单，拟于2025年申报认定"
+    said = "县经济开发区省级高新区创建取得突破，已获省政府批复设立，区内产业集聚度提升。"
+    assert [(f.kind, f.text) for f in plan_findings(said, note)] == [("plan_as_done", "已获省政府批复设立")]
+    assert plan_findings("县经济开发区省级高新区已列入省级培育名单，正在准备申报材料。", note) == []

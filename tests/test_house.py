@@ -172,3 +172,11 @@ def test_an_evaluative_heading_is_written_for_this_year_from_the_section(sampled
         session.rename_sections({"enterprises": "强化企业培育，创新主体加快壮大"})
         session.generate(["enterprises"])
         assert session.section("enterprises").heading == "（二）强化企业培育，创新主体加快壮大"  # the writer's stays
+
+
+def test_a_framing_line_with_commas_inside_its_quotes_is_read_whole():
+    from drafter.drafting.house import opening_formula
+
+    past = [_section(0, "", "2019年科技工作总结和2020年工作打算\n2019年，市科技局以“枢纽海安，物流天下”“产业高地，幸福之城”"
+                     "战略定位为指引，围绕国家创新型县（市）建设目标任务，大力实施创新驱动发展战略，为海安高质量发展提供有力的科技支撑。")]
+    assert opening_formula(past) == "以“枢纽海安，物流天下”“产业高地，幸福之城”战略定位为指引，围绕国家创新型县（市）建设目标任务"

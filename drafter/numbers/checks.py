@@ -456,20 +456,41 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
              if PLAN_WORDS.search(c) and not (_UNDER_WAY.search(c) and _reports_done(line))]
     plans += [c for line in plans_too for c in CLAUSE.findall(line)]
     plans = [(c, _core(c)) for c in plans if len(_core(c)) >= 4]
-    done = [_core(c) for c in clauses if DONE_WORDS.search(c) and not PLAN_WORDS.search(c)]
-    out = []
+    reached = [c for c in clauses if DONE_WORDS.search(c) and not PLAN_WORDS.search(c)]
+    done = [_core(c) for c in reached]
+    out, before = [], ""
     for m in CLAUSE.finditer(text):
-        clause = m.group(0)
+        clause, before, earlier = m.group(0), m.group(0), before
         if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause):
             continue
         core = _core(clause)
+        # 省级高新区创建取得突破，已获省政府批复设立: a clause without its object is read with the one before
+        whole = _core(earlier) + core if len(core) < 10 and text[m.start() - 1:m.start()] in "，," else core
         shared, closeness, source = max(((n := _shared(core, k), n / max(len(core), len(k)), c) for c, k in plans),
                                         default=(0, 0.0, ""))
-        if shared >= 5 and closeness >= 0.4 and closeness > max((_shared(core, d) / max(len(core), len(d)) for d in done), default=0):
+        if shared >= 5 and closeness >= 0.4 and closeness > max((_shared(core, d) / max(len(core), len(d)) for d in done), default=0) \
+                or (source := _stage_skipped(clause, whole, plans, reached)):
             out.append(Finding("plan_as_done", m.start(), m.end(), clause.strip(),
                                f"“{source.strip()}”还是计划，这里写成了已经完成。",
                                "确已完成的，先在笔记中更新；否则保留“拟/计划/正在”等说法。"))
     return out
+
+
+# the stages a thing reaches, each a plan until a note says it is reached: approved (认定, 批复), built (建成, 投运)
+_STAGES = (re.compile(r"认定|批复|获批|批准|设立|授牌|命名"), re.compile(r"建成|开馆|投运|投产|竣工|完工|开业"))
+
+
+def _stage_skipped(clause: str, core: str, plans: list[tuple[str, str]], reached: list[str]) -> str:
+    """The plan a done clause skips ahead of (省级高新区已获省政府批复设立, when the notes have it 列入培育名单 and
+    拟于2025年申报认定): it states a stage that a plan of the same thing has still to reach and no done note gives."""
+    for stage in _STAGES:
+        if not stage.search(clause):
+            continue
+        for source, key in plans:
+            if _shared(core, key) >= 5 and stage.search(source) and \
+                    not any(_shared(core, _core(r)) >= 5 and stage.search(r) for r in reached):
+                return source
+    return ""
 
 
 _UNDER_WAY = re.compile(r"推动|推进")  # 推动…建设，重点企业实现全覆盖: work of the year, with its outcome
@@ -481,7 +502,8 @@ def _reports_done(line: str) -> bool:
 
 def _with_subject(clauses: list[str]) -> list[str]:
     """A plan clause without its object (…新馆主体结构封顶，计划2025年建成开馆) read with the clause before it."""
-    return [c if len(_core(c)) >= 6 or i == 0 else clauses[i - 1] + "，" + c for i, c in enumerate(clauses)]
+    return [c if len(re.sub(r"[\d年月底前于]", "", _core(c))) >= 6 or i == 0 else clauses[i - 1] + "，" + c
+            for i, c in enumerate(clauses)]
 
 
 def _shared(a: str, b: str) -> int:
