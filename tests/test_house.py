@@ -92,10 +92,12 @@ def test_the_opening_keeps_the_bureaus_framing_line_for_the_writer_to_confirm(sa
     desk = Desk(sampled, offline_model=True)
     session = desk.create(COUNTY, 2024)
     session.adopt_outline()
-    # 2023's 深入开展主题教育 is that year's campaign: left out of 2024's line, and the writer is told
-    formula = "在县委、县政府领导下，认真贯彻党的二十大精神，紧扣全县“产业提质、创新赋能”年度主题"
+    # 2023's campaign (深入开展主题教育) and theme (…年度主题) are that year's: left out of 2024's line, 2024's campaign
+    # in the campaign's place, and the writer is told
+    formula = "在县委、县政府领导下，认真贯彻党的二十大精神，扎实开展党纪学习教育"
     assert session.notes()["lead"] == (formula,)
-    assert any("请按今年情况核实或改写" in n and formula in n and "“深入开展主题教育”已去掉" in n for n in session.notices)
+    assert any("请按今年情况核实或改写" in n and formula in n and "深入开展主题教育" in n and "年度主题" in n
+               and "换成了今年的“扎实开展党纪学习教育”" in n for n in session.notices)
     session.generate(["lead"])
     assert session.sections()[0].version.text.startswith(f"2024年，示例县科学技术局{formula}。")
     assert not [f for _, f in session.check() if f.kind == "copied_text"]  # the bureau's own line, not copied text
@@ -132,9 +134,10 @@ def test_a_loose_match_needs_a_word_of_the_shipped_heading_and_items_become_poin
     assert own.own and own.section != "party" and own.points == 3
 
 
-def test_notes_of_a_part_the_outline_lacks_are_reported_not_written_as_results(sampled, tmp_path):
-    """存在的问题 notes for an outline without that part are not put into a section of results; a row whose own
-    section is off is stated with the main indicators."""
+def test_notes_of_a_part_the_outline_has_off_switch_it_on_and_are_never_written_as_results(sampled, tmp_path):
+    """存在的问题 notes for an outline with that part off (the bureau's last summary had none) switch it on, before
+    the plan, and say so; they are never put into a section of results. A row whose own section is off is stated with
+    the main indicators."""
     desk = Desk(sampled.model_copy(update={"workspace": tmp_path / "ws"}), offline_model=True)
     session = desk.create("示例县科学技术局", 2024)
     session.set_outline([s.id for s in session.spec.sections],
@@ -142,9 +145,11 @@ def test_notes_of_a_part_the_outline_lacks_are_reported_not_written_as_results(s
     facts = tmp_path / "facts.yaml"
     facts.write_text("org: 示例县科学技术局\nyear: 2024\nfacts:\n  - indicator: 产学研合作项目\n    value: 60\n"
                      "    unit: 项\nnotes:\n  存在的问题和不足:\n    - 企业研发投入集中在少数龙头企业\n", "utf-8")
-    report = session.import_facts(facts).report
-    assert any("存在的问题和不足" in line and "未使用" in line for line in report)
-    assert not any("龙头企业" in n for lines in session.notes().values() for n in lines)
+    session.import_facts(facts)
+    order = [p.spec.id for p in session.planned()]
+    assert "problems" in order and order.index("problems") < order.index("plan")
+    assert session.notes()["problems"] == ("企业研发投入集中在少数龙头企业",)
+    assert any("已在提纲中打开这一部分" in n for n in session.notices)
     assert [f.indicator for f in session.table().stated("indicators")] == ["产学研合作项目"]
 
 

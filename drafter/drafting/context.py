@@ -8,7 +8,7 @@ from drafter.drafting.outlines import PlannedSection
 from drafter.ingest.admission import injections
 from drafter.ingest.clean import as_written
 from drafter.numbers.facts import Fact, FactsTable, pending
-from drafter.numbers.figures import ORG, ORG_SUFFIX
+from drafter.numbers.figures import COUNT_UNITS, ORG, ORG_SUFFIX
 from drafter.numbers.figures import indicator as catalog_entry
 
 EXEMPLARS_PER_SECTION = 8
@@ -37,7 +37,7 @@ def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: b
     volunteer 650 against 712 there; the fall is for 存在的问题."""
     if f.value is None:
         line = f"{f.indicator}：写到这项指标时原样写{pending(f, table)}"
-        return line + (f"；上年{f.text('prior')}{f.unit}，可以照写" if f.prior is not None else "")
+        return line + (f"；上年{f.prior_said()}，可以照写" if f.prior is not None else "")
     parts = [f"{f.indicator}：本年{f.text()}{f.unit}"]
     if results and fell(f):
         rate = f.get("完成率")
@@ -45,14 +45,21 @@ def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: b
             if rate else []
         return "；".join(parts) + "（比上年减少：本部分只写本年数值，不写上年数值和增减）"
     if f.prior is not None:
-        parts.append(f"上年{f.text('prior')}{f.unit}")
+        parts.append(f"上年{f.prior_said()}")
     for d in f.derived:
+        if not worth_saying(f, d):
+            continue
         phrase = derived_phrase(d.name, d.value, d.text, d.unit, annual=table.period == "annual")
         if phrase not in parts:  # 增量 0 and 同比 0 both read 与上年持平
             parts.append(phrase)
     if with_next and f.next_target is not None:
         parts.append(f"{next_period(table)}目标{f.text('next_target')}{f.unit}")
     return "；".join(parts)
+
+
+def worth_saying(f: Fact, d) -> bool:
+    """A change in per cent of a small count (3 → 4 孵化器: 33.3%) says nothing an office would write: its 增量 does."""
+    return not (d.name == "同比增长" and f.unit in COUNT_UNITS and f.prior is not None and abs(f.prior) < 10)
 
 
 def fell(f: Fact) -> bool:
@@ -68,6 +75,8 @@ def derived_phrase(name: str, value: float, text: str, unit: str, *, annual: boo
         return "与上年持平" if value == 0 else f"同比{'增长' if value > 0 else '下降'}{text}%"
     if name == "提高":
         return "与上年持平" if value == 0 else f"比上年{'提高' if value > 0 else '下降'}{text}个百分点"
+    if value == 100:
+        return f"完成{'年度' if annual else '全年'}目标"
     return f"完成{'年度' if annual else '全年'}目标的{text}%"
 
 

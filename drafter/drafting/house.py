@@ -19,6 +19,8 @@ _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三
 # words every heading of a summary shares: they say nothing about which section it is
 _COMMON = set("工作 情况 科技 创新 建设 持续 进一 一步 不断 全面 加强 推动 提升 强化 深化 着力 聚焦 实施".split())
 MATCH = 0.2  # share of the past heading's words the shipped section must hold
+# a heading that claims the year's result (重大平台实现飞跃, 争取资金领跑南通): last year's, to be written anew
+_CLAIMED = re.compile(r"领跑|飞跃|涌现|突破|新进展|新成效|新台阶|新高|首位|第一|历史性|成效明显|成效显著|稳中有进")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
     out, own = [], 0
     for n, (title, s) in enumerate(zip(titles, kept)):
         heading = title.replace(str(past_year + 1), "{next_year}").replace(str(past_year), "{year}")
-        evaluative = bool(re.search(r"[，,]", title))
+        evaluative = bool(re.search(r"[，,]", title) or _CLAIMED.search(title))
         run_in = s.heading.endswith("。") and bool(s.body.strip())
         if n in chosen:
             out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in))
@@ -180,15 +182,22 @@ def frames(line: str) -> bool:
     return bool(_FRAMING.search(line))
 
 
-def undated(formula: str, year: int) -> tuple[str, list[str]]:
-    """The framing line without the clauses that name a campaign of another year (深入开展主题教育 was 2023's), and
-    those clauses: a year's campaign is never carried into another year's opening."""
+def undated(formula: str, year: int) -> tuple[str, list[str], str]:
+    """The framing line without the clauses bound to another year (深入开展主题教育 was 2023's campaign; 紧扣全县“产业
+    提质、创新赋能”年度主题 that year's theme), those clauses, and this year's campaign put in the first one's place
+    when one is known ("" otherwise): a year's campaign or theme is never carried into another year's opening."""
     campaigns = yaml.safe_load(resources.files("drafter").joinpath("data/campaigns.yaml").read_text("utf-8"))
-    kept, dropped = [], []
-    for clause in formula.split("，"):
-        stale = any(re.search(c["pattern"], clause) and year not in c["years"] for c in campaigns)
-        (dropped if stale else kept).append(clause)
-    return "，".join(kept), dropped
+    current = next((c["line"] for c in campaigns if year in c["years"] and c.get("line")), "")
+    kept, dropped, put = [], [], ""
+    for clause in _CLAUSE.findall(formula):
+        stale = [c for c in campaigns if re.search(c["pattern"], clause) and year not in c["years"]]
+        if not stale:
+            kept.append(clause)
+            continue
+        dropped.append(clause)
+        if current and not put and any(c.get("line") for c in stale):  # another year's campaign: this year's instead
+            kept.append(put := current)
+    return "，".join(kept), dropped, put
 
 
 def opening_formula(past: list[Section]) -> str:

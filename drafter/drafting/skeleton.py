@@ -12,6 +12,7 @@ from drafter.drafting.context import (
     headline_facts,
     next_period,
     say,
+    worth_saying,
 )
 from drafter.drafting.outlines import PlannedSection, cn_ordinal
 from drafter.numbers.checks import unwritten_topics
@@ -59,12 +60,14 @@ def facts_sentence(facts: list[Fact], table: FactsTable) -> str:
 def _fact_clause(f: Fact, siblings: list[Fact], table: FactsTable) -> str:
     where = area(table.org)
     if f.value is None:
-        return pending(f, table) + (f"，上年为{f.text('prior')}{f.unit}" if f.prior is not None else "")
+        return pending(f, table) + (f"，上年为{f.prior_said()}" if f.prior is not None else "")
     parts = [say(f, area=where)]
     known = catalog_entry(f.indicator)
     change = known.change if known else ("points" if f.unit == "%" else "growth")
     wanted = {"growth": "同比增长", "delta": "增量", "points": "提高"}.get(change or "")
     stated = {(s.value, s.unit) for s in siblings if s is not f}
+    if wanted == "同比增长" and not all(worth_saying(f, d) for d in f.derived):
+        wanted = "增量"  # 3 → 4: 增加1个, not 增长33.3%
     for d in f.derived:  # a fall is for 存在的问题, not for a section of results
         if d.name == wanted and d.value >= 0 and not (d.name == "增量" and (d.value, d.unit) in stated):
             parts.append(derived_phrase(d.name, d.value, d.text, d.unit))

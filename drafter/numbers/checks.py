@@ -393,8 +393,8 @@ def _unsourced(m: Mention, sentence: str, clause: str, table: FactsTable, contex
     for f in table.facts:
         if f.prior is not None and PRIOR_WORDS.search(clause) and _names(f.indicator, sentence) and claims.same_unit(m.unit, f.unit):
             return Finding("inconsistent_prior", m.start, m.end, m.text,
-                           f"上年{f.indicator}在往年材料中为{f.text('prior')}{f.unit}（{f.prior_source}），这里写作{m.text}。",
-                           f"改为{f.text('prior')}{f.unit}，或在事实表中更正上年值。")
+                           f"上年{f.indicator}在往年材料中为{f.prior_said()}（{f.prior_source}），这里写作{m.text}。",
+                           f"改为{f.prior_said()}，或在事实表中更正上年值。")
     for c in context_values:
         if abs(c["value"] - m.value) < 1e-9 and claims.same_unit(m.unit, c["unit"]):
             if claims.elsewhere(clause, table) or _compared(clause, table):

@@ -269,6 +269,8 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
         increase = cell(f, "增量")  # 新增…16家 of a total with no row of its own: the year's change, or a note's
         return None if increase and _states(c, increase) else UNKNOWN
     expected = cell(f, c.role)
+    if c.role == "prior" and f.prior_rough and expected and _states(replace(c, qualifier=None), expected):
+        return None  # 上年超过5000万元, as last year's summary had it (no exact value to hold it to)
     if c.role in ("target", "next_target"):  # a target sentence may state this year's or next year's target
         targets = [t for t in (cell(f, "target"), cell(f, "next_target")) if t]
         expected = next((t for t in targets if _states(c, t)), targets[0] if targets else None)

@@ -53,6 +53,7 @@ class Fact:
     next_target: float | None = None
     prior: float | None = None
     prior_source: str | None = None  # "file name：sentence" from the ledger, or "填写" when the writer typed it
+    prior_rough: str | None = None  # 超过, 近, 余: last year's summary gave no exact value (超过5000万元): no 增量 or 同比
     target_source: str | None = None  # "file name：sentence" of last year's 工作打算 when the target comes from it
     listed: bool = False  # the writer's facts file names this row (stated even while its value is missing)
     derived: tuple[Derived, ...] = ()
@@ -61,6 +62,11 @@ class Fact:
         """A cell formatted for the draft: 5.30 (亿元), 98 (家), 52.1 (%); targets as round as they were set (6亿元)."""
         value = getattr(self, which)
         return fmt(value, self.unit, _decimals(value) if which in ("target", "next_target") and value is not None else None)
+
+    def prior_said(self) -> str:
+        """Last year's value as last year's summary had it, with its unit: 85家, 超过5000万元, 10万余株."""
+        q, text = self.prior_rough or "", self.text("prior")
+        return f"{text}{q}{self.unit}" if q in ("余", "多") else f"{q}{text}{self.unit}"
 
     def get(self, name: str) -> Derived | None:
         return next((d for d in self.derived if d.name == name), None)
@@ -381,13 +387,13 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
             fact = replace(fact, prior=row["prior"], prior_source="填写")
         elif name in prior:
             value, source, note = _convert(prior[name], unit)
-            fact = replace(fact, prior=value, prior_source=source)
+            fact = replace(fact, prior=value, prior_source=source, prior_rough=prior[name][4])
             if note and (fact.listed or fact.value is not None):
                 report.append(f"{name}：{note}")
         if fact.target is None and name in planned:  # last year's plan set it; a target the writer gives wins
             value, source, _ = _convert(planned[name], unit)
             fact = replace(fact, target=value, target_source=source)
-        fact = replace(fact, derived=derive(fact.value, fact.prior, fact.target, unit))
+        fact = replace(fact, derived=derive(fact.value, None if fact.prior_rough else fact.prior, fact.target, unit))
         if fact.listed and fact.value is None:
             report.append(f"{name}：未填写{year}年数值，稿中标为【待核实】。")
         facts.append(fact)
@@ -529,7 +535,9 @@ def _same_indicator(indicator: Indicator, name: str) -> bool:
     return False
 
 
-def _most_stated(figures: list[dict]) -> tuple[float, str, str, str]:
+def _most_stated(figures: list[dict]) -> tuple[float, str, str, str, str | None]:
+    """The value stated most (exact ones first), its unit, source, a note, and its qualifier when it had only a
+    rough one (超过5000万元: 超过)."""
     exact = [f for f in figures if not f["qualifier"]]  # 首次突破50% is not last year's value
     figures = exact or figures
     counts = Counter((f["value"], f["unit"]) for f in figures)
@@ -538,12 +546,12 @@ def _most_stated(figures: list[dict]) -> tuple[float, str, str, str]:
     others = sorted({f"{v:g}{u}" for v, u in counts if (v, u) != (value, unit)})
     note = f"上年材料中还出现过 {'、'.join(others)}，取出现最多的 {value:g}{unit}。" if others else ""
     if first["qualifier"]:
-        note += f"上年值为约数（{first['qualifier']}），同比以 {value:g}{unit} 计算。"
-    return value, unit, f"{Path(first['path']).name}：{first['sentence']}", note
+        note += f"上年值为约数（{first['qualifier']}{value:g}{unit}），不计算增量和同比；有确切的上年值请填入数据表。"
+    return value, unit, f"{Path(first['path']).name}：{first['sentence']}", note, first["qualifier"] or None
 
 
 def _convert(prior: tuple, unit: str) -> tuple[float | None, str, str]:
-    value, prior_unit, source, note = prior
+    value, prior_unit, source, note, _ = prior
     if prior_unit == unit or not unit:
         return value, source, note
     if prior_unit in MONEY and unit in MONEY:
@@ -554,6 +562,11 @@ def _convert(prior: tuple, unit: str) -> tuple[float | None, str, str]:
 _NOTE_KINDS = {"problems": r"问题|不足|短板|差距", "plan": r"打算|计划|思路|安排"}
 
 
+def note_kind(key: str) -> str | None:
+    """problems or plan when a note heading names that part of a summary (存在的问题和不足, 工作打算), else None."""
+    return key if key in _NOTE_KINDS else next((k for k, w in _NOTE_KINDS.items() if re.search(w, key)), None)
+
+
 def _assign_notes(notes: dict[str, tuple[str, ...]], sections: list[PlannedSection], report: list[str]
                   ) -> dict[str, tuple[str, ...]]:
     """Map the writer's note headings to outline sections: by id, note key, title, then shared characters."""
@@ -562,7 +575,7 @@ def _assign_notes(notes: dict[str, tuple[str, ...]], sections: list[PlannedSecti
     for key, lines in notes.items():
         target = next((s for s in writable if key == s.spec.id or key in s.spec.note_keys or key == s.title), None)
         target = target or next((s for s in writable if s.title and (key in s.title or s.title in key)), None)
-        kind = key if key in _NOTE_KINDS else next((k for k, w in _NOTE_KINDS.items() if re.search(w, key)), None)
+        kind = note_kind(key)
         if target is None and kind:  # problems or plans are never written as the year's results
             target = next((s for s in writable if s.spec.prompt == kind), None)
             if target is None:

@@ -220,9 +220,10 @@ class DraftSession(Release, HouseOutline):
     def _save_notes(self, notes: dict[str, tuple[str, ...]]) -> list[str]:
         """Notes under any section name, stored under the section they belong to; returns where each went. A note
         that an earlier import put elsewhere (before the outline was adopted, say) moves to where it belongs now."""
-        from drafter.numbers.facts import _assign_notes
+        from drafter.numbers.facts import _assign_notes, note_kind
 
         report: list[str] = []
+        self._open_parts({kind for key in notes if (kind := note_kind(key))})
         assigned = _assign_notes(notes, self.planned(), report)
         current = self.ws.notes(self.id)
         placed = {line for lines in assigned.values() for line in lines}
@@ -233,6 +234,24 @@ class DraftSession(Release, HouseOutline):
             if tuple(lines) != tuple(current.get(sid, ())):
                 self.ws.save_notes(self.id, sid, list(lines))
         return report
+
+    def _open_parts(self, kinds: set[str]) -> None:
+        """Switch on 存在的问题 or 工作打算 when the writer gives notes for it and the outline has it off (a bureau
+        whose last summary had no such part): 存在的问题 goes before 工作打算."""
+        on = {p.spec.id for p in self.planned()}
+        off = [s for s in self.spec.sections if s.prompt in kinds and s.id not in on]
+        if not off:
+            return
+        order = self._order()
+        plan = next((s.id for s in self.spec.sections if s.prompt == "plan"), None)
+        for s in off:
+            if s.prompt == "problems" and plan:
+                order.remove(s.id)
+                order.insert(order.index(plan), s.id)
+        self.set_outline(order, {s.id: True for s in off})
+        names = {"problems": "存在的问题", "plan": "工作打算"}
+        self.notices.append("笔记中有" + "、".join(f"“{names[s.prompt]}”" for s in off) + "的内容，已在提纲中打开这一部分"
+                            "（本局往年总结没有这一部分；不需要可在提纲中关闭）。")
 
     def notes(self) -> dict[str, tuple[str, ...]]:
         return self.ws.notes(self.id)

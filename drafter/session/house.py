@@ -52,13 +52,13 @@ class HouseOutline:
         """The framing line of the bureau's last opening, as the opening's note when it has none: the writer sees
         it there and confirms or updates it for this year (it is never re-dated or rewritten by code)."""
         lead = next((s.id for s in self.spec.sections if s.prompt == "lead"), None)
-        formula, dropped = house.undated(house.opening_formula(self._past_summary()[2]), self.info.year)
+        formula, dropped, put = house.undated(house.opening_formula(self._past_summary()[2]), self.info.year)
         notes = list(self.notes().get(lead, ())) if lead else []
         if lead and formula and not any(house.frames(note) for note in notes):  # the writer's own line stays
             self.set_notes(lead, [formula, *notes])
             self.notices.append(f"开头沿用本局往年总结（{source}）的提法，已写入开头总述的笔记，请按今年情况核实或改写：{formula}"
-                                + (f"。其中往年的专项活动提法“{'，'.join(dropped)}”已去掉，今年有相应活动请补上"
-                                   if dropped else ""))
+                                + (f"。其中只属于往年的提法“{'，'.join(dropped)}”已去掉" if dropped else "")
+                                + (f"，换成了今年的“{put}”，请核实" if put else ""))
 
     def rename_sections(self, headings: dict[str, str], by_writer: bool = True) -> None:
         """New headings for sections, by id; the rest stay as they are. A heading the writer gives is never
