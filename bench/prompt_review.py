@@ -186,7 +186,7 @@ def stale(sc: Scenario) -> list[str]:
         changed += [sid for sid, s in sections.items() if s["prompt"] == "plan"]
     changed = list(dict.fromkeys(changed))
     for sid in changed:
-        for path in (sc.answers / f"{sid}.txt", sc.answers / f"{sid}.repair.txt"):
+        for path in (sc.answers / f"{sid}.txt", sc.answers / f"{sid}.repair.txt", sc.answers / f"{sid}.heading.txt"):
             path.unlink(missing_ok=True)
     print("answers dropped (prompt changed):", ", ".join(changed) or "none")
     return changed
