@@ -38,6 +38,8 @@ class SectionSpec(BaseModel):
     points: int = Field(0, ge=0, le=9, description="Number of 一是/二是 points.")
     items: tuple[str, ...] = Field((), description="Titled items as the bureau's past summary had them (its plan: "
                                    "推动创新主体量质齐升 …): the section is written as titled items in that pattern.")
+    headline: int = Field(4, ge=0, le=8, description="Of the opening: how many of the year's main figures it states "
+                          "(0: the bureau's opening states none).")
     retitle: bool = Field(False, description="The heading is the bureau's evaluative line of a past year (聚焦企业培育，"
                           "创新主体持续壮大): once the section is written, the model writes this year's in that pattern.")
     run_in: bool = Field(False, description="The heading runs into the section's first paragraph, as the bureau "

@@ -185,3 +185,22 @@ def test_a_framing_line_with_commas_inside_its_quotes_is_read_whole():
     past = [_section(0, "", "2019年科技工作总结和2020年工作打算\n2019年，市科技局以“枢纽海安，物流天下”“产业高地，幸福之城”"
                      "战略定位为指引，围绕国家创新型县（市）建设目标任务，大力实施创新驱动发展战略，为海安高质量发展提供有力的科技支撑。")]
     assert opening_formula(past) == "以“枢纽海安，物流天下”“产业高地，幸福之城”战略定位为指引，围绕国家创新型县（市）建设目标任务"
+
+
+def test_an_opening_the_bureau_writes_without_figures_is_drafted_without_them(sampled):
+    """海安's 2019 opening frames the year and states no figure: its outline's opening asks for none; one with
+    figures (示例县's) keeps its main figures, each as this year's value and completion only."""
+    from drafter.drafting.context import headline
+    from drafter.drafting.house import overlay
+    from drafter.drafting.outlines import load_outline
+
+    spec = load_outline("kjj_annual", ROOT / "prompts")
+    framing = "2019年，市科技局以“枢纽海安，物流天下”战略定位为指引，围绕国家创新型县（市）建设目标任务，大力实施创新驱动发展战略。"
+    assert overlay(spec, [], "海安.txt", past_opening=framing)["sections"]["lead"]["headline"] == 0
+    assert "lead" not in overlay(spec, [], "示例县.md", past_opening="2023年，县科技局…全年新增高新技术企业17家。")["sections"]
+    session = Desk(sampled, offline_model=True).create(COUNTY, 2024)
+    from conftest import FACTS
+    session.import_facts(FACTS)
+    lines = headline(session.table(), session.planned())
+    assert lines and all("上年" not in line and "同比" not in line for line in lines)
+    assert headline(session.table(), session.planned(), 0) == []

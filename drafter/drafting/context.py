@@ -31,14 +31,19 @@ def next_period(table: FactsTable) -> str:
     return "下半年" if table.period == "H1" else f"{table.year + 1}年"
 
 
-def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: bool = False) -> str:
+def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: bool = False, brief: bool = False) -> str:
     """One facts row as the prompt shows it: 高新技术企业总数：本年98家；上年85家；比上年增加13家；…
     In a section of results (`results`) a row that fell shows this year's value only: an office does not
-    volunteer 650 against 712 there; the fall is for 存在的问题."""
+    volunteer 650 against 712 there; the fall is for 存在的问题. `brief` (the opening): this year's value and the
+    target's completion only, as an opening names its main figures."""
     if f.value is None:
         line = f"{f.indicator}：写到这项指标时原样写{pending(f, table)}"
         return line + (f"；上年{f.prior_said()}，可以照写" if f.prior is not None else "")
     parts = [f"{f.indicator}：本年{f.text()}{f.unit}"]
+    if brief:
+        rate = f.get("完成率")
+        return "；".join(parts + ([derived_phrase(rate.name, rate.value, rate.text, rate.unit,
+                                                annual=table.period == "annual")] if rate else []))
     if results and fell(f):
         rate = f.get("完成率")
         parts += [derived_phrase(rate.name, rate.value, rate.text, rate.unit, annual=table.period == "annual")] \
@@ -117,7 +122,7 @@ def _weight(f: Fact) -> float:
 
 
 def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 4) -> list[str]:
-    return [fact_line(f, table) for f in headline_facts(table, sections, limit)]
+    return [fact_line(f, table, brief=True) for f in headline_facts(table, sections, limit)] if limit else []
 
 
 def shortfalls(table: FactsTable) -> list[str]:
@@ -126,14 +131,12 @@ def shortfalls(table: FactsTable) -> list[str]:
 
 
 def falls_short(f: Fact) -> bool:
-    """A target missed, or a value that fell on last year; a yearly count of new ones (新增, 净增) that fell by
-    less than a tenth (16 against 17) is the year's ordinary swing, not a problem to report."""
+    """A target missed, or a value that fell on last year; a yearly count of new ones (新增, 净增) that fell without a
+    target missed (净增49 against 76 while the total rose) is the year's swing, not a problem to report."""
     rate, growth = f.get("完成率"), f.get("同比增长") or f.get("提高")
     if rate and rate.value < 100:
         return True
-    if not growth or growth.value >= 0:
-        return False
-    return not (re.match(r"新增|净增", f.indicator) and growth.name == "同比增长" and growth.value > -10)
+    return bool(growth and growth.value < 0 and not re.match(r"新增|净增", f.indicator))
 
 
 def targets(table: FactsTable) -> list[str]:

@@ -108,7 +108,7 @@ class Engine:
                              "exemplars": context.within_budget(facts + missing + notes, self.exemplars(section), budget)}
         if spec.prompt in ("lead", "problems"):  # written from the finished body and the table's key rows
             body = context.fit_bodies(bodies, budget // 2)
-            key, rows = ("headline", context.headline(t, self.planned)) if spec.prompt == "lead" else \
+            key, rows = ("headline", context.headline(t, self.planned, spec.headline)) if spec.prompt == "lead" else \
                 ("shortfalls", context.shortfalls(t))
             fixed = notes + rows + [b["text"] for b in body]
             if spec.prompt == "problems":  # a point per problem the writer noted, and one for the table's shortfalls

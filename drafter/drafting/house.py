@@ -20,7 +20,7 @@ _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三
 _COMMON = set("工作 情况 科技 创新 建设 持续 进一 一步 不断 全面 加强 推动 提升 强化 深化 着力 聚焦 实施".split())
 MATCH = 0.2  # share of the past heading's words the shipped section must hold
 # a heading that claims the year's result (重大平台实现飞跃, 争取资金领跑南通): last year's, to be written anew
-_CLAIMED = re.compile(r"领跑|飞跃|涌现|突破|新进展|新成效|新台阶|新高|首位|第一|历史性|成效明显|成效显著|稳中有进")
+_CLAIMED = re.compile(r"领跑|飞跃|涌现|突破|新进展|新成效|新台阶|新高|首位|第一|历史性|成效明显|成效显著")
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def plan_items(past: list[Section]) -> list[str]:
 
 
 def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: list[str] = (),
-            rows: dict[str, list[str]] | None = None) -> dict:
+            rows: dict[str, list[str]] | None = None, past_opening: str = "") -> dict:
     """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced, the
     sections of the bureau's own added (`rows`: the indicators it reported under each past heading, which become
     this year's facts rows), and the plan written as titled items in the pattern of the past plan's."""
@@ -132,6 +132,10 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
         kind = p.kind if p.own else next(s.kind for s in spec.sections if s.id == p.section)
         if p.evaluative and kind == "body":  # written from the year's content once the section is
             sections[p.section]["retitle"] = True
+    lead = next((s.id for s in spec.sections if s.prompt == "lead"), None)
+    if lead and past_opening and not re.search(r"\d", re.sub(r"\d{4}年", "", past_opening)):  # an opening of its line and its year's course
+        sections[lead] = {"headline": 0, "guidance": "一段话：先写开头提法，再用一两句概括全年工作的主线和主要方面（从已写好的"
+                                                     "各部分归纳），最后以“现将有关情况总结如下：”收尾。不写数字，不展开具体做法。"}
     plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
@@ -160,14 +164,16 @@ def order(spec: OutlineSpec, proposals: list[Proposal], opening: bool = True) ->
                  **{sid: True for sid in matched}}
 
 
-def has_opening(past: list[Section]) -> bool:
-    """Whether the summary opens with a paragraph before its first section (or under 一、 before its first
-    sub-heading): a bureau whose summary goes from the title straight to 一、 writes none."""
+def opening(past: list[Section]) -> str:
+    """The summary's opening paragraph: before its first section (or under 一、 before its first sub-heading); "" for
+    a bureau whose summary goes from the title straight to 一、."""
     preamble = [s.body for s in past if s.level == 0]
     lines = [line for body in preamble for line in body.split("\n")[1:] if line.strip()]  # the title line aside
     first = next((s for s in past if s.level == 1), None)
-    under_first = first.body.strip() if first else ""
-    return sum(map(len, lines)) >= 30 or len(under_first) >= 30
+    for text in ("\n".join(lines), first.body.strip() if first else ""):
+        if len(text) >= 30:
+            return text
+    return ""
 
 
 _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})

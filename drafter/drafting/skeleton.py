@@ -99,7 +99,8 @@ def lead(table: FactsTable, sections: list[PlannedSection]) -> str:
     notes = [n.rstrip("。") for n in table.notes.get("lead", ())]
     opening = f"{table.year}年{'上半年' if table.period == 'H1' else ''}，{table.org}"
     opening += "，".join(notes) if notes else f"围绕{'、'.join(body_titles)}等重点工作，逐项抓好年度任务落实"
-    numbers = facts_sentence(headline_facts(table, sections), table)
+    spec = next((s.spec for s in sections if s.spec.prompt == "lead"), None)
+    numbers = facts_sentence(headline_facts(table, sections, spec.headline if spec else 4), table)
     return f"{opening}。{numbers}现将有关情况总结如下。"
 
 

@@ -37,13 +37,13 @@ class HouseOutline:
         past = self._past_summary()[2]
         items = [item.translate(_FULL_WIDTH) for item in house.plan_items(past)]
         rows = past_rows(self.settings, self.info.org, self.info.year, self.info.period)
-        data = house.overlay(shipped, proposals, source, items, rows)
+        data = house.overlay(shipped, proposals, source, items, rows, house.opening(past))
         for sid, heading in (headings or {}).items():
             if sid not in data["sections"]:
                 self._known(sid, shipped)
             data["sections"].setdefault(sid, {}).update(heading=heading.strip(), retitle=False)
         self._write_outline(data)
-        order, enabled = house.order(self.spec, proposals, house.has_opening(past))
+        order, enabled = house.order(self.spec, proposals, bool(house.opening(past)))
         self.set_outline(order, enabled)
         self._offer_formula(source)
         return proposals
