@@ -133,9 +133,11 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
         if p.evaluative and kind == "body":  # written from the year's content once the section is
             sections[p.section]["retitle"] = True
     lead = next((s.id for s in spec.sections if s.prompt == "lead"), None)
-    if lead and past_opening and not re.search(r"\d", re.sub(r"\d{4}年", "", past_opening)):  # an opening of its line and its year's course
-        sections[lead] = {"headline": 0, "guidance": "一段话：先写开头提法，再用一两句概括全年工作的主线和主要方面（从已写好的"
-                                                     "各部分归纳），最后以“现将有关情况总结如下：”收尾。不写数字，不展开具体做法。"}
+    if lead and past_opening:  # as long as the bureau's; one that frames the year and its course states no figure
+        sections[lead] = {"length": min(max(len(past_opening), 120), 400)}
+        if not re.search(r"\d", re.sub(r"\d{4}年", "", past_opening)):
+            sections[lead] |= {"headline": 0, "guidance": "一段话：先写开头提法，再用一两句概括全年工作的主线和主要方面（从已"
+                                                          "写好的各部分归纳），最后以“现将有关情况总结如下：”收尾。不写数字，不展开具体做法。"}
     plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
