@@ -156,3 +156,16 @@ def test_a_stage_the_notes_still_plan_is_not_written_as_reached():
     said = "县经济开发区省级高新区创建取得突破，已获省政府批复设立，区内产业集聚度提升。"
     assert [(f.kind, f.text) for f in plan_findings(said, note)] == [("plan_as_done", "已获省政府批复设立")]
     assert plan_findings("县经济开发区省级高新区已列入省级培育名单，正在准备申报材料。", note) == []
+
+
+def test_a_notes_words_with_the_comma_after_them_are_not_copied_text():
+    """The bureau's framing line is the opening's note; a section that says it again, comma and all, copies no one."""
+    from types import SimpleNamespace
+
+    from drafter.numbers.checks import PastTexts, copied_findings
+
+    past = PastTexts([("2019.txt", "2019年，市科技局围绕国家创新型县（市）建设和全省创新驱动发展示范地区目标任务，大力实施创新驱动发展战略。")])
+    table = SimpleNamespace(notes={"lead": ("围绕国家创新型县（市）建设和全省创新驱动发展示范地区目标任务",)})
+    said = "对照国家创新型县（市）建设和全省创新驱动发展示范地区目标任务，我市科技创新工作还存在以下不足。"
+    assert copied_findings(said, past, 20, table) == []
+    assert [f.kind for f in copied_findings(said, past, 20, SimpleNamespace(notes={}))] == ["copied_text"]

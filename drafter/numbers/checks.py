@@ -567,7 +567,8 @@ def copied_findings(text: str, past: "PastTexts | list[tuple[str, str]]", min_ch
     out = []
     for start, end, name in _runs(hits, min_chars):
         run = compact[start:end]
-        if any(run in line for line in notes) or _mostly_allowed(run, allowed, min_chars):
+        bare = run.strip(",.;:!?、'\"()（）")  # a note's words with the comma after them are still the note's
+        if any(bare in line for line in notes) or _mostly_allowed(run, allowed, min_chars):
             continue
         a, b = positions[start], positions[end - 1] + 1
         out.append(Finding("copied_text", a, b, text[a:b], f"这段文字与往年材料《{name}》中的原文相同（{end - start}字）。",
