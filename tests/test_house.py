@@ -96,7 +96,7 @@ def test_the_opening_keeps_the_bureaus_framing_line_for_the_writer_to_confirm(sa
     # in the campaign's place, and the writer is told
     formula = "在县委、县政府领导下，认真贯彻党的二十大精神，扎实开展党纪学习教育"
     assert session.notes()["lead"] == (formula,)
-    assert any("请按今年情况核实或改写" in n and formula in n and "深入开展主题教育" in n and "年度主题" in n
+    assert any("通用提法" in n and formula in n and "深入开展主题教育" in n and "年度主题" in n
                and "换成了今年的“扎实开展党纪学习教育”" in n for n in session.notices)
     session.generate(["lead"])
     assert session.sections()[0].version.text.startswith(f"2024年，示例县科学技术局{formula}。")
@@ -205,3 +205,14 @@ def test_an_opening_the_bureau_writes_without_figures_is_drafted_without_them(sa
     lines = headline(session.table(), session.planned())
     assert lines and all("上年" not in line and "同比" not in line for line in lines)
     assert headline(session.table(), session.planned(), 0) == []
+
+
+def test_the_bureaus_own_line_of_a_year_is_shown_not_carried_over():
+    """以“枢纽海安，物流天下”…战略定位为指引，围绕…目标任务 is that bureau's line of 2019: shown to the writer to take
+    into the note if it still holds, never written into 2020's opening unconfirmed; the standing part of a framing line
+    (under whose leadership, the Party's line) is kept."""
+    from drafter.drafting.house import standing
+
+    own = "以“枢纽海安，物流天下”“产业高地，幸福之城”战略定位为指引，围绕国家创新型县（市）建设目标任务"
+    assert standing(own) == ("", own)
+    assert standing("在区委、区政府的坚强领导下，以提高统计数据质量为核心") == ("在区委、区政府的坚强领导下", "以提高统计数据质量为核心")

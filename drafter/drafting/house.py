@@ -12,7 +12,7 @@ from importlib import resources
 import yaml
 
 from drafter.models import Section
-from drafter.numbers.checks import bigrams
+from drafter.numbers.checks import bigrams, stock_phrases
 from drafter.outline_spec import OutlineSpec, SectionSpec
 
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+是)\s*")
@@ -183,6 +183,20 @@ _FRAMING = re.compile(r"指导|指引|引领|领导|围绕|贯彻|落实|坚持|
 _CLAUSE = re.compile(r"(?:[^，,“”]|“[^”]*”)+")  # clauses; a comma inside quotes (“枢纽海安，物流天下”) does not end one
 _RESULT = re.compile(r"取得|成效|新进展|新台阶|新突破|新提高|晋位|态势|如下")
 _SUBJECT = re.compile(r"^[\u4e00-\u9fff]{0,10}(?:局|委|办|部门|系统)(?=在|以|坚持|认真|紧紧|围绕|聚焦|深入|全面)")
+
+
+_STANDING = re.compile(r"^在[\u4e00-\u9fff、]{2,16}(?:的坚强|的正确)?领导下$")
+
+
+def standing(formula: str, put: str = "") -> tuple[str, str]:
+    """(the clauses of a framing line any year may keep: under whose leadership, the Party's line as the stock
+    formulae write it, this year's campaign; the clauses of the bureau's own line of that year, joined)."""
+    kept, own = [], []
+    for clause in _CLAUSE.findall(formula):
+        plain = clause.replace("，", ",")
+        general = clause == put or _STANDING.match(clause) or any(p.search(plain) for p in stock_phrases())
+        (kept if general else own).append(clause)
+    return "，".join(kept), "，".join(own)
 
 
 def frames(line: str) -> bool:

@@ -49,16 +49,24 @@ class HouseOutline:
         return proposals
 
     def _offer_formula(self, source: str) -> None:
-        """The framing line of the bureau's last opening, as the opening's note when it has none: the writer sees
-        it there and confirms or updates it for this year (it is never re-dated or rewritten by code)."""
+        """The framing line of the bureau's last opening: its standing part (在县委、县政府领导下，认真贯彻党的二十大精神,
+        this year's campaign) as the opening's note when it has none; the bureau's own line of that year (以“…”战略定位
+        为指引，围绕…目标任务) only shown, for the writer to take into the note if it still holds (never carried over
+        unconfirmed, never re-dated or rewritten by code)."""
         lead = next((s.id for s in self.spec.sections if s.prompt == "lead"), None)
         formula, dropped, put = house.undated(house.opening_formula(self._past_summary()[2]), self.info.year)
+        standing, own = house.standing(formula, put)
         notes = list(self.notes().get(lead, ())) if lead else []
-        if lead and formula and not any(house.frames(note) for note in notes):  # the writer's own line stays
-            self.set_notes(lead, [formula, *notes])
-            self.notices.append(f"开头沿用本局往年总结（{source}）的提法，已写入开头总述的笔记，请按今年情况核实或改写：{formula}"
-                                + (f"。其中只属于往年的提法“{'，'.join(dropped)}”已去掉" if dropped else "")
-                                + (f"，换成了今年的“{put}”，请核实" if put else ""))
+        if not lead or not formula or any(house.frames(note) for note in notes):  # the writer's own line stays
+            return
+        if standing:
+            self.set_notes(lead, [standing, *notes])
+        said = (f"开头总述的笔记已写入本局往年总结（{source}）开头的通用提法：{standing}" if standing else
+                f"本局往年总结（{source}）的开头提法没有写入笔记")
+        said += f"。往年自己的提法“{own}”如今年仍然沿用，请加进开头的笔记" if own else ""
+        said += f"。其中只属于往年的“{'，'.join(dropped)}”已去掉" if dropped else ""
+        said += f"，换成了今年的“{put}”，请核实" if put else ""
+        self.notices.append(said + "。")
 
     def rename_sections(self, headings: dict[str, str], by_writer: bool = True) -> None:
         """New headings for sections, by id; the rest stay as they are. A heading the writer gives is never
