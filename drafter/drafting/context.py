@@ -41,9 +41,7 @@ def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: b
         return line + (f"；上年{f.prior_said()}，可以照写" if f.prior is not None else "")
     parts = [f"{f.indicator}：本年{f.text()}{f.unit}"]
     if brief:
-        rate = f.get("完成率")
-        return "；".join(parts + ([derived_phrase(rate.name, rate.value, rate.text, rate.unit,
-                                                annual=table.period == "annual")] if rate else []))
+        return parts[0]
     if results and fell(f):
         rate = f.get("完成率")
         parts += [derived_phrase(rate.name, rate.value, rate.text, rate.unit, annual=table.period == "annual")] \
@@ -91,11 +89,25 @@ def points(wanted: int, notes: int) -> int:
     return n if n >= 2 else 0
 
 
-def section_facts(section: PlannedSection, table: FactsTable) -> tuple[list[str], list[str]]:
-    """(facts lines, missing lines) of a body section."""
-    rows = table.stated(section.spec.id)
-    return ([fact_line(f, table, results=True) for f in rows if f.value is not None],
-            [fact_line(f, table) for f in rows if f.value is None])
+def section_facts(section: PlannedSection, table: FactsTable, overview: str | None = None
+                  ) -> tuple[list[str], list[str]]:
+    """(facts lines, missing lines) of a body section. Under an outline whose （一） is an overview of the main
+    indicators (`overview`: its id), that section states every figure with its comparisons and the others only
+    this year's values of their own: the same 比上年…同比…完成… is not said twice."""
+    if section.spec.id == overview:
+        rows = [f for f in table.facts if f.value is not None or f.listed]
+    else:
+        rows = table.stated(section.spec.id)
+    brief = overview is not None and section.spec.id != overview
+    return ([fact_line(f, table, results=True, brief=brief) + ("（与上年的比较和完成情况已在总体指标部分写过，这里只写本年数值）"
+                                                                if brief else "") for f in rows if f.value is not None],
+            [fact_line(f, table) for f in rows if f.value is None and not brief])
+
+
+def overview_of(sections: list[PlannedSection]) -> str | None:
+    """The section that sets out the year's main indicators as a whole (（一）科技创新主要指标稳中有进), if the outline
+    has one on: its title names 指标."""
+    return next((s.spec.id for s in sections if s.spec.id == "indicators" and "指标" in s.title), None)
 
 
 def headline_facts(table: FactsTable, sections: list[PlannedSection], limit: int = 4) -> list[Fact]:

@@ -98,9 +98,11 @@ class Engine:
         if spec.prompt != "lead":
             common |= {"heading": section.heading, "points": spec.points}
         if spec.prompt == "body":  # the requirements rendered are the ones this section's data can meet
-            facts, missing = context.section_facts(section, t)
+            overview = context.overview_of(self.planned)
+            facts, missing = context.section_facts(section, t, overview)
             parent = next((p.heading for p in self.planned if p.spec.id == section.parent), "")
-            rates = [f.get("完成率").value for f in t.stated(spec.id) if f.value is not None and f.get("完成率")]
+            rows = t.facts if spec.id == overview else () if overview else t.stated(spec.id)
+            rates = [f.get("完成率").value for f in rows if f.value is not None and f.get("完成率")]
             return common | {"parent_heading": parent, "title": section.title, "facts": facts, "missing": missing,
                              "run_in": spec.run_in,
                              "points": context.points(spec.points, len(notes)),
