@@ -169,3 +169,12 @@ def test_a_notes_words_with_the_comma_after_them_are_not_copied_text():
     said = "对照国家创新型县（市）建设和全省创新驱动发展示范地区目标任务，我市科技创新工作还存在以下不足。"
     assert copied_findings(said, past, 20, table) == []
     assert [f.kind for f in copied_findings(said, past, 20, SimpleNamespace(notes={}))] == ["copied_text"]
+
+
+def test_a_respectively_run_gives_each_figure_to_its_own_row(table):
+    """高新技术企业总数98家、科技型中小企业入库190家，分别增长15.3%、15.2%: the i-th number after 分别 is the i-th row's;
+    a wrong one is still found."""
+    said = "高新技术企业总数98家、科技型中小企业入库190家、技术合同成交额5.30亿元，分别增长15.3%、15.2%、14.7%，分别完成年度目标的103.2%、105.6%、106.0%。"
+    assert [f for f in check(said, table) if f.kind != "pending"] == []
+    wrong = said.replace("15.2%", "25.2%")
+    assert [(f.kind, f.text) for f in check(wrong, table)] == [("arithmetic", "25.2%")]

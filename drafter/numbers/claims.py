@@ -107,6 +107,10 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
     units = {f.indicator: f.unit for f in table.facts}
     out, previous_end = [], 0
     for m in mentions:
+        if (listed := _respective(text, m, names, table)) is not None:  # A、B、C分别增长x、y、z: the i-th of each
+            out.append(listed)
+            previous_end = m.end
+            continue
         clause_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
         seg_start = max(clause_start, previous_end)
         previous_end = m.end
@@ -129,6 +133,43 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, said,
                       _direction(tail) if r in ("增量", "同比增长", "提高") else 0)
         out.append(_as_sibling(claim, table))
+    return out
+
+
+_RESPECTIVELY = re.compile(r"分别(?P<words>[^，,；;。\d]{0,12})$")
+
+
+def _respective(text: str, m, names: list[str], table: FactsTable) -> Claim | None:
+    """A number of a 分别 run (高新技术企业总数98家、科技型中小企业入库190家，分别增长15.3%、15.2%): the i-th number of the
+    run is about the i-th facts row the sentence named before 分别; its role is what the words after 分别 say."""
+    run_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
+    head = re.match(r"[^、\d]*", text[run_start:m.start]).group(0)
+    lead = _RESPECTIVELY.search(head)
+    if not lead or re.search(r"[^、\d.%％亿万元家个项件人场次倍]", text[run_start + len(head):m.start]):
+        return None
+    index = text[run_start + len(head):m.start].count("、")
+    sentence_start = max(text.rfind(c, 0, run_start) for c in _SENTENCE_START) + 1
+    listed = _in_order(text[sentence_start:run_start], names)
+    if index >= len(listed):
+        return None
+    r = role(lead.group(0), m.unit, table.year, names)
+    return Claim(m.start, m.end, m.text, m.value, m.unit, listed[index], r, None, None,
+                 _direction(lead.group(0)) if r in ("增量", "同比增长", "提高") else 0)
+
+
+def _in_order(text: str, names: list[str]) -> list[str]:
+    """The facts rows a text names, in the order it names them; of two namings at one place the longer."""
+    found = []
+    for name in names:
+        for p in patterns(name):
+            if m := p.search(text):
+                found.append((m.start(), -(m.end() - m.start()), m.end(), name))
+                break
+    out, end = [], -1
+    for start, _, stop, name in sorted(found):
+        if start >= end:
+            out.append(name)
+            end = stop
     return out
 
 
