@@ -114,16 +114,16 @@ def test_server_error_then_success_is_retried(sampled):
 
 
 def test_timeout_fails_one_section_keeps_its_previous_text_and_the_others_complete(sampled):
-    rules = {body_prompt("（五）科技人才与科技特派员"): Hang(10, Text(PLAIN))}
+    rules = {body_prompt("（五）科技人才与科技特派员"): Hang(30, Text(PLAIN))}
     with ChatServer(by_prompt(rules, Text(PLAIN))) as server:
-        events = []
-        report, session = draft_with(sampled, server, previous={"talent": "上一版的人才部分。"}, llm_timeout=1.0,
+        events = []  # 3 s: the other sections' answers must not time out on a busy machine
+        report, session = draft_with(sampled, server, previous={"talent": "上一版的人才部分。"}, llm_timeout=3.0,
                                      on_event=events.append)
     talent = report.results["talent"]
     assert not talent.ok and "超时" in talent.error and "talent" not in report.saved
     assert any(e.kind == "failed" and e.section == "talent" for e in events)
     others = [r for r in report.results.values() if r.id != "talent"]
-    assert len(others) == 10 and all(r.ok for r in others)
+    assert len(others) == 10 and all(r.ok for r in others), [(r.id, r.error) for r in others if not r.ok]
     assert "上一版的人才部分。" in session.markdown()
     assert [v.origin for v in session.history("talent")] == ["manual"]
 
