@@ -216,3 +216,18 @@ def test_the_bureaus_own_line_of_a_year_is_shown_not_carried_over():
     own = "以“枢纽海安，物流天下”“产业高地，幸福之城”战略定位为指引，围绕国家创新型县（市）建设目标任务"
     assert standing(own) == ("", own)
     assert standing("在区委、区政府的坚强领导下，以提高统计数据质量为核心") == ("在区委、区政府的坚强领导下", "以提高统计数据质量为核心")
+
+
+def test_the_main_indicators_are_written_in_the_bureaus_points(sampled):
+    """示例县's 2023 （一） sets out its figures in four points (一是创新主体加速壮大…): the adopted outline's （一） does the
+    same, every figure of the year in it, at a length that holds them."""
+    from conftest import FACTS
+
+    session = Desk(sampled, offline_model=True).create(COUNTY, 2024)
+    session.adopt_outline()
+    session.import_facts(FACTS)
+    assert session.section("indicators").spec.points == 4
+    prompt = session.messages("indicators")[-1].content
+    assert "分4点（一是、二是……）写事实表中的数字" in prompt and "高新技术企业总数：本年98家；上年85家" in prompt
+    length = int(prompt.split("篇幅约")[1].split("字")[0])
+    assert length >= 28 * prompt.count("\n- ") - 28 * 2  # the missing rows' lines aside

@@ -103,9 +103,10 @@ class Engine:
             parent = next((p.heading for p in self.planned if p.spec.id == section.parent), "")
             rows = t.facts if spec.id == overview else () if overview else t.stated(spec.id)
             rates = [f.get("完成率").value for f in rows if f.value is not None and f.get("完成率")]
+            grouped = spec.id == overview and not notes and spec.points >= 2  # the bureau's 一是创新主体… of its （一）
             return common | {"parent_heading": parent, "title": section.title, "facts": facts, "missing": missing,
-                             "run_in": spec.run_in,
-                             "points": context.points(spec.points, len(notes)),
+                             "run_in": spec.run_in, "length": max(spec.length, 28 * len(facts)) if grouped else spec.length,
+                             "points": spec.points if grouped else context.points(spec.points, len(notes)),
                              "targets_met": any(r >= 100 for r in rates), "targets_missed": any(r < 100 for r in rates),
                              "exemplars": context.within_budget(facts + missing + notes, self.exemplars(section), budget)}
         if spec.prompt in ("lead", "problems"):  # written from the finished body and the table's key rows

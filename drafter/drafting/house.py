@@ -61,8 +61,9 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
         heading = title.replace(str(past_year + 1), "{next_year}").replace(str(past_year), "{year}")
         evaluative = bool(re.search(r"[，,]", title) or _CLAIMED.search(title))
         run_in = s.heading.endswith("。") and bool(s.body.strip())
-        if n in chosen:
-            out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in))
+        if n in chosen:  # a shipped section, written in the past one's points
+            out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in,
+                                points=min(_points(s, past) or len(_POINT.findall(_body(s, past))), 6)))
         elif s.part == "review":
             own += 1
             subs = s.level == 1 and n + 1 < len(kept) and kept[n + 1].level == 2
@@ -127,9 +128,11 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
     sections: dict = {}
     for p in proposals:
         sections[p.section] = {"heading": p.heading} if not p.own else own_section(p, (rows or {}).get(p.source, []))
+        kind = p.kind if p.own else next(s.kind for s in spec.sections if s.id == p.section)
+        if not p.own and kind == "body" and p.points >= 2:  # the past one's points (its 一是创新主体…)
+            sections[p.section]["points"] = p.points
         if p.run_in:
             sections[p.section]["run_in"] = True
-        kind = p.kind if p.own else next(s.kind for s in spec.sections if s.id == p.section)
         if p.evaluative and kind == "body":  # written from the year's content once the section is
             sections[p.section]["retitle"] = True
     lead = next((s.id for s in spec.sections if s.prompt == "lead"), None)
