@@ -34,8 +34,8 @@ def next_period(table: FactsTable) -> str:
 def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: bool = False, brief: bool = False) -> str:
     """One facts row as the prompt shows it: 高新技术企业总数：本年98家；上年85家；比上年增加13家；…
     In a section of results (`results`) a row that fell shows this year's value only: an office does not
-    volunteer 650 against 712 there; the fall is for 存在的问题. `brief` (the opening): this year's value and the
-    target's completion only, as an opening names its main figures."""
+    volunteer 650 against 712 there; the fall is for 存在的问题. `brief`: this year's value only (the opening's main
+    figures; a section whose comparisons the main indicators' section states)."""
     if f.value is None:
         line = f"{f.indicator}：写到这项指标时原样写{pending(f, table)}"
         return line + (f"；上年{f.prior_said()}，可以照写" if f.prior is not None else "")

@@ -33,7 +33,7 @@ class Proposal:
     own: bool = False  # no shipped counterpart: a section of its own, shaped after the past one
     kind: str = "body"  # of an own section: body, or heading when sub-sections follow it
     length: int = 0  # of an own body section: the past one's, in characters
-    points: int = 0  # of an own body section: the past one's 一是/1. items (none: one paragraph, as it was)
+    points: int = 0  # of a body section: the past one's 一是/1. items (none: one paragraph, as it was)
     source: str = ""  # the past section's heading as stored (its figures are found under it)
     run_in: bool = False  # the heading ran into its text: （一）环境卫生治理能力持续提升。龙华…
 
@@ -61,17 +61,16 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
         heading = title.replace(str(past_year + 1), "{next_year}").replace(str(past_year), "{year}")
         evaluative = bool(re.search(r"[，,]", title) or _CLAIMED.search(title))
         run_in = s.heading.endswith("。") and bool(s.body.strip())
-        if n in chosen:  # a shipped section, written in the past one's points
-            out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in,
-                                points=min(_points(s, past) or len(_POINT.findall(_body(s, past))), 6)))
+        body = _body(s, past)
+        points = min(_points(s, past) or len(_POINT.findall(body)), 6)  # as the past one had them
+        if n in chosen:
+            out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in, points=points))
         elif s.part == "review":
             own += 1
             subs = s.level == 1 and n + 1 < len(kept) and kept[n + 1].level == 2
-            body = _body(s, past)
             out.append(Proposal(f"own{own}", title, heading, s.level, evaluative, own=True,
                                 kind="heading" if subs else "body", length=min(max(len(body), 200), 900),
-                                points=min(_points(s, past) or len(_POINT.findall(body)), 6), source=s.heading,
-                                run_in=run_in))
+                                points=points, source=s.heading, run_in=run_in))
     return out
 
 
@@ -186,8 +185,6 @@ _FRAMING = re.compile(r"指导|指引|引领|领导|围绕|贯彻|落实|坚持|
 _CLAUSE = re.compile(r"(?:[^，,“”]|“[^”]*”)+")  # clauses; a comma inside quotes (“枢纽海安，物流天下”) does not end one
 _RESULT = re.compile(r"取得|成效|新进展|新台阶|新突破|新提高|晋位|态势|如下")
 _SUBJECT = re.compile(r"^[\u4e00-\u9fff]{0,10}(?:局|委|办|部门|系统)(?=在|以|坚持|认真|紧紧|围绕|聚焦|深入|全面)")
-
-
 _STANDING = re.compile(r"^在[\u4e00-\u9fff、]{2,16}(?:的坚强|的正确)?领导下$")
 
 
@@ -228,7 +225,8 @@ def undated(formula: str, year: int) -> tuple[str, list[str], str]:
 def opening_formula(past: list[Section]) -> str:
     """The framing line of the bureau's last opening (在县委、县政府领导下，认真贯彻…，紧扣…): its first framing
     sentence from the first framing clause to the last, without the year, the bureau's name or the year's results;
-    "" when the opening has none. Offered to the writer as the opening's note, to confirm or update for this year."""
+    "" when the opening has none. Its standing part becomes the opening's note (`standing`), for the writer to
+    confirm or update for this year."""
     lines = [line for s in past if s.level == 0 for line in s.body.split("\n")]
     first = next((s for s in past if s.level == 1), None)  # 一、2020年工作总结 first, the opening under it
     lines += first.body.strip().split("\n")[:1] if first else []

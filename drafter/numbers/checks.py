@@ -458,14 +458,15 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
     plans = [(c, _core(c)) for c in plans if len(_core(c)) >= 4]
     reached = [c for c in clauses if DONE_WORDS.search(c) and not PLAN_WORDS.search(c)]
     done = [_core(c) for c in reached]
-    out, before = [], ""
-    for m in CLAUSE.finditer(text):
-        clause, before, earlier = m.group(0), m.group(0), before
+    out, clauses = [], list(CLAUSE.finditer(text))
+    for i, m in enumerate(clauses):
+        clause = m.group(0)
         if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause):
             continue
         core = _core(clause)
         # 省级高新区创建取得突破，已获省政府批复设立: a clause without its object is read with the one before
-        whole = _core(earlier) + core if len(core) < 10 and text[m.start() - 1:m.start()] in "，," else core
+        joined = i and len(core) < 10 and text[m.start() - 1:m.start()] in "，,"
+        whole = _core(clauses[i - 1].group(0)) + core if joined else core
         shared, closeness, source = max(((n := _shared(core, k), n / max(len(core), len(k)), c) for c, k in plans),
                                         default=(0, 0.0, ""))
         if shared >= 5 and closeness >= 0.4 and closeness > max((_shared(core, d) / max(len(core), len(d)) for d in done), default=0) \

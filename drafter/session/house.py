@@ -22,9 +22,10 @@ class HouseOutline:
     """The part of a DraftSession that shapes its outline after the bureau's own: mixed into DraftSession, which
     provides settings, info, spec, ws, set_outline() and _tables."""
 
-    def proposed_outline(self) -> tuple[str, list[house.Proposal]]:
-        """The bureau's most recent summary of this period (its file name) and its outline matched to this one."""
-        name, year, sections = self._past_summary()
+    def proposed_outline(self, found: tuple[str, int, list] | None = None) -> tuple[str, list[house.Proposal]]:
+        """The bureau's most recent summary of this period (its file name) and its outline matched to this one
+        (`found`: that summary, when already read)."""
+        name, year, sections = found or self._past_summary()
         proposals = [replace(p, past=p.past.translate(_FULL_WIDTH), heading=p.heading.translate(_FULL_WIDTH))
                      for p in house.propose(self._shipped(), sections, year)]
         return name, proposals
@@ -32,29 +33,30 @@ class HouseOutline:
     def adopt_outline(self, headings: dict[str, str] | None = None) -> list[house.Proposal]:
         """Write the proposed outline as this draft's: the bureau's headings (or the writer's, by section id), its
         order, the shipped sections it has on and the others off (they can be switched on again)."""
-        source, proposals = self.proposed_outline()
-        shipped = self._shipped()
-        past = self._past_summary()[2]
+        found = self._past_summary()
+        source, proposals = self.proposed_outline(found)
+        shipped, past = self._shipped(), found[2]
+        opening = house.opening(past)
         items = [item.translate(_FULL_WIDTH) for item in house.plan_items(past)]
         rows = past_rows(self.settings, self.info.org, self.info.year, self.info.period)
-        data = house.overlay(shipped, proposals, source, items, rows, house.opening(past))
+        data = house.overlay(shipped, proposals, source, items, rows, opening)
         for sid, heading in (headings or {}).items():
             if sid not in data["sections"]:
                 self._known(sid, shipped)
             data["sections"].setdefault(sid, {}).update(heading=heading.strip(), retitle=False)
         self._write_outline(data)
-        order, enabled = house.order(self.spec, proposals, bool(house.opening(past)))
+        order, enabled = house.order(self.spec, proposals, bool(opening))
         self.set_outline(order, enabled)
-        self._offer_formula(source)
+        self._offer_formula(source, past)
         return proposals
 
-    def _offer_formula(self, source: str) -> None:
+    def _offer_formula(self, source: str, past: list) -> None:
         """The framing line of the bureau's last opening: its standing part (在县委、县政府领导下，认真贯彻党的二十大精神,
         this year's campaign) as the opening's note when it has none; the bureau's own line of that year (以“…”战略定位
         为指引，围绕…目标任务) only shown, for the writer to take into the note if it still holds (never carried over
         unconfirmed, never re-dated or rewritten by code)."""
         lead = next((s.id for s in self.spec.sections if s.prompt == "lead"), None)
-        formula, dropped, put = house.undated(house.opening_formula(self._past_summary()[2]), self.info.year)
+        formula, dropped, put = house.undated(house.opening_formula(past), self.info.year)
         standing, own = house.standing(formula, put)
         notes = list(self.notes().get(lead, ())) if lead else []
         if not lead or not formula or any(house.frames(note) for note in notes):  # the writer's own line stays
