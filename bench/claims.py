@@ -87,7 +87,7 @@ def checker(settings):
     (`"corpus": "tests/fixtures/bureaus"` for a bureau that is not in the sample corpus)."""
     from drafter.ingest.pipeline import ingest
     from drafter.numbers import checks
-    from drafter.numbers.facts import read_facts
+    from drafter.numbers.facts import note_kind, read_facts
     from drafter.session.inputs import grounds
 
     cache: dict = {}
@@ -107,7 +107,7 @@ def checker(settings):
             cache[case["facts"]] = grounds(indexed(case.get("corpus", "corpus")), given, given.org, given.year)
         g = cache[case["facts"]]
         return checks.check(case["text"], g.table, past=g.past, copy_min_chars=settings.copy_min_chars,
-                            context_values=g.context_values)
+                            context_values=g.context_values, future=note_kind(case["section"]) == "plan")
     return check_case
 
 

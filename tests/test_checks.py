@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from conftest import FACTS
@@ -178,3 +180,59 @@ def test_a_respectively_run_gives_each_figure_to_its_own_row(table):
     assert [f for f in check(said, table) if f.kind != "pending"] == []
     wrong = said.replace("15.2%", "25.2%")
     assert [(f.kind, f.text) for f in check(wrong, table)] == [("arithmetic", "25.2%")]
+
+
+@pytest.fixture
+def office(tmp_path):
+    """A 统计局's table of its own rows (no catalog entry fits them) and notes."""
+    from drafter.numbers.facts import build_table, read_facts
+
+    path = tmp_path / "统计局.yaml"
+    path.write_text("""org: 示例县统计局
+year: 2024
+facts:
+  - {indicator: 地区生产总值, value: 310.5, unit: 亿元, prior: 285.2}
+  - {indicator: 地区生产总值增速, value: 6.1, unit: "%", prior: 4.8}
+  - {indicator: 城镇常住居民人均可支配收入, value: 41230, unit: 元, prior: 39460}
+  - {indicator: 统计分析报告, value: 52, unit: 篇, target: 45}
+  - {indicator: 联网直报企业, value: 236, unit: 家}
+  - {indicator: 执法检查企业, value: 64, unit: 家, target: 60}
+notes:
+  统计服务:
+    - 地区生产总值增速居全市第4位（2023年居全市第7位）
+    - 全县11个乡镇统计所完成规范化建设7个
+    - 拟建设县级统计数据共享平台，已完成立项
+  工作打算:
+    - 建成县级统计数据共享平台
+""", encoding="utf-8")
+    given = read_facts(path)
+    table = build_table([], given, org=given.org, year=given.year, period="annual", ledger=None)
+    return replace(table, notes=given.notes)  # by the writer's headings, as no outline places them
+
+
+@pytest.mark.parametrize("said, found", [
+    # the table's growth row is the indicator's growth (at comparable prices), not 310.5 / 285.2
+    ("全县地区生产总值310.5亿元，同比增长6.1%，增速比上年提高1.3个百分点，居全市第4位。", []),
+    ("全县地区生产总值310.5亿元，同比增长8.9%。", [("arithmetic", "8.9%")]),
+    ("地区生产总值增速居全市第7位。", [("rank", "居全市第7位")]),  # the notes date it to 2023
+    # list numbers after a full stop; a count of the list before it
+    ("1.统计分析。全年编发统计分析52篇。2.统计执法。覆盖工业、建筑业、批零住餐和服务业四个专业。", []),
+    # a completion rate is the row's whose figure comes right before it
+    ("全年编发统计分析、统计信息52篇，完成年度目标的115.6%。", []),
+    ("联网直报企业236家，完成年度目标的106.7%。", [("wrong_indicator", "106.7%")]),
+    # another year's figure named by no row's exact name
+    ("全县城镇居民人均可支配收入39460元。", [("wrong_year", "39460元")]),
+    ("全县城镇居民人均可支配收入由39460元增至41230元。", []),
+    # a number that opens a phrase of its own; one note's two counts told apart by the words before them
+    ("执法检查覆盖联网直报企业和11个乡镇。", []),
+    ("全县乡镇统计所完成规范化建设11个。", [("wrong_indicator", "11个")]),
+    # a step the notes report done; a plan section's note is a plan
+    ("县级统计数据共享平台已完成立项。", []),
+    ("建成县级统计数据共享平台，部门数据实现互联互通。", [("plan_as_done", "建成县级统计数据共享平台")]),
+])
+def test_a_bureau_of_its_own_rows(office, said, found):
+    assert kinds(f for f in check(said, office) if f.kind != "pending") == found
+
+
+def test_a_plan_says_built_of_next_year(office):
+    assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []

@@ -15,7 +15,7 @@ import yaml
 
 from drafter.models import Finding
 from drafter.numbers import claims
-from drafter.numbers.facts import MONEY, FactsTable, area
+from drafter.numbers.facts import MONEY, FactsTable, area, note_kind
 from drafter.numbers.figures import QUANTITY, TARGET_WORDS, cn_number, is_figure
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.outline_spec import PlannedSection
@@ -146,9 +146,10 @@ def _date_or_ordinal(text: str, m: re.Match) -> bool:
             return True
         if before.endswith("第") and not RANK_BEFORE.search(before):
             return True
-        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_start = max(text.rfind(c, 0, m.start()) for c in "\n。；;：:") + 1  # …及时通报。2.统计执法。
         prefix = text[line_start:m.start()]
-        if re.fullmatch(r"[#\s]*[(（]?", prefix) and re.match(r"[.、．)）]", after):
+        if re.fullmatch(r"[#\s]*[(（]?", prefix) and re.match(r"[.、．)）]", after) and \
+                (text[line_start - 1:line_start] in ("", "\n") or re.match(r"[.、．)）]\s*[\u4e00-\u9fff]", after)):
             return True
     return False
 
@@ -174,7 +175,7 @@ def sources(table: FactsTable) -> list[Source]:
             for m in mentions(ended):
                 clause, at = _around(CLAUSE, ended, m.start)
                 # 建成“三宜”街区18个，计划2023年再建成20个: the plan is the clause's; a plan section's notes are plans
-                kind = "target" if section == "plan" or TARGET_CLAUSE.search(clause) and not re.search("已|完成", clause) \
+                kind = "target" if note_kind(section) == "plan" or TARGET_CLAUSE.search(clause) and not re.search("已|完成", clause) \
                     else "actual"
                 scope = "context" if _compared(line, table) or claims.elsewhere(clause[:m.start - at], table) else "local"
                 item = _around(ITEM, ended, m.start)[0]  # 概念验证中心2家、中试基地1家: each count with its own thing
@@ -192,10 +193,15 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     `reference`: what the text was written from (the previous version), besides the writer's notes;
     `future`: the text is a plan, so an indicator's value it states is next year's target."""
     notes = "\n".join(line for lines in table.notes.values() for line in lines) if table else ""
+    plans = tuple(line for key, lines in table.notes.items() if note_kind(key) == "plan" for line in lines) \
+        if table else ()  # 工作打算's notes: next year's work, done or not (建成区级统计数据共享平台)
     findings = number_findings(text, table, context_values or [], future) if table else []
     findings += vague_findings(text, notes, table)
     findings += placeholder_findings(text)
-    findings += plan_findings(text, notes + "\n" + reference, table.notes.get("plan", ()) if table else ())
+    done = "\n".join(line for key, lines in table.notes.items() if note_kind(key) != "plan" for line in lines) \
+        if table else ""
+    if not future:  # a plan may say 建成…: it is next year's
+        findings += plan_findings(text, done + "\n" + reference, plans)
     if past:
         findings += copied_findings(text, past, copy_min_chars, table)
     if planned:  # a whole document: its outline and the form of its figures
@@ -354,8 +360,12 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     if claim.role == "prior" and all(s.role == "value" and abs(s.value - m.value) < 1e-9 for s in matched):
         return Finding("wrong_year", m.start, m.end, m.text,
                        f"{m.text}是今年的数（{matched[0].label}），这里写成了上年的数。", "核对年份，改用上年的数字。")
+    if claim.role == "value" and all(s.role == "prior" for s in matched) and _distinct(m) and not re.search(
+            rf"{PRIOR_WORDS.pattern}|{table.year - 1}年|[由从]$", text[clause_at:m.start]):  # 城镇居民收入36047元 (2020's)
+        return Finding("wrong_year", m.start, m.end, m.text,
+                       f"{m.text}是上年的数（{matched[0].label}），这里写成了今年的数。", "核对年份，改用今年的数字。")
     if claim.role != "prior" and (finding := claims.other_activity(m, _around(ITEM, text, m.start)[0], allowed,
-                                                                      matched, sentence)):
+                                                                      matched, sentence, text[max(0, m.start - 2):m.start])):
         return finding
     if finding := claims.ledger_context(m, clause, matched, context_values, table):
         return finding
@@ -369,6 +379,11 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
                        f"{m.text}是对比用的外地或上级数字（{matched[0].label}），不能当作本地数字。",
                        "写明“全省/全市共…”，或删去。")
     return None
+
+
+def _distinct(m: Mention) -> bool:
+    """A figure too particular to coincide with another year's by chance (36047元, 4.62亿元; not 3个, not 2-3个月)."""
+    return not re.search(r"[-~～—至到]", m.text) and (m.value >= 20 or m.value % 1 != 0)
 
 
 _STRICT = {"近", "接近", "将近", "不到", "不足", "超", "超过", "逾"}  # never the value itself
@@ -464,6 +479,8 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
         if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause):
             continue
         core = _core(clause)
+        if _told_done(clause, core, reference):
+            continue
         # 省级高新区创建取得突破，已获省政府批复设立: a clause without its object is read with the one before
         joined = i and len(core) < 10 and text[m.start() - 1:m.start()] in "，,"
         whole = _core(clauses[i - 1].group(0)) + core if joined else core
@@ -475,6 +492,13 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
                                f"“{source.strip()}”还是计划，这里写成了已经完成。",
                                "确已完成的，先在笔记中更新；否则保留“拟/计划/正在”等说法。"))
     return out
+
+
+def _told_done(clause: str, core: str, reference: str) -> bool:
+    """A note says the very step done for the same thing (2部雷达刚完成立项; 拟新建…雷达2部，已完成立项)."""
+    steps = [clause[d.start():d.end() + 2] for d in DONE_WORDS.finditer(clause)]
+    return any(len(step) >= 4 and step in said and not PLAN_WORDS.search(said) and _shared(core, _core(line)) >= 5
+               for line in reference.split("\n") for said in CLAUSE.findall(line) for step in steps)
 
 
 # the stages a thing reaches, each a plan until a note says it is reached: approved (认定, 批复), built (建成, 投运)

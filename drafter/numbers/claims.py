@@ -18,7 +18,7 @@ from drafter.numbers.figures import indicator as catalog_entry
 _SENTENCE_START = "。！？；;\n"
 _CLAUSE_BREAK = "，,；;。！？\n"
 # units one counts the same thing in (研发机构 5个 / 5家); others (场 vs 家, 人 vs 人次) are different things
-_EQUIVALENT = [{"场", "场次"}, {"人", "名", "位"}, {"家", "个", "所"}, {"项", "个", "件"}, {"次", "场次"}]
+_EQUIVALENT = [{"场", "场次"}, {"人", "名", "位"}, {"家", "个", "所"}, {"项", "个", "件"}, {"次", "场次", "架次"}]
 _QUALIFIER_BEFORE = re.compile(r"(近|接近|将近|约|超过|超|逾|突破|不到|不足)$")
 _RANK = re.compile(r"(?:位居|位列|居于|排名|排在|保持|跻身|走在|居|列)([^，。；,;]{0,8}?)(?:第\s*([一二三四五六七八九十\d]{1,3})\s*(?:位|名)?|前列|前茅|第一方阵|首位)")
 
@@ -84,7 +84,7 @@ def role(seg: str, unit: str | None, year: int, names: list[str]) -> str:
         return "提高"
     if unit == "%" and re.search(r"(?:增长|下降|增幅|增速|降幅|提高|回落|上升)(?:了|为|达到?)?$|同比$", seg):
         return "同比增长"
-    if re.search(r"(?:增加|减少|净增|新增|多|少)了?$|(?:比上年|较上年|比去年|较去年)[增减多少][^，,]{0,2}$", seg):
+    if re.search(r"(?:增加|减少|净增|新增|多|少|延长|缩短)了?$|(?:比上年|较上年|比去年|较去年)[增减多少延缩][^，,]{0,2}$", seg):
         return "增量"
     bare = seg
     for name in names:  # 争取上级资金 names an indicator; it is not a target word
@@ -105,11 +105,11 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
     """Every number of the text as a claim (the indicator is None when no facts row is named for it)."""
     names = [f.indicator for f in table.facts]
     units = {f.indicator: f.unit for f in table.facts}
-    out, previous_end = [], 0
+    out, previous_end, prev = [], 0, None
     for m in mentions:
         if (listed := _respective(text, m, names, table)) is not None:  # A、B、C分别增长x、y、z: the i-th of each
             out.append(listed)
-            previous_end = m.end
+            previous_end, prev = m.end, listed
             continue
         clause_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
         seg_start = max(clause_start, previous_end)
@@ -128,12 +128,27 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
             r = "prior"  # 由三家增至四家; 2023年全县研发经费投入强度为1.96%
         q = _QUALIFIER_BEFORE.search(text[max(0, m.start - 2):m.start])
         qualifier = q.group(1) if q else ("余" if re.search(r"[余多]", m.text) else None)
+        if r in ("完成率", "同比增长", "增量") and prev and prev.role == "value" and prev.indicator is None \
+                and prev.start > max(named_end if indicator else 0, sentence_start(text, m.start)) \
+                and (row := _row_of_value(prev, table)):
+            indicator = row  # 发布预警信息18640条，完成年度目标的…: the figure it is computed from names the row
         between = text[named_end:m.start] if indicator else ""
         said = _last_variant(between) or (_variant_before(text, named_end, indicator) if indicator else None)
         claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, said,
                       _direction(tail) if r in ("增量", "同比增长", "提高") else 0)
         out.append(_as_sibling(claim, table))
+        prev = out[-1]
     return out
+
+
+def sentence_start(text: str, pos: int) -> int:
+    return max(text.rfind(c, 0, pos) for c in _SENTENCE_START) + 1
+
+
+def _row_of_value(c: Claim, table: FactsTable) -> str | None:
+    """The one row whose value a figure named by no row states (统计分析、统计信息48篇 of 统计分析报告)."""
+    rows = [f.indicator for f in table.facts if f.value is not None and _states(c, (f.value, f.unit))]
+    return rows[0] if len(rows) == 1 else None
 
 
 _RESPECTIVELY = re.compile(r"分别(?P<words>[^，,；;。\d]{0,12})$")
@@ -173,8 +188,8 @@ def _in_order(text: str, names: list[str]) -> list[str]:
     return out
 
 
-_FALL = re.compile(r"(?:下降|减少|降低|回落|下滑|少|降幅)[了为达到]*$|减少了?\S{0,2}$")
-_RISE = re.compile(r"(?:增长|增加|提高|上升|增幅|增速|多|新增|净增)[了为达到]*$")
+_FALL = re.compile(r"(?:下降|减少|降低|回落|下滑|少|降幅|缩短)[了为达到]*$|减少了?\S{0,2}$")
+_RISE = re.compile(r"(?:增长|增加|提高|上升|增幅|增速|多|新增|净增|延长)[了为达到]*$")
 
 
 def _direction(tail: str) -> int:
@@ -189,7 +204,8 @@ def _subject(text: str, m, clause_start: int, names: list[str], units: dict, tab
     if region and region.group(0) != area(table.org):
         return None, m.start  # 全省共有11家: a comparison, judged by its sources
     probe = role(text[clause_start:m.start], m.unit, table.year, [])
-    for name, end in named(text, m.start, names):
+    opens = re.search(r"(?:和|与|及|以及|、)$", text[clause_start:m.start])  # …“四上”企业和13个乡镇: a phrase of its own
+    for name, end in [] if opens else named(text, m.start, names):
         if "其中" in text[end:m.start]:
             break  # a component of the named total, not the total itself
         if end <= clause_start and _own_subject(text[clause_start:m.start]):
@@ -198,7 +214,7 @@ def _subject(text: str, m, clause_start: int, names: list[str], units: dict, tab
             return name, end
     clause = text[clause_start:m.start]
     said = variant(clause)
-    by_noun = [n for n in names if len(noun(n)) >= 4 and noun(n) in clause and _fits_unit(probe, m.unit, units[n])]
+    by_noun = [] if opens else [n for n in names if len(noun(n)) >= 4 and noun(n) in clause and _fits_unit(probe, m.unit, units[n])]
     for name in sorted(by_noun, key=lambda n: variant(n) != said and variant(n) not in (None, "total")):
         if variant(name) == said or variant(name) in (None, "total"):
             return name, m.start  # 全县高新技术企业近百家: the thing named without 总数 is its total
@@ -283,6 +299,15 @@ def variant(words: str) -> str | None:
     return None
 
 
+_RATE = re.compile(r"(?:增速|增长率|增幅|同比增长)$")
+
+
+def rate_row(f: Fact, table: FactsTable) -> Fact | None:
+    """The row that gives an indicator's growth as the statistics office counts it (地区生产总值增速)."""
+    return next((g for g in table.facts if g.unit == "%" and _RATE.search(g.indicator)
+                 and _RATE.sub("", g.indicator) == f.indicator), None)
+
+
 def noun(name: str) -> str:
     """What an indicator counts: 新增高新技术企业 and 高新技术企业总数 both count 高新技术企业."""
     return re.sub(r"^(?:新增|净增|新认定|累计)|(?:总数|总量|入库数|数量|数)$", "", name)
@@ -310,6 +335,8 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
         increase = cell(f, "增量")  # 新增…16家 of a total with no row of its own: the year's change, or a note's
         return None if increase and _states(c, increase) else UNKNOWN
     expected = cell(f, c.role)
+    if c.role == "同比增长" and (rate := rate_row(f, table)) is not None and rate.value is not None:
+        expected = (rate.value, "%")  # 地区生产总值同比增长8.9%: the table's own growth row (at comparable prices)
     if c.role == "prior" and f.prior_rough and expected and _states(replace(c, qualifier=None), expected):
         return None  # 上年超过5000万元, as last year's summary had it (no exact value to hold it to)
     if c.role in ("target", "next_target"):  # a target sentence may state this year's or next year's target
@@ -447,7 +474,8 @@ def rank_findings(text: str, table: FactsTable) -> list[Finding]:
     """A ranking (全市第一, 位居前列) is stated only when the writer's notes give it."""
     notes = "\n".join(line for lines in table.notes.values() for line in lines)
     names = [f.indicator for f in table.facts]
-    given = [(_region(m.group(1)), _rank_no(m), _ranked(notes, m.start(), names)) for m in _RANK.finditer(notes)]
+    given = [(_region(m.group(1)), _rank_no(m), _ranked(notes, m.start(), names)) for m in _RANK.finditer(notes)
+             if not _earlier(notes[max(0, m.start() - 10):m.start()], table.year)]  # （2024年居全国第9位）
     out = []
     for m in _RANK.finditer(text):
         what = _ranked(text, m.start(), names)
@@ -457,6 +485,11 @@ def rank_findings(text: str, table: FactsTable) -> list[Finding]:
                            f"排名“{m.group(0)}”在事实表和笔记中没有依据。",
                            "有排名依据的，先写进笔记（注明范围和名次）；没有的删去。"))
     return out
+
+
+def _earlier(words: str, year: int) -> bool:
+    """The words before a note's ranking date it to an earlier year (2024年, 上年)."""
+    return bool(re.search(r"上年|去年", words) or any(int(y) < year for y in re.findall(r"(\d{4})年", words)))
 
 
 def _ranked(text: str, pos: int, names: list[str]) -> tuple[str | None, str]:
@@ -472,7 +505,9 @@ def _same_ranked(a: tuple[str | None, str], b: tuple[str | None, str]) -> bool:
     x, y = _bigrams(a[1]), _bigrams(b[1])
     if x and y and len(x & y) >= 0.5 * min(len(x), len(y)):
         return True
-    return a[0] == b[0] if a[0] and b[0] else not a[0] and not b[0]
+    if a[0] and b[0]:
+        return _RATE.sub("", a[0]) == _RATE.sub("", b[0])  # 地区生产总值…增速…居全市第5位 is its growth's rank
+    return not a[0] and not b[0]
 
 
 def rank_spans(text: str) -> list[tuple[int, int]]:
@@ -592,7 +627,8 @@ def _similar(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
-def other_activity(m, clause: str, allowed: list, matched: list | None = None, sentence: str = "") -> Finding | None:
+def other_activity(m, clause: str, allowed: list, matched: list | None = None, sentence: str = "", before: str = ""
+                   ) -> Finding | None:
     """A number taken from a note line about another activity (推介会3场 when 3场 was the training, 2场
     the 推介会), or a note's count in another unit (培训120场次 when 120 was 家)."""
     notes = [s for s in allowed if s.role == "note" and s.key]
@@ -614,11 +650,25 @@ def other_activity(m, clause: str, allowed: list, matched: list | None = None, s
     rivals = [s for s in notes if same_unit(m.unit, s.unit) and abs(s.value - m.value) > 1e-9
               and s.note_kind == "actual" and s.scope == "local"]  # a plan's or another place's count is no rival
     rival = max(rivals, key=fit, default=None)
+    if own.role == "note" and before[-2:]:  # one line's two counts (13个乡镇统计站…验收9个): the words before tell
+        twin = next((s for s in rivals if s.label == own.label and _words_before(s) == before[-2:]
+                     and _words_before(own) != before[-2:]), None)
+        if twin:
+            return Finding("wrong_indicator", m.start, m.end, m.text,
+                           f"按笔记，“{own.label.removeprefix('笔记：')}”；“{before[-2:]}”的是{_fmt(twin.value)}{twin.unit}。",
+                           f"改为{_fmt(twin.value)}{twin.unit}。")
     if rival and _similar(clause, rival.key) >= 0.3 and fit(rival) > fit(own) + 0.15:
         where = f"“{own.key}”" if own.role == "note" else own.label
         return Finding("wrong_indicator", m.start, m.end, m.text,
                        f"按笔记，“{rival.key}”；{m.text}是{where}的数。", f"改为{_fmt(rival.value)}{rival.unit}。")
     return None
+
+
+def _words_before(s) -> str:
+    """The two characters before a note's figure in its line (验收 of 验收9个)."""
+    line = s.label.removeprefix("笔记：")
+    at = re.search(rf"(?<![\d.]){re.escape(_fmt(s.value))}(?![\d.])", line)
+    return line[max(0, at.start() - 2):at.start()] if at else ""
 
 
 def ledger_context(m, clause: str, matched: list, context_values: list[dict], table: FactsTable) -> Finding | None:

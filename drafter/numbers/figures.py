@@ -21,11 +21,12 @@ ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗
 
 UNITS = sorted(
     "万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 人次 家次 场次 件次 户次 万亩 公里 "
-    "万株 家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 株 棵 批 户 亩 吨 天 位 倍 支 元 款 处 期 起 % 万 亿".split(),
+    "万株 亿立方米 万立方米 立方米 平方公里 公顷 万千瓦 千瓦 架次 "
+    "家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 株 棵 批 户 亩 吨 天 位 倍 支 元 款 处 期 起 % 万 亿".split(),
     key=len, reverse=True,
 )
 COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "株", "棵", "批", "户", "支", "款", "处",
-               "期", "起", "人次", "家次", "场次"}
+               "期", "起", "人次", "家次", "场次", "架次"}
 CN_NUM = "零〇一二两三四五六七八九十百千"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = rf"{_AR}|[{CN_NUM}]+"
@@ -189,6 +190,8 @@ def is_figure(sentence: str, m: re.Match) -> bool:
             return False
         if re.search(r"(?:上述|以上|以下|前述|下列|这)$", sentence[:m.start()]):  # 上述四项指标: the text's own list
             return False
+        if _listed(sentence[:m.start()]) == cn_number(num):  # 工业、建筑业、批零住餐和服务业四个专业: counts the list
+            return False
     if re.match(r"以[上下][\u4e00-\u9fff]", after) or before == "前":  # 10万元以上项目, 前20名企业
         return False
     if after.startswith("的") and _prefix_qualifier(sentence[: m.start()]):  # 超过2000万元的企业: a threshold
@@ -196,6 +199,12 @@ def is_figure(sentence: str, m: re.Match) -> bool:
     if (unit == "人" and after[:1] in "民大才") or (unit == "位" and after[:1] in "居列于") or (unit == "个" and after.startswith("方面")) or (unit == "倍" and after.startswith("增")):
         return False
     return True
+
+
+def _listed(before: str) -> int:
+    """How many items the words right before a number list (甲、乙、丙和丁 → 4); 0 when they list none."""
+    run = re.search(r"[\u4e00-\u9fff“”]{1,10}(?:(?:、|和|及|与)[\u4e00-\u9fff“”]{1,10})+$", before)
+    return len(re.split(r"、|和|及|与", run.group(0))) if run else 0
 
 
 def _quantities(sentence: str, m: re.Match, ctx: _Context, previous: Figure | None) -> list[Figure]:
