@@ -231,3 +231,26 @@ def test_the_main_indicators_are_written_in_the_bureaus_points(sampled):
     assert "分4点（一是、二是……）写事实表中的数字" in prompt and "高新技术企业总数：本年98家；上年85家" in prompt
     length = int(prompt.split("篇幅约")[1].split("字")[0])
     assert length >= 28 * prompt.count("\n- ") - 28 * 2  # the missing rows' lines aside
+
+
+def test_the_figures_of_sections_the_bureau_lacks_go_where_it_writes_of_that_work():
+    """争取资金领跑南通 sets out no indicators (no 指标 in it): it is a section of its own with the figures reported
+    under it, not the overview of every indicator; 科技贷款 and 发明专利 (科技金融与知识产权, which the bureau's outline
+    lacks) go under the section whose past text speaks of 苏科贷, 产学研合作项目 under the one of 产学研对接."""
+    from drafter.drafting.house import overlay, propose
+    from drafter.drafting.outlines import load_outline
+
+    spec = load_outline("kjj_annual", ROOT / "prompts")
+    past = [_section(1, "一、主要特色亮点"), _section(2, "（一）争取资金领跑南通。", "争取上级资金总量南通第一。"),
+            _section(1, "二、主要做法和成效"),
+            _section(2, "（一）全面提升企业创新能力", "组织企业与高校院所开展产学研对接活动，打造校企合作模式。"),
+            _section(2, "（二）不断优化创新创业环境", "推进科技金融工作，“苏科贷”备案企业44家，贷款额1.18亿元。"),
+            _section(1, "二、2020年工作打算")]
+    proposals = propose(spec, past, 2019)
+    got = {p.past: p for p in proposals}
+    assert got["争取资金领跑南通"].own
+    data = overlay(spec, proposals, "2019.txt")
+    indicators = {p.past: data["sections"][p.section].get("indicators", []) for p in proposals if p.section in data["sections"]}
+    assert {"科技贷款", "发明专利授权量"} <= set(indicators["不断优化创新创业环境"])
+    assert "产学研合作项目" in indicators["全面提升企业创新能力"]
+    assert "科技贷款" not in indicators["争取资金领跑南通"]

@@ -11,6 +11,7 @@ from importlib import resources
 
 import yaml
 
+from drafter.ingest.passages import keyword_topic, topics
 from drafter.models import Section
 from drafter.numbers.checks import bigrams, stock_phrases
 from drafter.outline_spec import OutlineSpec, SectionSpec
@@ -36,6 +37,7 @@ class Proposal:
     points: int = 0  # of a body section: the past one's 一是/1. items (none: one paragraph, as it was)
     source: str = ""  # the past section's heading as stored (its figures are found under it)
     run_in: bool = False  # the heading ran into its text: （一）环境卫生治理能力持续提升。龙华…
+    body: str = ""  # the past section's text: what the bureau writes under it
 
 
 def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Proposal]:
@@ -48,7 +50,8 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
             and not _is_point(s)]
     titles = [_MARKER.sub("", s.heading).rstrip("。.：: ") for s in kept]
     pairs = sorted(((_fit(t, c), n, c.id) for n, (t, s) in enumerate(zip(titles, kept)) for c in shipped
-                    if c.level == s.level and (c.prompt == "plan") == (s.part == "plan")), reverse=True)
+                    if c.level == s.level and (c.prompt == "plan") == (s.part == "plan")
+                    and (c.topic != "指标" or "指标" in t)), reverse=True)  # 争取资金领跑南通 sets out no indicators
     chosen: dict[int, str] = {}
     named = {c.id: bigrams(c.heading) for c in shipped}
     for floor in (MATCH, 1e-9) if spec.bureau else (MATCH,):
@@ -64,13 +67,14 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
         body = _body(s, past)
         points = min(_points(s, past) or len(_POINT.findall(body)), 6)  # as the past one had them
         if n in chosen:
-            out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in, points=points))
+            out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in, points=points,
+                                body=body))
         elif s.part == "review":
             own += 1
             subs = s.level == 1 and n + 1 < len(kept) and kept[n + 1].level == 2
             out.append(Proposal(f"own{own}", title, heading, s.level, evaluative, own=True,
                                 kind="heading" if subs else "body", length=min(max(len(body), 200), 900),
-                                points=points, source=s.heading, run_in=run_in))
+                                points=points, source=s.heading, run_in=run_in, body=body))
     return out
 
 
@@ -134,6 +138,9 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
             sections[p.section]["run_in"] = True
         if p.evaluative and kind == "body":  # written from the year's content once the section is
             sections[p.section]["retitle"] = True
+    for sid, names in placed(spec, proposals, sections).items():
+        base = next((list(s.indicators) for s in spec.sections if s.id == sid), [])
+        sections[sid]["indicators"] = list(dict.fromkeys(sections[sid].get("indicators", base) + names))
     lead = next((s.id for s in spec.sections if s.prompt == "lead"), None)
     if lead and past_opening:  # as long as the bureau's; one that frames the year and its course states no figure
         sections[lead] = {"length": min(max(len(past_opening), 120), 400)}
@@ -144,6 +151,39 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
     return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", "sections": sections}
+
+
+def placed(spec: OutlineSpec, proposals: list[Proposal], sections: dict) -> dict[str, list[str]]:
+    """The indicators of the shipped sections the bureau's outline lacks (科技贷款 of 科技金融与知识产权), each put
+    under the section whose past text speaks of its topic most (the words of data/topics.yaml: 苏科贷, 贷款 → 不断
+    优化创新创业环境), so its figures are stated where the bureau writes of that work; none where none speaks of it."""
+    taken = {p.section for p in proposals}
+    bodies = [p for p in proposals if (p.kind if p.own else _kind(spec, p.section)) == "body"
+              and _kind(spec, p.section) != "synthesis"]
+    held = {n for sid, d in sections.items() for n in d.get("indicators", ())}
+    held |= {n for s in spec.sections if s.id in taken and "indicators" not in sections.get(s.id, {}) for n in s.indicators}
+    out: dict[str, list[str]] = {}
+    for s in spec.sections:
+        if s.id in taken:
+            continue
+        for name in s.indicators:
+            if name in held:
+                continue
+            topic = next((t.keywords for t in topics() if t.id == keyword_topic(f"{s.heading}{name}", s.query)[0]), ())
+            for words in (topic, bigrams(name) - _COMMON - _GENERAL):  # its topic's words, else its own (研发 of 研发投入)
+                score = {p.section: sum(3 * p.past.count(w) + p.body.count(w) for w in words) for p in bodies}
+                best = max(bodies, key=lambda p: score[p.section], default=None)
+                if best and score[best.section] > 0:
+                    out.setdefault(best.section, []).append(name)
+                    break
+    return out
+
+
+_GENERAL = set("技术 产业 企业 项目 高新 新技 术产 业产 产值 总数 数量".split())  # in every section's text
+
+
+def _kind(spec: OutlineSpec, sid: str) -> str:
+    return next((s.kind for s in spec.sections if s.id == sid), "body")
 
 
 def own_section(p: Proposal, indicators: list[str]) -> dict:
