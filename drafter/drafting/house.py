@@ -14,6 +14,7 @@ import yaml
 from drafter.ingest.passages import keyword_topic, topics
 from drafter.models import Section
 from drafter.numbers.checks import bigrams, stock_phrases
+from drafter.numbers.figures import indicator as catalog_entry
 from drafter.outline_spec import OutlineSpec, SectionSpec
 
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+是)\s*")
@@ -170,16 +171,14 @@ def placed(spec: OutlineSpec, proposals: list[Proposal], sections: dict) -> dict
             if name in held:
                 continue
             topic = next((t.keywords for t in topics() if t.id == keyword_topic(f"{s.heading}{name}", s.query)[0]), ())
-            for words in (topic, bigrams(name) - _COMMON - _GENERAL):  # its topic's words, else its own (研发 of 研发投入)
-                score = {p.section: sum(3 * p.past.count(w) + p.body.count(w) for w in words) for p in bodies}
-                best = max(bodies, key=lambda p: score[p.section], default=None)
-                if best and score[best.section] > 0:
-                    out.setdefault(best.section, []).append(name)
-                    break
+            known = catalog_entry(name)
+            names = [re.compile(re.escape(name)), *(known.aliases if known else ())]
+            score = {p.section: sum(3 * p.past.count(w) + p.body.count(w) for w in topic)
+                     + sum(len(n.findall(p.body)) for n in names) for p in bodies}  # its topic's words, its names
+            best = max(bodies, key=lambda p: score[p.section], default=None)
+            if best and score[best.section] > 0:
+                out.setdefault(best.section, []).append(name)
     return out
-
-
-_GENERAL = set("技术 产业 企业 项目 高新 新技 术产 业产 产值 总数 数量".split())  # in every section's text
 
 
 def _kind(spec: OutlineSpec, sid: str) -> str:

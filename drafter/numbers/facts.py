@@ -458,14 +458,16 @@ def _sum_totals(rows: dict[str, dict], report: list[str]) -> None:
 
 
 def _section_for(name: str, sections: list[PlannedSection]) -> str | None:
-    """The body section of an indicator outside the outline: by its catalog topic, else the indicators section."""
+    """The body section of an indicator outside the outline: by its catalog topic, else the indicators section, else
+    the longest."""
     known = catalog_entry(name)
     body = [s for s in sections if s.spec.kind == "body"]
     if known:
         for s in body:
             if known.topic in (s.title, s.spec.topic) or s.title in known.topic:
                 return s.spec.id
-    main = next((s for s in body if s.spec.id == "indicators"), body[0] if body else None)
+    # the overview of the indicators; else the bureau's broadest section (its longest), not the first one
+    main = next((s for s in body if s.spec.id == "indicators"), max(body, key=lambda s: s.spec.length, default=None))
     return main.spec.id if main else None
 
 
