@@ -93,11 +93,12 @@ def test_the_opening_keeps_the_bureaus_framing_line_for_the_writer_to_confirm(sa
     session = desk.create(COUNTY, 2024)
     session.adopt_outline()
     # 2023's campaign (深入开展主题教育) and theme (…年度主题) are that year's: left out of 2024's line, 2024's campaign
-    # in the campaign's place, and the writer is told
-    formula = "在县委、县政府领导下，认真贯彻党的二十大精神，扎实开展党纪学习教育"
+    # in the campaign's place, the Party's line as 2024 writes it, and the writer is told
+    formula = "在县委、县政府领导下，认真贯彻党的二十大和二十届二中、三中全会精神，扎实开展党纪学习教育"
     assert session.notes()["lead"] == (formula,)
     assert any("通用提法" in n and formula in n and "深入开展主题教育" in n and "年度主题" in n
-               and "换成了今年的“扎实开展党纪学习教育”" in n for n in session.notices)
+               and "换成了今年的“认真贯彻党的二十大和二十届二中、三中全会精神，扎实开展党纪学习教育”" in n
+               for n in session.notices)
     session.generate(["lead"])
     assert session.sections()[0].version.text.startswith(f"2024年，示例县科学技术局{formula}。")
     assert not [f for _, f in session.check() if f.kind == "copied_text"]  # the bureau's own line, not copied text

@@ -227,13 +227,13 @@ _SUBJECT = re.compile(r"^[\u4e00-\u9fff]{0,10}(?:局|委|办|部门|系统)(?=�
 _STANDING = re.compile(r"^在[\u4e00-\u9fff、]{2,16}(?:的坚强|的正确)?领导下$")
 
 
-def standing(formula: str, put: str = "") -> tuple[str, str]:
+def standing(formula: str, put: tuple[str, ...] = ()) -> tuple[str, str]:
     """(the clauses of a framing line any year may keep: under whose leadership, the Party's line as the stock
     formulae write it, this year's campaign; the clauses of the bureau's own line of that year, joined)."""
     kept, own = [], []
     for clause in _CLAUSE.findall(formula):
         plain = clause.replace("，", ",")
-        general = clause == put or _STANDING.match(clause) or any(p.search(plain) for p in stock_phrases())
+        general = clause in put or _STANDING.match(clause) or any(p.search(plain) for p in stock_phrases())
         (kept if general else own).append(clause)
     return "，".join(kept), "，".join(own)
 
@@ -243,22 +243,30 @@ def frames(line: str) -> bool:
     return bool(_FRAMING.search(line))
 
 
-def undated(formula: str, year: int) -> tuple[str, list[str], str]:
+def undated(formula: str, year: int) -> tuple[str, list[str], tuple[str, ...]]:
     """The framing line without the clauses bound to another year (深入开展主题教育 was 2023's campaign; 紧扣全县“产业
-    提质、创新赋能”年度主题 that year's theme), those clauses, and this year's campaign put in the first one's place
-    when one is known ("" otherwise): a year's campaign or theme is never carried into another year's opening."""
+    提质、创新赋能”年度主题 that year's theme), those clauses, and what was put in: this year's campaign in the first
+    one's place, the Party's line as this year writes it (认真贯彻党的二十大和二十届二中、三中全会精神 in 2024, for
+    2023's 认真贯彻党的二十大精神). A year's campaign or theme is never carried into another year's opening."""
     campaigns = yaml.safe_load(resources.files("drafter").joinpath("data/campaigns.yaml").read_text("utf-8"))
-    current = next((c["line"] for c in campaigns if year in c["years"] and c.get("line")), "")
-    kept, dropped, put = [], [], ""
+    current = next((c["line"] for c in campaigns if year in c.get("years", ()) and c.get("line")), "")
+    kept, dropped, put = [], [], []
     for clause in _CLAUSE.findall(formula):
-        stale = [c for c in campaigns if re.search(c["pattern"], clause) and year not in c["years"]]
+        for c in campaigns:  # the Party's line as this year writes it (党的二十大和二十届二中、三中全会精神 in 2024)
+            said, line = re.search(c["pattern"], clause), c.get("lines", {}).get(year)
+            if said and line and said.group(0) != line:
+                dropped.append(clause)
+                clause = clause.replace(said.group(0), line)
+                put.append(clause)
+        stale = [c for c in campaigns if "years" in c and re.search(c["pattern"], clause) and year not in c["years"]]
         if not stale:
             kept.append(clause)
             continue
         dropped.append(clause)
-        if current and not put and any(c.get("line") for c in stale):  # another year's campaign: this year's instead
-            kept.append(put := current)
-    return "，".join(kept), dropped, put
+        if current and current not in put and any(c.get("line") for c in stale):  # another year's campaign: this year's
+            kept.append(current)
+            put.append(current)
+    return "，".join(kept), dropped, tuple(put)
 
 
 def opening_formula(past: list[Section]) -> str:

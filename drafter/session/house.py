@@ -67,7 +67,7 @@ class HouseOutline:
                 f"本局往年总结（{source}）的开头提法没有写入笔记")
         said += f"。往年自己的提法“{own}”如今年仍然沿用，请加进开头的笔记" if own else ""
         said += f"。其中只属于往年的“{'，'.join(dropped)}”已去掉" if dropped else ""
-        said += f"，换成了今年的“{put}”，请核实" if put else ""
+        said += f"，换成了今年的“{'，'.join(put)}”，请核实" if put else ""
         self.notices.append(said + "。")
 
     def rename_sections(self, headings: dict[str, str], by_writer: bool = True) -> None:
