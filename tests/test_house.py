@@ -188,18 +188,21 @@ def test_a_framing_line_with_commas_inside_its_quotes_is_read_whole():
     assert opening_formula(past) == "以“枢纽海安，物流天下”“产业高地，幸福之城”战略定位为指引，围绕国家创新型县（市）建设目标任务"
 
 
-def test_an_opening_the_bureau_writes_without_figures_is_drafted_without_them(sampled):
-    """海安's 2019 opening frames the year and states no figure: its outline's opening asks for none; one with
-    figures (示例县's) keeps its main figures, each as this year's value and completion only."""
+def test_an_opening_the_bureau_writes_without_figures_names_two_at_most_and_ends_as_the_bureaus(sampled):
+    """海安's 2019 opening frames the year and states no figure: its outline's opening names two main figures at most
+    and adds no 现将…总结如下 the bureau never writes; one with figures (示例县's) keeps its main figures, each as this
+    year's value and completion only, and its closing."""
     from drafter.drafting.context import headline
     from drafter.drafting.house import overlay
     from drafter.drafting.outlines import load_outline
 
     spec = load_outline("kjj_annual", ROOT / "prompts")
     framing = "2019年，市科技局以“枢纽海安，物流天下”战略定位为指引，围绕国家创新型县（市）建设目标任务，大力实施创新驱动发展战略。"
-    assert overlay(spec, [], "海安.txt", past_opening=framing)["sections"]["lead"]["headline"] == 0
-    with_figures = overlay(spec, [], "示例县.md", past_opening="2023年，县科技局…全年新增高新技术企业17家，净增13家。")
-    assert "headline" not in with_figures["sections"]["lead"]
+    lead = overlay(spec, [], "海安.txt", past_opening=framing)["sections"]["lead"]
+    assert lead["headline"] == 2 and "不加" in lead["guidance"] and "今年以来" in lead["guidance"]
+    with_figures = overlay(spec, [], "示例县.md", past_opening="2023年，县科技局…全年新增高新技术企业17家，净增13家。"
+                                                                "现将有关情况总结如下：")
+    assert "headline" not in with_figures["sections"]["lead"] and "guidance" not in with_figures["sections"]["lead"]
     session = Desk(sampled, offline_model=True).create(COUNTY, 2024)
     from conftest import FACTS
     session.import_facts(FACTS)
@@ -255,3 +258,13 @@ def test_the_figures_of_sections_the_bureau_lacks_go_where_it_writes_of_that_wor
     assert {"科技贷款", "发明专利授权量"} <= set(indicators["不断优化创新创业环境"])
     assert "产学研合作项目" in indicators["全面提升企业创新能力"]
     assert "科技贷款" not in indicators["争取资金领跑南通"]
+
+
+def test_the_title_is_written_as_the_bureau_writes_it():
+    from drafter.drafting.house import past_title
+
+    said = [_section(0, "", "2019年科技工作总结和2020年工作打算\n2019年，市科技局…")]
+    assert past_title(said, 2019, "海安市科学技术局") == "{year}年科技工作总结和{next_year}年工作打算"
+    named = [_section(0, "", "示例县科学技术局2023年工作总结和2024年工作打算\n2023年，…")]
+    assert past_title(named, 2023, "示例县科学技术局") == "{org}{year}年工作总结和{next_year}年工作打算"
+    assert past_title([_section(0, "", "2023年，县科技局紧紧围绕…，取得新成效。")], 2023, "示例县科学技术局") == ""

@@ -125,7 +125,7 @@ def plan_items(past: list[Section]) -> list[str]:
 
 
 def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: list[str] = (),
-            rows: dict[str, list[str]] | None = None, past_opening: str = "") -> dict:
+            rows: dict[str, list[str]] | None = None, past_opening: str = "", title: str = "") -> dict:
     """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced, the
     sections of the bureau's own added (`rows`: the indicators it reported under each past heading, which become
     this year's facts rows), and the plan written as titled items in the pattern of the past plan's."""
@@ -143,15 +143,36 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
         base = next((list(s.indicators) for s in spec.sections if s.id == sid), [])
         sections[sid]["indicators"] = list(dict.fromkeys(sections[sid].get("indicators", base) + names))
     lead = next((s.id for s in spec.sections if s.prompt == "lead"), None)
-    if lead and past_opening:  # as long as the bureau's; one that frames the year and its course states no figure
+    if lead and past_opening:  # as long as the bureau's, ended as the bureau ends it
         sections[lead] = {"length": min(max(len(past_opening), 120), 400)}
-        if not re.search(r"\d", re.sub(r"\d{4}年", "", past_opening)):
-            sections[lead] |= {"headline": 0, "guidance": "一段话：先写开头提法，再用一两句概括全年工作的主线和主要方面（从已"
-                                                          "写好的各部分归纳），最后以“现将有关情况总结如下：”收尾。不写数字，不展开具体做法。"}
+        closing = "最后以“现将有关情况总结如下：”收尾。" if _REPORTS.search(past_opening) else \
+            "照本局往年开头的方式收尾（往年开头没有“现将……总结如下”一类的话，这里也不加）。"
+        if not re.search(r"\d", re.sub(r"\d{4}年", "", past_opening)):  # one that frames the year: two figures at most
+            sections[lead] |= {"headline": 2, "guidance": "一段话：开头写明年份（不用“今年以来”），先写开头提法，再用一两句概括全年工作"
+                                                          "的主线和主要成效（从已写好的各部分归纳），点出下面列出的主要数字。"
+                                                          + closing + "不展开具体做法。"}
+        elif not _REPORTS.search(past_opening):
+            guidance = next(s.guidance for s in spec.sections if s.id == lead)
+            sections[lead]["guidance"] = re.sub(r"最后以“现将有关情况总结如下：”收尾。", closing, guidance)
+    data_title = {"title": title} if title else {}
     plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
-    return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", "sections": sections}
+    return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", **data_title,
+            "sections": sections}
+
+
+_REPORTS = re.compile(r"现将[^。]{0,16}(?:总结|汇报|报告)如下")
+
+
+def past_title(past: list[Section], past_year: int, org: str) -> str:
+    """The title of the bureau's summary as it wrote it (2019年科技工作总结和2020年工作打算), years and the bureau's
+    name as fields; "" when its first line is no title."""
+    first = next((s.body.strip().split("\n")[0] for s in past if s.level == 0 and s.body.strip()), "")
+    if not (str(past_year) in first and "总结" in first and len(first) <= 60) or re.search(r"[{}。，]", first):
+        return ""
+    said = first.replace(str(past_year + 1), "{next_year}").replace(str(past_year), "{year}")
+    return said.replace(org, "{org}") if org else said
 
 
 def placed(spec: OutlineSpec, proposals: list[Proposal], sections: dict) -> dict[str, list[str]]:
