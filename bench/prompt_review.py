@@ -173,7 +173,7 @@ def comparable(shown: str) -> str:
 
 
 def stale(sc: Scenario) -> list[str]:
-    """Remove the answers whose prompt is no longer the one they answered, and the answers of the sections written
+    """Set aside (in DIR/.dropped) the answers whose prompt is no longer the one they answered, and the answers of the sections written
     from them (the opening and 存在的问题 from the body, the plan from 存在的问题); the ids removed."""
     sc.prepare()
     sections = sc.sections()
@@ -185,10 +185,13 @@ def stale(sc: Scenario) -> list[str]:
     if any(sections[sid]["prompt"] == "problems" for sid in changed):
         changed += [sid for sid, s in sections.items() if s["prompt"] == "plan"]
     changed = list(dict.fromkeys(changed))
+    kept = sc.dir / ".dropped"  # an answer not yet committed is not lost
     for sid in changed:
         for path in (sc.answers / f"{sid}.txt", sc.answers / f"{sid}.repair.txt", sc.answers / f"{sid}.heading.txt"):
-            path.unlink(missing_ok=True)
-    print("answers dropped (prompt changed):", ", ".join(changed) or "none")
+            if path.exists():
+                kept.mkdir(exist_ok=True)
+                path.replace(kept / path.name)
+    print("answers dropped (prompt changed):", ", ".join(changed) or "none", f"(moved to {kept})" if changed else "")
     return changed
 
 
