@@ -51,7 +51,9 @@ def test_numbers_from_the_table_notes_and_derivations_pass(table):
 
 def test_an_invented_number_is_unverified(table):
     found = check("全县高新技术企业总数达到98家，引进院士团队37个，同比增长15.6%。", table)
-    assert kinds(found) == [("unverified_number", "37个"), ("arithmetic", "15.6%")]  # 同比 is 15.3%, computed
+    # the 同比 after 院士团队37个 is that count's: no source either
+    assert kinds(found) == [("unverified_number", "37个"), ("unverified_number", "15.6%")]
+    assert kinds(check("全县高新技术企业总数达到98家，同比增长15.6%。", table)) == [("arithmetic", "15.6%")]  # 15.3%
     assert all(f.message and f.suggestion for f in found)
 
 
@@ -197,6 +199,10 @@ facts:
   - {indicator: 统计分析报告, value: 52, unit: 篇, target: 45}
   - {indicator: 联网直报企业, value: 236, unit: 家}
   - {indicator: 执法检查企业, value: 64, unit: 家, target: 60}
+  - {indicator: 统计从业人员培训, value: 15200, unit: 人次, prior: 13100}
+  - {indicator: 统计调查网点, value: 40, unit: 个, prior: 34}
+  - {indicator: 乡镇调查点, value: 12, unit: 个, prior: 10}
+  - {indicator: 帮扶企业规范统计, value: 1290, unit: 家, target: 1200}
 notes:
   统计服务:
     - 地区生产总值增速居全市第4位（2023年居全市第7位）
@@ -229,6 +235,19 @@ notes:
     # a step the notes report done; a plan section's note is a plan
     ("县级统计数据共享平台已完成立项。", []),
     ("建成县级统计数据共享平台，部门数据实现互联互通。", [("plan_as_done", "建成县级统计数据共享平台")]),
+    # counts in 万 of a row in 人次; a qualifier is measured against this year's value, not last year's
+    ("全年统计从业人员培训1.52万人次。", []),
+    ("全年统计从业人员培训超1.4万人次。", []),
+    ("全年统计从业人员培训超1.6万人次。", [("qualifier", "1.6万人次")]),
+    # a rank's move is no count; growth is no plan reached; 新建 counts the year's new ones
+    ("地区生产总值增速居全市第4位，比上年前移三位。", []),
+    ("县级统计数据共享平台建设实现较快推进，数据采集实现稳步增长。", []),
+    ("全年新建统计调查网点6个，网点总数达到40个。", []),
+    # after 其中's parts, the change is the total's; a clause of its own subject breaks the naming
+    ("统计调查网点达到40个，其中乡镇调查点12个，比上年增加6个。", []),
+    ("乡镇调查点由10个增加到12个，全年调查网点净增6个，总数达到40个。", []),
+    # 完成/未完成 against a row stated by its value, not its name
+    ("全年帮扶1290家企业规范统计，未完成年度目标。", [("conflict", "未完成")]),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found

@@ -15,7 +15,7 @@ import yaml
 
 from drafter.models import Finding
 from drafter.numbers import claims
-from drafter.numbers.facts import MONEY, FactsTable, area, note_kind
+from drafter.numbers.facts import FactsTable, area, note_kind
 from drafter.numbers.figures import QUANTITY, TARGET_WORDS, cn_number, is_figure
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.outline_spec import PlannedSection
@@ -342,10 +342,8 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     """A number naming no facts row: it needs a source of the same value, kind and scope."""
     matched = [s for s in allowed if matches(m, s)]
     if not matched and claim.qualifier:  # 近6000万元 for 5800万元, 20余场 for 24场: a source the qualifier fits
-        matched = [s for s in allowed if claims.same_unit(m.unit, s.unit) and (m.unit or s.unit) not in MONEY
-                   and claims.qualified(claim.qualifier, m.value, m.text, s.value)
-                   or m.unit in MONEY and s.unit in MONEY
-                   and claims.qualified(claim.qualifier, m.value, m.text, s.value * MONEY[s.unit] / MONEY[m.unit])]
+        matched = [s for s in allowed if claims.same_unit(m.unit, s.unit) and (s.role == "prior") == (claim.role == "prior")
+                   and claims.qualified(claim.qualifier, m.value, m.text, claims.convert(s.value, s.unit, m.unit))]
     sentence, at = _around(SENTENCE, text, m.start)
     clause, clause_at = _around(CLAUSE, text, m.start)
     lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
@@ -432,10 +430,7 @@ def matches(m: Mention, s: Source) -> bool:
     to the precision it is written with (money converted; a rounder figure only within half a percent)."""
     if not claims.same_unit(m.unit, s.unit):  # 3场 is not 3家: a count of another thing
         return False
-    value = s.value
-    if m.unit in MONEY and s.unit in MONEY:
-        value = s.value * MONEY[s.unit] / MONEY[m.unit]
-    return claims.equal(m.value, m.unit, m.text, value, m.unit or s.unit)
+    return claims.equal(m.value, m.unit, m.text, s.value, s.unit)
 
 
 def _around(pattern: re.Pattern, text: str, pos: int) -> tuple[str, int]:
@@ -476,22 +471,33 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
     out, clauses = [], list(CLAUSE.finditer(text))
     for i, m in enumerate(clauses):
         clause = m.group(0)
-        if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause):
-            continue
+        if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause) or _GROWTH.search(clause):
+            continue  # 创业担保贷款实现较快增长: a change of the year, nothing finished
         core = _core(clause)
         if _told_done(clause, core, reference):
             continue
         # 省级高新区创建取得突破，已获省政府批复设立: a clause without its object is read with the one before
         joined = i and len(core) < 10 and text[m.start() - 1:m.start()] in "，,"
         whole = _core(clauses[i - 1].group(0)) + core if joined else core
-        shared, closeness, source = max(((n := _shared(core, k), n / max(len(core), len(k)), c) for c, k in plans),
-                                        default=(0, 0.0, ""))
+        shared, closeness, source = max(((n := _shared(core, k), n / max(len(core), len(k)), c) for c, k in plans
+                                         if not _other_amount(clause, c)), default=(0, 0.0, ""))
         if shared >= 5 and closeness >= 0.4 and closeness > max((_shared(core, d) / max(len(core), len(d)) for d in done), default=0) \
                 or (source := _stage_skipped(clause, whole, plans, reached)):
             out.append(Finding("plan_as_done", m.start(), m.end(), clause.strip(),
                                f"“{source.strip()}”还是计划，这里写成了已经完成。",
                                "确已完成的，先在笔记中更新；否则保留“拟/计划/正在”等说法。"))
     return out
+
+
+_GROWTH = re.compile(r"实现[^，,；;。]{0,4}(?:增长|提升|提高|上升|翻番)")
+
+
+def _other_amount(clause: str, plan: str) -> bool:
+    """The clause states an amount of its own where the plan sets another (实现旅游综合收入48.36亿元 against the
+    plan's 旅游综合收入52亿元): the year's figure, judged as a number, not the plan reached."""
+    said = {(m.value, m.unit) for m in mentions(clause) if m.unit}
+    planned = {(m.value, m.unit) for m in mentions(plan) if m.unit}
+    return bool(said and planned and not said & planned)
 
 
 def _told_done(clause: str, core: str, reference: str) -> bool:

@@ -42,14 +42,35 @@ def same_unit(a: str | None, b: str | None) -> bool:
         return True
     if a in ("万", "亿") and b.startswith(a) or b in ("万", "亿") and a.startswith(b):  # 10万株 of a row in 万
         return True
+    if _scale(a, b) is not None:  # 5.8万人 of a row in 人
+        return True
     return (a in MONEY and b in MONEY) or any(a in group and b in group for group in _EQUIVALENT)
 
 
+_MAGNITUDE = {"万": 1e4, "亿": 1e8}
+
+
+def _scale(a: str, b: str) -> float | None:
+    """How many b one a is when they count the same thing in another magnitude (万人 → 人: 10000); None otherwise."""
+    if a[:1] in _MAGNITUDE and len(a) > 1 and a not in MONEY and same_unit(a[1:], b) and b[:1] not in _MAGNITUDE:
+        return _MAGNITUDE[a[0]]
+    if b[:1] in _MAGNITUDE and len(b) > 1 and b not in MONEY and same_unit(a, b[1:]) and a[:1] not in _MAGNITUDE:
+        return 1 / _MAGNITUDE[b[0]]
+    return None
+
+
+def convert(value: float, unit: str | None, to: str | None) -> float:
+    """A value in `unit` expressed in `to`: money (万元 → 亿元) and counts in 万 (5.8万人 → 人); as it is otherwise."""
+    if unit in MONEY and to in MONEY:
+        return value * MONEY[unit] / MONEY[to]
+    factor = _scale(unit, to) if unit and to and unit != to else None
+    return value * factor if factor else value
+
+
 def equal(value: float, unit: str | None, text: str, other: float, other_unit: str) -> bool:
-    """A stated value equals a table value, to the precision it is written with (money converted); a
+    """A stated value equals a table value, to the precision it is written with (money and 万 converted); a
     rounder figure is accepted only within half a percent (289亿元 for 289.40, never 5亿元 for 5.30)."""
-    if unit in MONEY and other_unit in MONEY:
-        other = other * MONEY[other_unit] / MONEY[unit]
+    other = convert(other, other_unit, unit)
     number = re.match(r"[\d,.]+", text)
     decimals = len(number.group(0).split(".")[1]) if number and "." in number.group(0) else 0
     tolerance = 0.5 * 10 ** -decimals
@@ -205,11 +226,16 @@ def _subject(text: str, m, clause_start: int, names: list[str], units: dict, tab
         return None, m.start  # 全省共有11家: a comparison, judged by its sources
     probe = role(text[clause_start:m.start], m.unit, table.year, [])
     opens = re.search(r"(?:和|与|及|以及|、)$", text[clause_start:m.start])  # …“四上”企业和13个乡镇: a phrase of its own
+    parts = text.rfind("其中", sentence_start(text, m.start), clause_start)
+    back = parts >= 0 and probe in ("增量", "同比增长", "提高", "完成率") and not _own_subject(text[clause_start:m.start])
     for name, end in [] if opens else named(text, m.start, names):
-        if "其中" in text[end:m.start]:
+        if back and end > parts:
+            continue  # …，其中4A级3家、3A级9家，比上年净增2家: the change of the total before the parts
+        if "其中" in text[end:m.start] and not back:
             break  # a component of the named total, not the total itself
-        if end <= clause_start and _own_subject(text[clause_start:m.start]):
-            break  # the clause speaks of something else (扣除…未通过重新认定的3家)
+        if end <= clause_start and (_own_subject(text[clause_start:m.start])
+                                    or any(_own_subject(c) for c in re.split(r"[，,；;]", text[end:clause_start])[1:])):
+            break  # the clause, or one since the naming, speaks of something else (扣除…未通过重新认定的3家)
         if _fits_unit(probe, m.unit, units[name]):
             return name, end
     clause = text[clause_start:m.start]
@@ -257,8 +283,10 @@ def _variant_before(text: str, named_end: int, name: str) -> str | None:
     starts = [m.start() for n in own for m in re.finditer(re.escape(n), head) if m.end() == len(head)]
     if not starts:
         return None
-    lead = re.search(r"(新增|净增|新认定|新入库)[\u4e00-\u9fff]{0,2}$", head[:max(starts)])
-    return ("net" if lead.group(1) == "净增" else "new") if lead else None
+    before = head[:max(starts)]
+    lead = re.search(r"(新增|净增|新认定|新入库|新建|新评定|新创建)[\u4e00-\u9fff]{0,2}$", before) or \
+        re.search(r"(新增|净增|新认定|新入库|新建|新评定|新创建)[^，,；;。]*?\d+[^\d，,；;。]{0,3}、$", before)
+    return ("net" if lead.group(1) == "净增" else "new") if lead else None  # …4A级旅游景区1家、3A级…: the list's verb
 
 
 def _last_variant(words: str) -> str | None:
@@ -266,8 +294,9 @@ def _last_variant(words: str) -> str | None:
     return max(found)[1] if found else None
 
 
-_VARIANT_WORDS = {"net": r"净增", "new": r"新增|新认定"}
-_VARIANTS = (("net", r"净增"), ("new", r"新增|新认定|认定|新入库"), ("total", r"总数|总量|累计|达到|共有|有效"))
+_VARIANT_WORDS = {"net": r"净增", "new": r"新增|新认定|新建|新评定|新创建"}
+_VARIANTS = (("net", r"净增"), ("new", r"新增|新认定|认定|新入库|新建|新评定|新创建|新设立|新设"),
+             ("total", r"总数|总量|累计|达到|共有|有效"))
 
 
 def _fits_unit(r: str, unit: str | None, indicator_unit: str) -> bool:
@@ -368,8 +397,7 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
 
 def _qualifier(c: Claim, f: Fact, expected: tuple[float, str]) -> Finding | None:
     actual, unit = abs(expected[0]), expected[1]
-    if c.unit in MONEY and unit in MONEY:
-        actual = actual * MONEY[unit] / MONEY[c.unit]
+    actual = convert(actual, unit, c.unit)
     q = c.qualifier
     if qualified(q, c.value, c.text, actual):
         return None
@@ -453,7 +481,7 @@ def completion_findings(text: str, table: FactsTable) -> list[Finding]:
     for m in re.finditer(r"[^。；;！？\n]+", text):
         sentence = m.group(0)
         named_facts = [f for f in table.facts if f.value is not None and f.target
-                       and any(p.search(sentence) for p in patterns(f.indicator))]
+                       and (any(p.search(sentence) for p in patterns(f.indicator)) or _value_stated(f, sentence))]
         if not named_facts:
             continue
         met = [f for f in named_facts if f.value >= f.target]
@@ -468,6 +496,15 @@ def completion_findings(text: str, table: FactsTable) -> list[Finding]:
                                f"{'、'.join(f.indicator for f in named_facts)}没有完成年度目标，这里写作“{said.group(0)}”。",
                                "按数据改写这句话。", indicator=named_facts[0].indicator))
     return out
+
+
+def _value_stated(f: Fact, sentence: str) -> bool:
+    """The sentence states the row's value (帮助困难人员实现就业1290人 of 就业困难人员实现就业), though not its name."""
+    from drafter.numbers.figures import QUANTITY, cn_number
+
+    return any(same_unit(q.group("unit"), f.unit) and equal(cn_number(q.group("num")), q.group("unit"), q.group(0),
+                                                              f.value, f.unit)
+               for q in QUANTITY.finditer(sentence) if not q.group("high"))
 
 
 def rank_findings(text: str, table: FactsTable) -> list[Finding]:
