@@ -133,8 +133,8 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
     for p in proposals:
         sections[p.section] = {"heading": p.heading} if not p.own else own_section(p, (rows or {}).get(p.source, []))
         kind = p.kind if p.own else next(s.kind for s in spec.sections if s.id == p.section)
-        if not p.own and kind == "body" and p.points >= 2:  # the past one's points (its 一是创新主体…)
-            sections[p.section]["points"] = p.points
+        if not p.own and kind == "body":  # the past one's points (its 一是创新主体…), or one paragraph as it was
+            sections[p.section]["points"] = p.points if p.points >= 2 else 0
         if p.run_in:
             sections[p.section]["run_in"] = True
         if p.evaluative and kind == "body":  # written from the year's content once the section is
