@@ -192,6 +192,9 @@ def is_figure(sentence: str, m: re.Match) -> bool:
             return False
         if _listed(sentence[:m.start()]) == cn_number(num):  # 工业、建筑业、批零住餐和服务业四个专业: counts the list
             return False
+        if unit in ("项", "个") and after.startswith("指标") and \
+                len(QUANTITY.findall(sentence[:m.start()])) == cn_number(num):  # …105件，四项指标均超额完成: counts them
+            return False
     if re.match(r"以[上下][\u4e00-\u9fff]", after) or before == "前":  # 10万元以上项目, 前20名企业
         return False
     if after.startswith("的") and _prefix_qualifier(sentence[: m.start()]):  # 超过2000万元的企业: a threshold
