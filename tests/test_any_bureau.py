@@ -128,3 +128,6 @@ def test_a_rough_figure_of_last_year_is_no_base_for_a_change(desk):
     assert said == []
     assert [t for _, t in ((f.kind, f.text) for f in session.check_text("举办公园文化季活动430场，比上年增加30场。", "own3"))
             ] == ["30场"]
+    other = desk.create(CITY, 2022, name="行名不带动词")  # the writer's row names the activity without 举办
+    other.change_facts({"公园文化季活动": {"value": 430}})
+    assert other.table().find("公园文化季活动").prior == 400

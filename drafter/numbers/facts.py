@@ -484,7 +484,8 @@ def _ledger_priors(ledger: Ledger, org: str, year: int, period: str, names: list
                and f["scope"] == "local" and not f["suspect"] and f["value_high"] is None]
     out = {}
     for name in names:
-        exact = [f for f in figures if f["indicator"] == name] or [f for f in figures if row_name(f["indicator"]) == name]
+        exact = [f for f in figures if f["indicator"] == name] or [f for f in figures if row_name(f["indicator"]) == name] \
+            or [f for f in figures if _ACTIVITY.sub("", row_name(f["indicator"]) or "") == _ACTIVITY.sub("", name)]
         known = catalog_entry(name)
         found = exact or [f for f in figures if known and _same_indicator(known, f["indicator"])]
         if found:
@@ -493,6 +494,7 @@ def _ledger_priors(ledger: Ledger, org: str, year: int, period: str, names: list
 
 
 _PLAN_WORDS = re.compile(r"^(?:力争|争取|确保|推动|全年|全县|全市|全区|年内)+")
+_ACTIVITY = re.compile(r"^(?:举办|开展|组织|举行|召开|实施|完成|办理|受理)")  # 举办公园文化季活动 is the row 公园文化季活动
 _NEW = re.compile(r"(?:新增|净增|新认定|新培育|新建|新引进|新入库)[\u4e00-\u9fff]{0,2}$")
 
 
