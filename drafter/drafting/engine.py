@@ -116,11 +116,13 @@ class Engine:
             fixed = notes + rows + [b["text"] for b in body]
             if spec.prompt == "problems":  # a point per problem the writer noted, and one for the table's shortfalls
                 common["points"] = min(4, max(2, len(notes) + bool(rows))) if notes or rows else 0
-            return common | {key: rows, "body": body,
+            theme = context.year_theme(t.year) if spec.prompt == "lead" and t.period == "annual" else ""
+            return common | {key: rows, "body": body, "theme": theme, "year": t.year,
                              "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
         targets = context.targets(t)
         fixed = notes + targets + [problems]
-        return common | {"targets": targets, "next_period": context.next_period(t), "problems": problems,
+        theme = context.year_theme(t.year + 1) if t.period == "annual" else ""
+        return common | {"targets": targets, "next_period": context.next_period(t), "problems": problems, "theme": theme,
                          "items": list(spec.items),
                          "body": [{"heading": b["heading"]} for b in bodies],
                          "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
