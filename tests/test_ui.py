@@ -436,7 +436,7 @@ def test_a_bureau_that_is_not_a_science_bureau_drafts_end_to_end(visits, tmp_pat
 
         tab(page, "导出")
         paragraphs = exported_anyway(page, tmp_path / "out.docx")
-        assert paragraphs[0] == "深圳市城市管理和综合执法局2022年工作总结和2023年工作打算"
+        assert paragraphs[0] == "深圳市城市管理和综合执法局2022年工作总结和2023年工作计划"  # the bureau's own title
         assert any(p.startswith("（三）市容环境品质持续提升。") for p in paragraphs)  # run in, as the bureau writes it
         assert any("公园总数1260个" in p for p in paragraphs)
 
