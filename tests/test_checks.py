@@ -255,3 +255,15 @@ def test_a_bureau_of_its_own_rows(office, said, found):
 
 def test_a_plan_says_built_of_next_year(office):
     assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []
+
+
+def test_last_years_values_given_respectively_and_the_years_place_are_no_findings(table):
+    """上年分别为8.52亿元、1.96% are last year's values of the two rows before (their year's still to come); 2024年是
+    实现“十四五”规划目标任务的关键一年 is how every document of the year places it, not copied from the bureau's."""
+    from drafter.numbers.checks import PastTexts, copied_findings
+
+    said = "全社会研发投入、研发经费投入强度待统计部门确认，上年分别为8.52亿元、1.96%。"
+    assert [f for f in check(said, table) if f.kind != "pending"] == []
+    assert kinds(check("全社会研发投入8.52亿元。", table)) == [("wrong_year", "8.52亿元")]
+    past = PastTexts([("2023.md", "2024年是实现“十四五”规划目标任务的关键一年。全县科技工作要紧扣高质量发展。")])
+    assert copied_findings("2024年是实现“十四五”规划目标任务的关键一年。我局将持续发力。", past, 20, table) == []

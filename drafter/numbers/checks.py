@@ -552,7 +552,9 @@ def stock_phrases() -> tuple[re.Pattern, ...]:
     """Formulae every summary may share (drafter/data/stock_phrases.yaml, regular expressions over the
     folded text: commas as ","): never counted as copying."""
     text = resources.files("drafter").joinpath("data/stock_phrases.yaml").read_text("utf-8")
-    return tuple(re.compile(_compact(p)[0]) for p in yaml.safe_load(text))
+    years = yaml.safe_load(resources.files("drafter").joinpath("data/years.yaml").read_text("utf-8"))
+    themes = [rf"\d{{4}}年是{re.escape(y['theme'])}" for y in years]  # 2024年是实现“十四五”规划目标任务的关键一年
+    return tuple(re.compile(_compact(p)[0]) for p in [*yaml.safe_load(text), *themes])
 
 
 class PastTexts:

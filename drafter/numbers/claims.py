@@ -188,9 +188,9 @@ def _respective(text: str, m, names: list[str], table: FactsTable) -> Claim | No
     listed = _in_order(text[sentence_start:run_start], names)
     if index >= len(listed):
         return None
-    r = role(lead.group(0), m.unit, table.year, names)
+    r = role(head, m.unit, table.year, names)  # 上年分别为8.52亿元、1.96%: last year's, each
     return Claim(m.start, m.end, m.text, m.value, m.unit, listed[index], r, None, None,
-                 _direction(lead.group(0)) if r in ("增量", "同比增长", "提高") else 0)
+                 _direction(head) if r in ("增量", "同比增长", "提高") else 0)
 
 
 def _in_order(text: str, names: list[str]) -> list[str]:
