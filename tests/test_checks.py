@@ -267,3 +267,16 @@ def test_last_years_values_given_respectively_and_the_years_place_are_no_finding
     assert kinds(check("全社会研发投入8.52亿元。", table)) == [("wrong_year", "8.52亿元")]
     past = PastTexts([("2023.md", "2024年是实现“十四五”规划目标任务的关键一年。全县科技工作要紧扣高质量发展。")])
     assert copied_findings("2024年是实现“十四五”规划目标任务的关键一年。我局将持续发力。", past, 20, table) == []
+
+
+def test_a_value_that_arrives_fills_its_marker_once_with_its_unit(table):
+    """A model that wrote the unit after the marker (…（亿元）】亿元, so the sentence reads) gets the value once:
+    8.80亿元, never 8.80亿元亿元."""
+    from dataclasses import replace as swap
+
+    from drafter.numbers.patch import patch
+
+    row = table.find("全社会研发投入")
+    filled = swap(table, facts=tuple(swap(f, value=8.8) if f is row else f for f in table.facts))
+    said = "全社会研发投入【待核实：2024年全社会研发投入（亿元）】亿元，研发投入持续加大。"
+    assert patch(said, table, filled).text == "全社会研发投入8.80亿元，研发投入持续加大。"

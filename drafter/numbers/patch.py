@@ -191,8 +191,8 @@ class Patcher:
             if role != "value" or cell is None or fact is None or fact.value is not None:
                 continue
             marker, stated = pending(fact, self.old), cell[0] + cell[2]
-            if marker in text:
-                text = text.replace(marker, stated)
+            if marker in text:  # a unit the model wrote after the marker (…（亿元）】亿元) is the value's own
+                text = re.sub(re.escape(marker) + (f"(?:{re.escape(fact.unit)})?" if fact.unit else ""), stated, text)
                 changes.append(Change(indicator, role, marker, stated))
         return text, changes
 
