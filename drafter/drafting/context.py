@@ -114,8 +114,7 @@ def section_facts(section: PlannedSection, table: FactsTable, overview: str | No
     else:
         rows = table.stated(section.spec.id)
     brief = overview is not None and section.spec.id != overview
-    return ([fact_line(f, table, results=True, brief=brief) + ("（与上年的比较和完成情况已在总体指标部分写过，这里只写本年数值）"
-                                                                if brief else "") for f in rows if f.value is not None],
+    return ([fact_line(f, table, results=True, brief=brief) for f in rows if f.value is not None],
             [fact_line(f, table) for f in rows if f.value is None and not brief])
 
 

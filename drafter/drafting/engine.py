@@ -104,7 +104,9 @@ class Engine:
             rows = t.facts if spec.id == overview else () if overview else t.stated(spec.id)
             rates = [f.get("完成率").value for f in rows if f.value is not None and f.get("完成率")]
             grouped = spec.id == overview and not notes and spec.points >= 2  # the bureau's 一是创新主体… of its （一）
+            restated = overview is not None and spec.id != overview  # its figures are the overview's to state
             return common | {"parent_heading": parent, "title": section.title, "facts": facts, "missing": missing,
+                             "restated": restated and bool(facts),
                              "run_in": spec.run_in, "length": max(spec.length, 28 * len(facts)) if grouped else spec.length,
                              "points": spec.points if grouped else context.points(spec.points, len(notes)),
                              "targets_met": any(r >= 100 for r in rates), "targets_missed": any(r < 100 for r in rates),
@@ -116,8 +118,9 @@ class Engine:
             fixed = notes + rows + [b["text"] for b in body]
             if spec.prompt == "problems":  # a point per problem the writer noted, and one for the table's shortfalls
                 common["points"] = min(4, max(2, len(notes) + bool(rows))) if notes or rows else 0
-            theme = context.year_theme(t.year) if spec.prompt == "lead" and t.period == "annual" else ""
-            return common | {key: rows, "body": body, "theme": theme, "year": t.year,
+            if spec.prompt == "lead":  # where the year stands (2024年是实现“十四五”规划目标任务的关键一年)
+                common |= {"theme": context.year_theme(t.year) if t.period == "annual" else "", "year": t.year}
+            return common | {key: rows, "body": body,
                              "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
         targets = context.targets(t)
         fixed = notes + targets + [problems]
