@@ -224,3 +224,13 @@ def test_the_plan_and_the_opening_know_where_their_year_stands(sampled):
     plan = "\n".join(m.content for m in engine.messages(session.section("plan"), [], ""))
     lead = "\n".join(m.content for m in engine.messages(session.section("lead"), [], ""))
     assert "2025年是“十四五”规划收官之年" in plan and "2024年是实现“十四五”规划目标任务的关键一年" in lead
+
+
+def test_the_plan_frames_next_year_as_next_year_writes_it(sampled):
+    """The opening's note (…认真贯彻党的二十大和二十届二中、三中全会精神，扎实开展党纪学习教育) frames the plan for 2025 in
+    2025's words: 2024's campaign is not carried into it."""
+    session = offline_session(sampled)
+    session.set_notes("lead", ["在县委、县政府领导下，认真贯彻党的二十大和二十届二中、三中全会精神，扎实开展党纪学习教育"])
+    plan = "\n".join(m.content for m in session.engine().messages(session.section("plan"), [], ""))
+    assert "提法照开头的“在县委、县政府领导下，认真贯彻党的二十大和二十届历次全会精神，深入贯彻中央八项规定精神学习教育”" in plan
+    assert "党纪学习教育" not in plan

@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from drafter.config import Settings
-from drafter.drafting import context, frames, skeleton, textops
+from drafter.drafting import context, frames, house, skeleton, textops
 from drafter.drafting.meter import Meter
 from drafter.drafting.outlines import PlannedSection
 from drafter.drafting.prompts import render
@@ -125,7 +125,12 @@ class Engine:
         targets = context.targets(t)
         fixed = notes + targets + [problems]
         theme = context.year_theme(t.year + 1) if t.period == "annual" else ""
+        lead = next((p.spec.id for p in self.planned if p.spec.prompt == "lead"), None)
+        framing = [line for line in t.notes.get(lead, ()) if house.frames(line)] if lead else []  # the opening's formula
+        if framing and t.period == "annual":  # as next year writes it: 2025's campaign, not 2024's 党纪学习教育
+            framing = [house.undated(framing[0], t.year + 1)[0]]
         return common | {"targets": targets, "next_period": context.next_period(t), "problems": problems, "theme": theme,
+                         "framing": framing[0] if framing else "",
                          "items": list(spec.items),
                          "body": [{"heading": b["heading"]} for b in bodies],
                          "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
