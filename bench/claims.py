@@ -107,7 +107,7 @@ def checker(settings):
             cache[case["facts"]] = grounds(indexed(case.get("corpus", "corpus")), given, given.org, given.year)
         g = cache[case["facts"]]
         return checks.check(case["text"], g.table, past=g.past, copy_min_chars=settings.copy_min_chars,
-                            context_values=g.context_values, future=note_kind(case["section"]) == "plan")
+                            context_values=g.context_values, future=note_kind(case.get("section", "")) == "plan")
     return check_case
 
 
