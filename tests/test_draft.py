@@ -213,9 +213,9 @@ def test_a_fall_of_a_yearly_count_is_not_a_problem_but_a_missed_target_or_a_fall
     assert falls_short(row("新增高新技术企业", 18, 17, target=20))  # a target missed
 
 
-def test_the_plan_and_the_opening_know_where_their_year_stands(sampled):
-    """2025 is the last year of the 14th plan: the plan for it says so; 2024's opening gets 2024's place; an H1
-    summary's plan (下半年) gets none."""
+def test_the_plan_knows_where_its_year_stands(sampled):
+    """2025 is the last year of the 14th plan: the plan for it says so; the summary of 2024 is not told 2024's place
+    (2024年是…关键一年 is said looking ahead, and reads as last year's plan copied)."""
     from drafter.drafting.context import year_theme
 
     assert year_theme(2025) == "“十四五”规划收官之年" and year_theme(1990) == ""
@@ -223,7 +223,7 @@ def test_the_plan_and_the_opening_know_where_their_year_stands(sampled):
     engine = session.engine()
     plan = "\n".join(m.content for m in engine.messages(session.section("plan"), [], ""))
     lead = "\n".join(m.content for m in engine.messages(session.section("lead"), [], ""))
-    assert "2025年是“十四五”规划收官之年" in plan and "2024年是实现“十四五”规划目标任务的关键一年" in lead
+    assert "2025年是“十四五”规划收官之年" in plan and "关键一年" not in lead
 
 
 def test_the_plan_frames_next_year_as_next_year_writes_it(sampled):

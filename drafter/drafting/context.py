@@ -42,7 +42,7 @@ def _themes() -> dict[int, str]:
 
 
 def year_theme(year: int) -> str:
-    """Where a year stands in the national plans (“十四五”开局之年), as that year's documents say it; "" if not known."""
+    """Where a year stands in the national plans (“十四五”开局之年), as the plan for it says; "" if not known."""
     return _themes().get(year, "")
 
 

@@ -118,8 +118,6 @@ class Engine:
             fixed = notes + rows + [b["text"] for b in body]
             if spec.prompt == "problems":  # a point per problem the writer noted, and one for the table's shortfalls
                 common["points"] = min(4, max(2, len(notes) + bool(rows))) if notes or rows else 0
-            if spec.prompt == "lead":  # where the year stands (2024年是实现“十四五”规划目标任务的关键一年)
-                common |= {"theme": context.year_theme(t.year) if t.period == "annual" else "", "year": t.year}
             return common | {key: rows, "body": body,
                              "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
         targets = context.targets(t)
