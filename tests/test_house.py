@@ -133,6 +133,11 @@ def test_a_loose_match_needs_a_word_of_the_shipped_heading_and_items_become_poin
     assert got["企业主体地位更加凸显"].section == "enterprises"
     own = got["稳步推进创新型县（市）建设工作"]
     assert own.own and own.section != "party" and own.points == 3
+    # its 1. 2. 3. sub-headings are the items this year's section is written in, in their pattern
+    assert own.items == ("加强组织领导", "落实工作责任", "推动全面创新")
+    from drafter.drafting.house import overlay
+
+    assert overlay(spec, list(got.values()), "2019.txt")["sections"][own.section]["items"] == list(own.items)
 
 
 def test_notes_of_a_part_the_outline_has_off_switch_it_on_and_are_never_written_as_results(sampled, tmp_path):
@@ -268,3 +273,15 @@ def test_the_title_is_written_as_the_bureau_writes_it():
     named = [_section(0, "", "示例县科学技术局2023年工作总结和2024年工作打算\n2023年，…")]
     assert past_title(named, 2023, "示例县科学技术局") == "{org}{year}年工作总结和{next_year}年工作打算"
     assert past_title([_section(0, "", "2023年，县科技局紧紧围绕…，取得新成效。")], 2023, "示例县科学技术局") == ""
+
+
+def test_a_section_the_bureau_wrote_in_numbered_items_is_asked_for_in_them(sampled):
+    """示例县's 2023 （二） has 1.完善政策体系 2.强化梯队培育 3.做优精准服务: this year's is asked for as numbered items
+    with a one-line heading each, in that pattern (not 一是/二是), as many as the notes fill."""
+    from conftest import FACTS
+
+    session = Desk(sampled, offline_model=True).create(COUNTY, 2024)
+    session.import_facts(FACTS)
+    session.adopt_outline()
+    asked = "\n".join(m.content for m in session.engine().messages(session.section("enterprises"), [], ""))
+    assert "以“1.”“2.”……编号的一句小标题开头" in asked and "- 完善政策体系" in asked and "一是、二是" not in asked

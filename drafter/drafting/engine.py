@@ -109,6 +109,7 @@ class Engine:
                              "restated": restated and bool(facts),
                              "run_in": spec.run_in, "length": max(spec.length, 28 * len(facts)) if grouped else spec.length,
                              "points": spec.points if grouped else context.points(spec.points, len(notes)),
+                             "items": list(spec.items) if context.points(len(spec.items), len(notes)) else [],
                              "targets_met": any(r >= 100 for r in rates), "targets_missed": any(r < 100 for r in rates),
                              "exemplars": context.within_budget(facts + missing + notes, self.exemplars(section), budget)}
         if spec.prompt in ("lead", "problems"):  # written from the finished body and the table's key rows

@@ -39,6 +39,7 @@ class Proposal:
     source: str = ""  # the past section's heading as stored (its figures are found under it)
     run_in: bool = False  # the heading ran into its text: （一）环境卫生治理能力持续提升。龙华…
     body: str = ""  # the past section's text: what the bureau writes under it
+    items: tuple[str, ...] = ()  # its numbered sub-headings (1.加强组织领导。2.落实工作责任。): written the same way
 
 
 def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Proposal]:
@@ -67,15 +68,16 @@ def propose(spec: OutlineSpec, past: list[Section], past_year: int) -> list[Prop
         run_in = s.heading.endswith("。") and bool(s.body.strip())
         body = _body(s, past)
         points = min(_points(s, past) or len(_POINT.findall(body)), 6)  # as the past one had them
+        items = _items(s, past)
         if n in chosen:
             out.append(Proposal(chosen[n], title, heading, s.level, evaluative, run_in=run_in, points=points,
-                                body=body))
+                                body=body, items=items))
         elif s.part == "review":
             own += 1
             subs = s.level == 1 and n + 1 < len(kept) and kept[n + 1].level == 2
             out.append(Proposal(f"own{own}", title, heading, s.level, evaluative, own=True,
                                 kind="heading" if subs else "body", length=min(max(len(body), 200), 900),
-                                points=points, source=s.heading, run_in=run_in, body=body))
+                                points=points, source=s.heading, run_in=run_in, body=body, items=items))
     return out
 
 
@@ -101,6 +103,21 @@ def _points(section: Section, past: list[Section]) -> int:
             break
         out += s.level == 3
     return out
+
+
+_NUMBERED = re.compile(r"^\s*(?:\d{1,2}[.．、]|[（(]\d{1,2}[）)])\s*")
+
+
+def _items(section: Section, past: list[Section]) -> tuple[str, ...]:
+    """The numbered sub-headings of a past （一） section (1.加强组织领导。), markers and stops removed; () when it
+    has fewer than two."""
+    out = []
+    for s in past[past.index(section) + 1:]:
+        if s.level <= section.level:
+            break
+        if s.level == 3 and _NUMBERED.match(s.heading):
+            out.append(_NUMBERED.sub("", s.heading).rstrip("。.：: "))
+    return tuple(out) if len(out) >= 2 else ()
 
 
 def _is_point(s: Section) -> bool:
@@ -137,6 +154,8 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
             sections[p.section]["points"] = p.points if p.points >= 2 else 0
         if p.run_in:
             sections[p.section]["run_in"] = True
+        if p.items and kind == "body":  # its 1.加强组织领导。… items, in the pattern of the past ones
+            sections[p.section]["items"] = list(p.items)
         if p.evaluative and kind == "body":  # written from the year's content once the section is
             sections[p.section]["retitle"] = True
     for sid, names in placed(spec, proposals, sections).items():
