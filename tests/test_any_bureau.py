@@ -34,7 +34,8 @@ def test_each_bureau_is_read_by_its_own_name_and_year(bureaus):
         docs = {(d["org"], d["year"]) for d in ledger.documents()}
     assert docs == {(CITY, 2020), (CITY, 2021), ("内蒙古自治区气象局", 2023), ("内蒙古自治区气象局", 2024),
                     ("衡阳县水利局", 2023), ("长治市上党区统计局", 2020), ("衡南县农业农村局", 2024), ("武汉市生态环境局", 2025),
-                    ("中山市人力资源和社会保障局", 2024), ("辰溪县文化旅游广电体育局", 2024)}
+                    ("中山市人力资源和社会保障局", 2024), ("辰溪县文化旅游广电体育局", 2024),
+                    ("海丰县应急管理局", 2022), ("舟山市交通运输局", 2024)}
 
 
 @pytest.mark.parametrize("org, year, headings", [

@@ -208,6 +208,7 @@ notes:
     - 地区生产总值增速居全市第4位（2023年居全市第7位）
     - 全县11个乡镇统计所完成规范化建设7个
     - 拟建设县级统计数据共享平台，已完成立项
+    - 县统计档案馆主体结构已封顶，计划2025年建成投用
   工作打算:
     - 建成县级统计数据共享平台
 """, encoding="utf-8")
@@ -248,6 +249,14 @@ notes:
     ("乡镇调查点由10个增加到12个，全年调查网点净增6个，总数达到40个。", []),
     # 完成/未完成 against a row stated by its value, not its name
     ("全年帮扶1290家企业规范统计，未完成年度目标。", [("conflict", "未完成")]),
+    # an earlier year's rank stated as that year's; a plan's amount before the rate; a step the notes report done
+    ("地区生产总值增速居全市第4位（2023年居全市第7位）。", []),
+    ("全年帮扶企业规范统计1290家，完成年度计划1200家的107.5%。", []),
+    ("县统计档案馆主体结构已封顶。", []),
+    ("县统计档案馆建成投用。", [("plan_as_done", "县统计档案馆建成投用")]),
+    # 超 of a figure rounded up past the value (1.52万 is not 超1.6万, nor 超1.5万 of 15200 rounded)
+    ("全年统计从业人员培训超1.5万人次。", []),
+    ("全年开展统计从业人员培训，参训超1.6万人次。", [("qualifier", "1.6万人次")]),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found

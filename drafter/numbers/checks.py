@@ -343,12 +343,18 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     matched = [s for s in allowed if matches(m, s)]
     if not matched and claim.qualifier:  # 近6000万元 for 5800万元, 20余场 for 24场: a source the qualifier fits
         matched = [s for s in allowed if claims.same_unit(m.unit, s.unit) and (s.role == "prior") == (claim.role == "prior")
+                   and (s.unit or not m.unit)  # a bare number of a note (第6位) is no base for 超1.9万条
                    and claims.qualified(claim.qualifier, m.value, m.text, claims.convert(s.value, s.unit, m.unit))]
     sentence, at = _around(SENTENCE, text, m.start)
     clause, clause_at = _around(CLAUSE, text, m.start)
     lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
     if not matched:
         return claims.other_activity(m, clause, allowed) or _unsourced(m, sentence, clause, table, context_values)
+    if claim.qualifier in _STRICT and not any(_qualifier_of(s) == claim.qualifier or claims.qualified(
+            claim.qualifier, m.value, m.text, claims.convert(s.value, s.unit, m.unit)) for s in matched):
+        said = matched[0].label.removeprefix("笔记：")  # 超1.9万条 of 18640条: rounded up, then said to be passed
+        return Finding("qualifier", m.start, m.end, m.text,
+                       f"来源是“{said[:30]}”，“{claim.qualifier}{m.text}”与之不符。", "照来源的数写，或用相符的说法（近、约）。")
     if claim.qualifier in _STRICT and all(abs(s.value - m.value) < 1e-9 and _qualifier_of(s) != claim.qualifier
                                           for s in matched):
         said = matched[0].label.removeprefix("笔记：")
@@ -503,7 +509,7 @@ def _other_amount(clause: str, plan: str) -> bool:
 def _told_done(clause: str, core: str, reference: str) -> bool:
     """A note says the very step done for the same thing (2部雷达刚完成立项; 拟新建…雷达2部，已完成立项)."""
     steps = [clause[d.start():d.end() + 2] for d in DONE_WORDS.finditer(clause)]
-    return any(len(step) >= 4 and step in said and not PLAN_WORDS.search(said) and _shared(core, _core(line)) >= 5
+    return any(len(step) >= 3 and step in said and not PLAN_WORDS.search(said) and _shared(core, _core(line)) >= 5
                for line in reference.split("\n") for said in CLAUSE.findall(line) for step in steps)
 
 

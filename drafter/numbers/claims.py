@@ -142,6 +142,8 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         r = role(tail, m.unit, table.year, names)
         if r == "增量" and indicator and re.search(_VARIANT_WORDS.get(variant(indicator), "^$") + "$", tail):
             r = "value"  # 全县高企净增16家 of the row 净增高新技术企业: its own value, the 净增 is its name
+        if r == "完成率" and m.unit not in (None, "%"):
+            r = "target"  # 完成年度计划2500家次的107.2%: the plan's amount, the rate after it
         if r in ("value", "增量") and re.match(r"[的为]?(?:年度|全年)?目标", text[m.end:m.end + 6]) or \
                 r == "value" and _targeted(text, m.start, names):
             r = "target"  # 未完成新增20家的目标: a target, of the increase too
@@ -511,12 +513,13 @@ def rank_findings(text: str, table: FactsTable) -> list[Finding]:
     """A ranking (全市第一, 位居前列) is stated only when the writer's notes give it."""
     notes = "\n".join(line for lines in table.notes.values() for line in lines)
     names = [f.indicator for f in table.facts]
-    given = [(_region(m.group(1)), _rank_no(m), _ranked(notes, m.start(), names)) for m in _RANK.finditer(notes)
-             if not _earlier(notes[max(0, m.start() - 10):m.start()], table.year)]  # （2024年居全国第9位）
+    given = [(_region(m.group(1)), _rank_no(m), _ranked(notes, m.start(), names),
+              _earlier(notes[max(0, m.start() - 10):m.start()], table.year)) for m in _RANK.finditer(notes)]
     out = []
     for m in _RANK.finditer(text):
-        what = _ranked(text, m.start(), names)
-        if any((r, no) == (_region(m.group(1)), _rank_no(m)) and _same_ranked(what, theirs) for r, no, theirs in given):
+        what, then = _ranked(text, m.start(), names), _earlier(text[max(0, m.start() - 10):m.start()], table.year)
+        if any((r, no, earlier) == (_region(m.group(1)), _rank_no(m), then) and _same_ranked(what, theirs)
+               for r, no, theirs, earlier in given):  # an earlier year's rank only as that year's (（2024年居全国第9位）)
             continue
         out.append(Finding("rank", m.start(), m.end(), m.group(0),
                            f"排名“{m.group(0)}”在事实表和笔记中没有依据。",
