@@ -7,6 +7,7 @@ with no counterpart is proposed off. Headings keep the bureau's wording, years a
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 import yaml
@@ -283,12 +284,17 @@ def frames(line: str) -> bool:
     return bool(_FRAMING.search(line))
 
 
+@cache
+def _campaigns() -> list[dict]:
+    return yaml.safe_load(resources.files("drafter").joinpath("data/campaigns.yaml").read_text("utf-8"))
+
+
 def undated(formula: str, year: int) -> tuple[str, list[str], tuple[str, ...]]:
     """The framing line without the clauses bound to another year (深入开展主题教育 was 2023's campaign; 紧扣全县“产业
     提质、创新赋能”年度主题 that year's theme), those clauses, and what was put in: this year's campaign in the first
     one's place, the Party's line as this year writes it (认真贯彻党的二十大和二十届二中、三中全会精神 in 2024, for
     2023's 认真贯彻党的二十大精神). A year's campaign or theme is never carried into another year's opening."""
-    campaigns = yaml.safe_load(resources.files("drafter").joinpath("data/campaigns.yaml").read_text("utf-8"))
+    campaigns = _campaigns()
     current = next((c["line"] for c in campaigns if year in c.get("years", ()) and c.get("line")), "")
     kept, dropped, put = [], [], []
     for clause in _CLAUSE.findall(formula):

@@ -332,7 +332,7 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
         elif finding := _by_value(text, m, claim, allowed, table, context_values):
             out.append(finding)
     out += claims.rank_findings(text, table)
-    out += claims.completion_findings(text, table)
+    out += claims.completion_findings(text, table, found)
     out += claims.breakdown_findings(text, found)
     return out
 

@@ -476,14 +476,16 @@ _MISSED = re.compile(r"(?<!上年)(?<!去年)(?<!往年)(?<!前年)(?:未(?:能)
 _MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标")
 
 
-def completion_findings(text: str, table: FactsTable) -> list[Finding]:
+def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Finding]:
     """A sentence that calls its indicators' targets missed while every one it names met its target (or met
     while one missed it): the words 完成/未完成 must follow the numbers, also after a fact changes."""
     out = []
     for m in re.finditer(r"[^。；;！？\n]+", text):
         sentence = m.group(0)
         named_facts = [f for f in table.facts if f.value is not None and f.target
-                       and (any(p.search(sentence) for p in patterns(f.indicator)) or _value_stated(f, sentence))]
+                       and (any(p.search(sentence) for p in patterns(f.indicator)) or any(
+                           m.start() <= x.start < m.end() and x.unit and same_unit(x.unit, f.unit)
+                           and equal(x.value, x.unit, x.text, f.value, f.unit) for x in mentions))]  # 帮助…实现就业1290人
         if not named_facts:
             continue
         met = [f for f in named_facts if f.value >= f.target]
@@ -498,15 +500,6 @@ def completion_findings(text: str, table: FactsTable) -> list[Finding]:
                                f"{'、'.join(f.indicator for f in named_facts)}没有完成年度目标，这里写作“{said.group(0)}”。",
                                "按数据改写这句话。", indicator=named_facts[0].indicator))
     return out
-
-
-def _value_stated(f: Fact, sentence: str) -> bool:
-    """The sentence states the row's value (帮助困难人员实现就业1290人 of 就业困难人员实现就业), though not its name."""
-    from drafter.numbers.figures import QUANTITY, cn_number
-
-    return any(same_unit(q.group("unit"), f.unit) and equal(cn_number(q.group("num")), q.group("unit"), q.group(0),
-                                                              f.value, f.unit)
-               for q in QUANTITY.finditer(sentence) if not q.group("high"))
 
 
 def rank_findings(text: str, table: FactsTable) -> list[Finding]:
