@@ -289,3 +289,13 @@ def test_a_value_that_arrives_fills_its_marker_once_with_its_unit(table):
     filled = swap(table, facts=tuple(swap(f, value=8.8) if f is row else f for f in table.facts))
     said = "全社会研发投入【待核实：2024年全社会研发投入（亿元）】亿元，研发投入持续加大。"
     assert patch(said, table, filled).text == "全社会研发投入8.80亿元，研发投入持续加大。"
+
+
+def test_the_prompts_own_marks_in_an_answer_are_scaffolding():
+    """A small model copied the past summaries' masks and a rule's gloss into its text (全年完成技术合同成交额〔N]万元，
+    其中高新技术企业（不简称“高企”）…): each is a finding, and the section is retried; a document number is not."""
+    from drafter.numbers.checks import placeholder_findings
+
+    said = "全年完成技术合同成交额〔N]万元，其中高新技术企业（不简称“高企”）签订，〔某企业〕牵头，依据县政〔2024〕3号。"
+    assert kinds(placeholder_findings(said)) == [("scaffolding", "〔N]"), ("scaffolding", "（不简称“高企”）"),
+                                                 ("scaffolding", "〔某企业〕")]

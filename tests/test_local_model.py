@@ -133,10 +133,12 @@ def test_a_profile_sets_the_defaults_and_an_explicit_setting_wins(monkeypatch):
 
 
 def _echo_frame(request) -> Text:
-    """A small model that rewrites the frame it is given, adds a figure of its own and keeps every token."""
+    """A small model that rewrites the frame it is given, adds a figure of its own, copies the prompt's marks (the
+    past summaries' 〔N〕 and a rule's gloss) and keeps every token."""
     prompt = last_user_text(request)
     body = prompt.split("【底稿】", 1)[1].split("\n", 1)[1].split("【改写要求】")[0].strip()
-    return Text(body.replace("。", "，工作取得新进展，同比增长37.5%。", 1))
+    return Text(body.replace("。", "，工作取得新进展，同比增长37.5%。", 1)
+                + "其中高新技术企业（不简称“高企”）签订合同〔N]万元，服务持续优化。")
 
 
 class EchoFrame:
@@ -156,6 +158,7 @@ def test_local_small_writes_the_figures_by_code_within_its_budget(sampled):
     assert max(prompts) <= system + 1500 + 900  # the profile's budget of context, plus the frame and its rules
     text = report.results["enterprises"].text
     assert "98家" in text and "103.2%" in text and "37.5%" not in text and not TOKEN.search(text)
+    assert "〔N" not in text and "不简称" not in text and "服务持续优化" in text  # the marks' clauses go, the rest stays
     assert report.results["enterprises"].dropped == ("37.5",)
     assert any("连同所在分句已删去" in w for w in report.warnings)
     markers = sum(r.text.count("【待核实") for r in report.results.values())

@@ -336,6 +336,8 @@ class Engine:
                          if not ((t := frames.TOKEN.fullmatch(m[0])) and t[1] in values) and m[0] not in years), None):
             dropped.append(m[0])
             answer = frames.without_clause(answer, m.start(), m.end())
+        while mark := checks.SCAFFOLDING.search(answer):  # the prompt's own marks (〔N]万元, （不简称“高企”）) go too
+            answer = frames.without_clause(answer, mark.start(), mark.end())
         text, _ = frames.fill(textops.close_gaps(answer), values)
         notes = self.table.notes.get(section.spec.id, ())
         for note in [n for n in notes if not keeping.uses(text, n)]:

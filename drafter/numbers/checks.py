@@ -23,7 +23,9 @@ from drafter.outline_spec import PlannedSection
 PLACEHOLDER = re.compile(r"〔N〕|20[xX×*＊]{2}|(?<![A-Za-z])[xX]{2,}(?![A-Za-z])|×{2,}|○{2,}|(?<!\d)\d{1,3}[*＊](?!\d)|某某")
 PENDING = re.compile(r"【待(?:核实|补充)[^】]*】")
 # a bracketed label that is not ours to leave: a prompt's heading (【现有正文】) or a draft's note (【草稿】) echoed
-SCAFFOLDING = re.compile(r"【(?!待核实|待补充)[^】\n]{1,40}】")
+# the prompt's own marks in an answer: its headings (【写作者笔记】), the past summaries' masks (〔N〕, 〔某企业〕) and
+# its rules' glosses (（不简称“高企”）)
+SCAFFOLDING = re.compile(r"【(?!待核实|待补充)[^】\n]{1,40}】|[〔\[](?:N|某[\u4e00-\u9fff]{1,4})[〕\]]|（不简称[^）\n]{0,12}）")
 # spans whose numbers are names, not figures: titles, document numbers, our own markers
 SHIELDED = re.compile(r"《[^》]{0,80}》|“[^”]{0,12}”|〔\d{4}〕\d*号?|\(\d{4}\)\d+号|【[^】]{0,80}】|（参考表述：[^）]{0,60}）"
                       r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?|第\s*\d+\s*页|共\s*\d+\s*页|[A-Za-z]+[/-][\w/-]*")
