@@ -299,3 +299,11 @@ def test_the_prompts_own_marks_in_an_answer_are_scaffolding():
     said = "全年完成技术合同成交额〔N]万元，其中高新技术企业（不简称“高企”）签订，〔某企业〕牵头，依据县政〔2024〕3号。"
     assert kinds(placeholder_findings(said)) == [("scaffolding", "〔N]"), ("scaffolding", "（不简称“高企”）"),
                                                  ("scaffolding", "〔某企业〕")]
+
+
+def test_a_clause_written_twice_in_a_section_is_a_finding():
+    from drafter.numbers.checks import repeated_findings
+
+    said = "四是加强与高校、科研机构的交流合作，深化产学研合作。五是开展服务包配置。六是加强与高校、科研机构的交流合作，深化产学研合作。"
+    assert kinds(repeated_findings(said)) == [("repeated", "六是加强与高校、科研机构的交流合作")]
+    assert repeated_findings("一是深化产学研合作。二是深化产学研合作。") == []  # under twelve characters: a phrase, not a clause

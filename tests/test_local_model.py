@@ -138,7 +138,8 @@ def _echo_frame(request) -> Text:
     prompt = last_user_text(request)
     body = prompt.split("【底稿】", 1)[1].split("\n", 1)[1].split("【改写要求】")[0].strip()
     return Text(body.replace("。", "，工作取得新进展，同比增长37.5%。", 1)
-                + "其中高新技术企业（不简称“高企”）签订合同〔N]万元，服务持续优化。")
+                + "其中高新技术企业（不简称“高企”）签订合同〔N]万元，服务持续优化。"
+                + "加强与高校、科研机构的交流合作。加强与高校、科研机构的交流合作。")
 
 
 class EchoFrame:
@@ -159,6 +160,7 @@ def test_local_small_writes_the_figures_by_code_within_its_budget(sampled):
     text = report.results["enterprises"].text
     assert "98家" in text and "103.2%" in text and "37.5%" not in text and not TOKEN.search(text)
     assert "〔N" not in text and "不简称" not in text and "服务持续优化" in text  # the marks' clauses go, the rest stays
+    assert text.count("加强与高校、科研机构的交流合作") == 1  # and a clause said twice is said once
     assert report.results["enterprises"].dropped == ("37.5",)
     assert any("连同所在分句已删去" in w for w in report.warnings)
     markers = sum(r.text.count("【待核实") for r in report.results.values())

@@ -338,6 +338,8 @@ class Engine:
             answer = frames.without_clause(answer, m.start(), m.end())
         while mark := checks.SCAFFOLDING.search(answer):  # the prompt's own marks (〔N]万元, （不简称“高企”）) go too
             answer = frames.without_clause(answer, mark.start(), mark.end())
+        while again := checks.repeated_findings(answer):  # and a clause said a second time
+            answer = frames.without_clause(answer, again[0].start, again[0].end)
         text, _ = frames.fill(textops.close_gaps(answer), values)
         notes = self.table.notes.get(section.spec.id, ())
         for note in [n for n in notes if not keeping.uses(text, n)]:

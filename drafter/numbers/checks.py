@@ -49,7 +49,7 @@ KIND_LABELS = {  # what each kind of finding is called where a writer reads it
     "pending": "待核实", "outline": "提纲", "length": "篇幅不当",
     "fact_added": "改写加了事实", "fact_dropped": "改写删了事实", "note_dropped": "笔记没写进去",
     "scaffolding": "框架文字", "number_form": "数字写法",
-    "plan_unanswered": "去年计划未回应", "repeat": "多节重复", "heading_promise": "标题未兑现"}
+    "plan_unanswered": "去年计划未回应", "repeat": "多节重复", "heading_promise": "标题未兑现", "repeated": "同一句写了两遍"}
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
         if table else ()  # 工作打算's notes: next year's work, done or not (建成区级统计数据共享平台)
     findings = number_findings(text, table, context_values or [], future) if table else []
     findings += vague_findings(text, notes, table)
-    findings += placeholder_findings(text)
+    findings += placeholder_findings(text) + repeated_findings(text)
     done = "\n".join(line for key, lines in table.notes.items() if note_kind(key) != "plan" for line in lines) \
         if table else ""
     if not future:  # a plan may say 建成…: it is next year's
@@ -457,6 +457,19 @@ def placeholder_findings(text: str) -> list[Finding]:
                     "拿到数字或材料后替换，并删去方括号。") for m in PENDING.finditer(text)]
     out += [Finding("scaffolding", m.start(), m.end(), m.group(0), f"“{m.group(0)}”是提示词或草稿的框架文字，不是正文。",
                     "删去它（导出时不会带上）。") for m in SCAFFOLDING.finditer(text)]
+    return out
+
+
+def repeated_findings(text: str) -> list[Finding]:
+    """A clause written twice in one text (四是加强与高校、科研机构的交流合作 … 六是加强与高校、科研机构的交流合作): the
+    second one, when it says twelve characters or more."""
+    seen, out = set(), []
+    for m in CLAUSE.finditer(text):
+        core = re.sub(r"^\s*[一二三四五六七八九十]+是|\s", "", m.group(0))
+        if len(core) >= 12 and core in seen:
+            out.append(Finding("repeated", m.start(), m.end(), m.group(0).strip(), f"“{core[:24]}”在本部分写了两遍。",
+                               "删去重复的一处。"))
+        seen.add(core)
     return out
 
 
