@@ -199,7 +199,7 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
         if table else ()  # 工作打算's notes: next year's work, done or not (建成区级统计数据共享平台)
     findings = number_findings(text, table, context_values or [], future) if table else []
     findings += vague_findings(text, notes, table)
-    findings += placeholder_findings(text) + repeated_findings(text)
+    findings += placeholder_findings(text) + ([] if planned else repeated_findings(text))  # within a section
     done = "\n".join(line for key, lines in table.notes.items() if note_kind(key) != "plan" for line in lines) \
         if table else ""
     if not future:  # a plan may say 建成…: it is next year's
@@ -461,12 +461,12 @@ def placeholder_findings(text: str) -> list[Finding]:
 
 
 def repeated_findings(text: str) -> list[Finding]:
-    """A clause written twice in one text (四是加强与高校、科研机构的交流合作 … 六是加强与高校、科研机构的交流合作): the
-    second one, when it says twelve characters or more."""
+    """A clause written twice in one section (四是加强与高校、科研机构的交流合作 … 六是加强与高校、科研机构的交流合作):
+    the second one, when it has twelve Chinese characters or more."""
     seen, out = set(), []
     for m in CLAUSE.finditer(text):
         core = re.sub(r"^\s*[一二三四五六七八九十]+是|\s", "", m.group(0))
-        if len(core) >= 12 and core in seen:
+        if len(re.findall(r"[\u4e00-\u9fff]", core)) >= 12 and core in seen:  # words, not a figure's clause
             out.append(Finding("repeated", m.start(), m.end(), m.group(0).strip(), f"“{core[:24]}”在本部分写了两遍。",
                                "删去重复的一处。"))
         seen.add(core)
