@@ -3,14 +3,11 @@ exemplars of past phrasing chosen by relevance within a character budget."""
 
 import re
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-
-import yaml
 
 from drafter.drafting.outlines import PlannedSection
 from drafter.ingest.admission import injections
 from drafter.ingest.clean import as_written
+from drafter.numbers.checks import year_themes
 from drafter.numbers.facts import Fact, FactsTable, pending
 from drafter.numbers.figures import COUNT_UNITS, ORG, ORG_SUFFIX
 from drafter.numbers.figures import indicator as catalog_entry
@@ -35,15 +32,9 @@ def next_period(table: FactsTable) -> str:
     return "下半年" if table.period == "H1" else f"{table.year + 1}年"
 
 
-@cache
-def _themes() -> dict[int, str]:
-    rows = yaml.safe_load(resources.files("drafter").joinpath("data/years.yaml").read_text("utf-8"))
-    return {r["year"]: r["theme"] for r in rows}
-
-
 def year_theme(year: int) -> str:
     """Where a year stands in the national plans (“十四五”开局之年), as the plan for it says; "" if not known."""
-    return _themes().get(year, "")
+    return year_themes().get(year, "")
 
 
 def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: bool = False, brief: bool = False) -> str:

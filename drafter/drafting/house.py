@@ -174,11 +174,10 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
         elif not _REPORTS.search(past_opening):
             guidance = next(s.guidance for s in spec.sections if s.id == lead)
             sections[lead]["guidance"] = re.sub(r"最后以“现将有关情况总结如下：”收尾。", closing, guidance)
-    data_title = {"title": title} if title else {}
     plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
-    return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", **data_title,
+    return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", **({"title": title} if title else {}),
             "sections": sections}
 
 

@@ -352,17 +352,13 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
     if not matched:
         return claims.other_activity(m, clause, allowed) or _unsourced(m, sentence, clause, table, context_values)
+    # 超5000万元 of a note's 5000万元 or 近5000万元, 超1.9万条 of 18640条 (rounded up, then said to be passed)
     if claim.qualifier in _STRICT and not any(_qualifier_of(s) == claim.qualifier or claims.qualified(
             claim.qualifier, m.value, m.text, claims.convert(s.value, s.unit, m.unit)) for s in matched):
-        said = matched[0].label.removeprefix("笔记：")  # 超1.9万条 of 18640条: rounded up, then said to be passed
-        return Finding("qualifier", m.start, m.end, m.text,
-                       f"来源是“{said[:30]}”，“{claim.qualifier}{m.text}”与之不符。", "照来源的数写，或用相符的说法（近、约）。")
-    if claim.qualifier in _STRICT and all(abs(s.value - m.value) < 1e-9 and _qualifier_of(s) != claim.qualifier
-                                          for s in matched):
         said = matched[0].label.removeprefix("笔记：")
         return Finding("qualifier", m.start, m.end, m.text,
                        f"来源写的是“{said[:30]}”，这里写作“{claim.qualifier}{m.text}”，与之不符。",
-                       "照来源的说法写（余、超、近不能互换）。")
+                       "照来源的说法写（余、超、近不能互换），或用相符的说法。")
     if claim.role == "prior" and all(s.role == "value" and abs(s.value - m.value) < 1e-9 for s in matched):
         return Finding("wrong_year", m.start, m.end, m.text,
                        f"{m.text}是今年的数（{matched[0].label}），这里写成了上年的数。", "核对年份，改用上年的数字。")
@@ -573,9 +569,15 @@ def stock_phrases() -> tuple[re.Pattern, ...]:
     """Formulae every summary may share (drafter/data/stock_phrases.yaml, regular expressions over the
     folded text: commas as ","): never counted as copying."""
     text = resources.files("drafter").joinpath("data/stock_phrases.yaml").read_text("utf-8")
-    years = yaml.safe_load(resources.files("drafter").joinpath("data/years.yaml").read_text("utf-8"))
-    themes = [rf"\d{{4}}年是{re.escape(y['theme'])}" for y in years]  # 2024年是实现“十四五”规划目标任务的关键一年
+    themes = [rf"\d{{4}}年是{re.escape(t)}" for t in year_themes().values()]  # 2024年是实现“十四五”规划目标任务的关键一年
     return tuple(re.compile(_compact(p)[0]) for p in [*yaml.safe_load(text), *themes])
+
+
+@cache
+def year_themes() -> dict[int, str]:
+    """Where each year stands in the national plans (drafter/data/years.yaml: 2021 → “十四五”开局之年)."""
+    rows = yaml.safe_load(resources.files("drafter").joinpath("data/years.yaml").read_text("utf-8"))
+    return {r["year"]: r["theme"] for r in rows}
 
 
 class PastTexts:
