@@ -71,6 +71,15 @@ def test_last_years_figures_become_this_years_rows_and_the_draft_states_them(des
     assert out.exists() and out.stat().st_size > 5000
 
 
+def test_last_years_parts_of_a_total_are_rows_of_their_own_names(desk):
+    """2023年我县全口径水利建设投资9.66亿元,其中中央投资2.69亿元,专项债3.8亿元: each part is a row by its own name,
+    the year before the name is no part of it."""
+    rows = {r.indicator: r for r in desk.create("衡阳县水利局", 2024).fact_rows(include_empty=True)}
+    assert {n: rows[n].prior for n in ("全口径水利建设投资", "中央投资", "专项债")} == \
+        {"全口径水利建设投资": 9.66, "中央投资": 2.69, "专项债": 3.8}
+    assert not [n for n in rows if n.startswith(("2023年", "中央投资专项债"))]
+
+
 def test_the_draft_keeps_the_bureaus_form(desk, tmp_path):
     """The 城管局 writes no opening, runs each heading into one paragraph (（一）环境卫生治理能力持续提升。龙华…) and
     does not volunteer a fall in a section of results: the draft does the same."""

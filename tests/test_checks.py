@@ -203,12 +203,16 @@ facts:
   - {indicator: 统计调查网点, value: 40, unit: 个, prior: 34}
   - {indicator: 乡镇调查点, value: 12, unit: 个, prior: 10}
   - {indicator: 帮扶企业规范统计, value: 1290, unit: 家, target: 1200}
+  - {indicator: 统计执法案件, unit: 件, prior: 20}
+  - {indicator: 净增统计调查网点, value: 6, unit: 个}
 notes:
   统计服务:
     - 地区生产总值增速居全市第4位（2023年居全市第7位）
     - 全县11个乡镇统计所完成规范化建设7个
     - 拟建设县级统计数据共享平台，已完成立项
     - 县统计档案馆主体结构已封顶，计划2025年建成投用
+    - 全年办理统计执法案件23件
+    - 统计工作站22家，统计服务团增至5个
   工作打算:
     - 建成县级统计数据共享平台
 """, encoding="utf-8")
@@ -257,6 +261,15 @@ notes:
     # 超 of a figure rounded up past the value (1.52万 is not 超1.6万, nor 超1.5万 of 15200 rounded)
     ("全年统计从业人员培训超1.5万人次。", []),
     ("全年开展统计从业人员培训，参训超1.6万人次。", [("qualifier", "1.6万人次")]),
+    # a rate after a net change is the total's; after a total, the total's even when 新增 opened the sentence
+    ("统计调查网点达到40个，净增6个，同比增长17.6%。", []),
+    ("新建统计调查网点6个，总数达到40个，同比增长17.6%。", []),
+    ("统计调查网点达到40个，净增6个，同比增长20.6%。", [("arithmetic", "20.6%")]),
+    # the change of a row with last year's value only, from the figure the notes give for this year
+    ("全年办理统计执法案件23件，同比增长15.0%。", []),
+    ("全年办理统计执法案件23件，同比增长25.0%。", [("arithmetic", "25.0%")]),
+    # a count of another unit after the same words in the note line is no twin (增至 is 5个's, not 22家's)
+    ("统计工作站增至22家，统计服务团增至5个。", []),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found

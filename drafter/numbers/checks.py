@@ -15,7 +15,7 @@ import yaml
 
 from drafter.models import Finding
 from drafter.numbers import claims
-from drafter.numbers.facts import FactsTable, area, note_kind
+from drafter.numbers.facts import FactsTable, area, derive, note_kind
 from drafter.numbers.figures import QUANTITY, TARGET_WORDS, cn_number, is_figure
 from drafter.numbers.figures import indicator as catalog_entry
 from drafter.outline_spec import PlannedSection
@@ -327,6 +327,8 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
                 continue
             claim = replace(claim, indicator=None)  # 两家众创空间被撤销备案: a count of those that left, not the row
         verdict = claims.judge(claim, table)
+        if verdict is claims.UNKNOWN and (derived := _from_stated(text, m, claim, read, table, out)) is not None:
+            verdict = derived or None
         if verdict is None and claim.indicator:
             continue
         if verdict is not None and verdict is not claims.UNKNOWN:
@@ -337,6 +339,24 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
     out += claims.completion_findings(text, table, found)
     out += claims.breakdown_findings(text, found)
     return out
+
+
+def _from_stated(text: str, m: Mention, claim, read: list, table: FactsTable, found: list[Finding]
+                 ) -> Finding | bool | None:
+    """The change of a row with last year's value but none of this year's, from the figure the sentence has just
+    stated (全年认定登记技术合同3760份，同比增长5.0%: 3760 against the ledger's 3580): a finding when it is wrong, False
+    when it is right, None when the sentence states no such figure."""
+    f = table.find(claim.indicator) if claim.indicator else None
+    if f is None or f.value is not None or f.prior is None or claim.role not in ("同比增长", "增量"):
+        return None
+    stated = [c for c in read if c.end <= m.start and c.role == "value" and c.start >= _around(SENTENCE, text, m.start)[1]
+              and c.indicator in (None, f.indicator) and claims.same_unit(c.unit, f.unit)]
+    if not stated or any(x.start == stated[-1].start for x in found):  # itself without a source
+        return None
+    value = claims.convert(stated[-1].value, stated[-1].unit, f.unit)
+    own = replace(f, value=value, derived=derive(value, f.prior, None, f.unit))
+    verdict = claims.judge(claim, replace(table, facts=tuple(own if g is f else g for g in table.facts)))
+    return None if verdict is claims.UNKNOWN else verdict or False
 
 
 def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsTable, context_values: list[dict]

@@ -12,13 +12,12 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from drafter.models import Finding
-from drafter.numbers.facts import MONEY, Fact, FactsTable, area
+from drafter.numbers.facts import EQUIVALENT, MONEY, Fact, FactsTable, area
 from drafter.numbers.figures import indicator as catalog_entry
 
 _SENTENCE_START = "。！？；;\n"
 _CLAUSE_BREAK = "，,；;。！？\n"
 # units one counts the same thing in (研发机构 5个 / 5家); others (场 vs 家, 人 vs 人次) are different things
-_EQUIVALENT = [{"场", "场次"}, {"人", "名", "位"}, {"家", "个", "所"}, {"项", "个", "件"}, {"次", "场次", "架次"}]
 _QUALIFIER_BEFORE = re.compile(r"(近|接近|将近|约|超过|超|逾|突破|不到|不足)$")
 _RANK = re.compile(r"(?:位居|位列|居于|排名|排在|保持|跻身|走在|居|列)([^，。；,;]{0,8}?)(?:第\s*([一二三四五六七八九十\d]{1,3})\s*(?:位|名)?|前列|前茅|第一方阵|首位)")
 
@@ -44,7 +43,7 @@ def same_unit(a: str | None, b: str | None) -> bool:
         return True
     if _scale(a, b) is not None:  # 5.8万人 of a row in 人
         return True
-    return (a in MONEY and b in MONEY) or any(a in group and b in group for group in _EQUIVALENT)
+    return (a in MONEY and b in MONEY) or any(a in group and b in group for group in EQUIVALENT)
 
 
 _MAGNITUDE = {"万": 1e4, "亿": 1e8}
@@ -133,7 +132,7 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
             previous_end, prev = m.end, listed
             continue
         clause_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
-        seg_start = max(clause_start, previous_end)
+        seg_start, last_end = max(clause_start, previous_end), previous_end
         previous_end = m.end
         indicator, named_end = _subject(text, m, clause_start, names, units, table)
         # the words since its naming; a thing named only by its noun (全县高新技术企业由85家) has the whole clause
@@ -155,12 +154,16 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
                 and prev.start > max(named_end if indicator else 0, sentence_start(text, m.start)) \
                 and (row := _row_of_value(prev, table)):
             indicator = row  # 发布预警信息18640条，完成年度目标的…: the figure it is computed from names the row
-        between = text[named_end:m.start] if indicator else ""
+        between = text[max(named_end, last_end):m.start] if indicator else ""  # 净增61家，同比增长10.7%: 净增 is 61's
         said = _last_variant(between) or (_variant_before(text, named_end, indicator) if indicator else None)
         claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, said,
                       _direction(tail) if r in ("增量", "同比增长", "提高") else 0)
-        out.append(_as_sibling(claim, table))
-        prev = out[-1]
+        claim = _as_sibling(claim, table)
+        if r in ("同比增长", "完成率") and indicator and prev and prev.role == "value" and prev.indicator \
+                and noun(prev.indicator) == noun(indicator) and prev.start >= sentence_start(text, m.start):
+            claim = replace(claim, indicator=_rated(prev.indicator, table))  # 总数达到97家，同比增长14.1%: 97's
+        out.append(claim)
+        prev = claim
     return out
 
 
@@ -320,6 +323,15 @@ def _as_sibling(c: Claim, table: FactsTable) -> Claim:
         if g.indicator != c.indicator and noun(g.indicator) == noun(c.indicator) and variant(g.indicator) == c.variant:
             return replace(c, indicator=g.indicator, role="value" if c.role == "增量" and c.variant != "total" else c.role)
     return c
+
+
+def _rated(indicator: str, table: FactsTable) -> str:
+    """The row a rate after a figure of `indicator` is about: its own, or for a net change its total's
+    (净增61家，同比增长10.7%: the total grew by 10.7%)."""
+    if variant(indicator) != "net":
+        return indicator
+    return next((g.indicator for g in table.facts if noun(g.indicator) == noun(indicator)
+                 and variant(g.indicator) in (None, "total")), indicator)
 
 
 def variant(words: str) -> str | None:
@@ -685,7 +697,7 @@ def other_activity(m, clause: str, allowed: list, matched: list | None = None, s
     rival = max(rivals, key=fit, default=None)
     if own.role == "note" and before[-2:]:  # one line's two counts (13个乡镇统计站…验收9个): the words before tell
         twin = next((s for s in rivals if s.label == own.label and _words_before(s) == before[-2:]
-                     and _words_before(own) != before[-2:]), None)
+                     and _words_before(own) != before[-2:] and (s.unit == m.unit or own.unit != m.unit)), None)
         if twin:
             return Finding("wrong_indicator", m.start, m.end, m.text,
                            f"按笔记，“{own.label.removeprefix('笔记：')}”；“{before[-2:]}”的是{_fmt(twin.value)}{twin.unit}。",

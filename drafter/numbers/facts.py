@@ -23,6 +23,7 @@ from drafter.outline_spec import PlannedSection
 from drafter.stores.ledger import Ledger
 
 MONEY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
+EQUIVALENT = [{"场", "场次"}, {"人", "名", "位"}, {"家", "个", "所"}, {"项", "个", "件"}, {"项", "份"}, {"次", "场次", "架次"}]
 CHANGE_WORDS = re.compile(r"新增|净增|增长|增加|减少|下降|提高|率|比重|排名|受众|其中|占")
 COLUMNS = ("indicator", "value", "unit", "target", "next_target", "prior", "section", "sum_of")
 
@@ -487,10 +488,17 @@ def _ledger_priors(ledger: Ledger, org: str, year: int, period: str, names: list
         exact = [f for f in figures if f["indicator"] == name] or [f for f in figures if row_name(f["indicator"]) == name] \
             or [f for f in figures if _ACTIVITY.sub("", row_name(f["indicator"]) or "") == _ACTIVITY.sub("", name)]
         known = catalog_entry(name)
-        found = exact or [f for f in figures if known and _same_indicator(known, f["indicator"])]
+        found = exact or [f for f in figures if known and _same_indicator(known, f["indicator"])] \
+            or [f for f in figures if _ends_with(row_name(f["indicator"]) or "", name)]
         if found:
             out[name] = _most_stated(found)
     return out
+
+
+def _ends_with(phrase: str, name: str) -> bool:
+    """A past summary's phrase that ends with the row's name after words of no count of their own (中央投资2.69亿元,
+    专项债3.8亿元 names the second 中央投资专项债): not 新增高新技术企业 for the row 高新技术企业."""
+    return len(name) >= 3 and phrase.endswith(name) and not re.search(r"新|净增|其中|累计|期满|退出", phrase[:-len(name)])
 
 
 _PLAN_WORDS = re.compile(r"^(?:力争|争取|确保|推动|全年|全县|全市|全区|年内)+")
@@ -556,8 +564,8 @@ def _most_stated(figures: list[dict]) -> tuple[float, str, str, str, str | None]
 
 def _convert(prior: tuple, unit: str) -> tuple[float | None, str, str]:
     value, prior_unit, source, note, _ = prior
-    if prior_unit == unit or not unit:
-        return value, source, note
+    if prior_unit == unit or not unit or any({prior_unit, unit} <= group for group in EQUIVALENT):
+        return value, source, note  # 登记技术合同3580份 of a row counted in 项
     if prior_unit in MONEY and unit in MONEY:
         return value * MONEY[prior_unit] / MONEY[unit], source, note
     return None, source, f"上年值单位为{prior_unit}，与本年{unit}不同，未使用。"

@@ -333,14 +333,14 @@ def _indicator(subject: str, unit: str, kind: Kind, previous: Figure | None, sen
         return previous.indicator + "增长率"
     if len(bare) <= 3 and (following := _following_noun(sentence_after)):
         return (bare + following)[:16]
-    if len(bare) <= 3 and previous is not None:
-        return previous.indicator + bare
+    if previous is not None and (len(bare) <= 2 or len(bare) == 3 and bare.endswith("级")):
+        return previous.indicator + bare  # 其中省级5家: a kind of the thing before (not 专项债3.8亿元, a thing of its own)
     phrase = re.sub(r"^(新增|新(?!建)|其中|分别|共|累计)?", "", subject).strip(" ,，、")
     phrase = re.sub(r"(达到|达|为|到|共|累计|实现|完成|已|有)+$", "", phrase)
     return phrase[-16:] or "未命名指标"
 
 
-_ROW_EDGES = re.compile(r"^(?:全年度?|本年度?|今年|年内|全社会|全[省市县区旗]|我[省市县区旗局]|累计|共计|共有|共|其中|当年|"
+_ROW_EDGES = re.compile(r"^(?:\d{4}年度?|全年度?|本年度?|今年|年内|全社会|全[省市县区旗]|我[省市县区旗局]|累计|共计|共有|共|其中|当年|"
                         r"截至目前|目前|已)+|(?:超过|超|近|约|达到|达|共|累计|余|多|了|以上|分别)+$")
 
 
