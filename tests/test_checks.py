@@ -213,6 +213,7 @@ notes:
     - 县统计档案馆主体结构已封顶，计划2025年建成投用
     - 全年办理统计执法案件23件
     - 统计工作站22家，统计服务团增至5个
+    - 全市地区生产总值平均增速5.2%
   工作打算:
     - 建成县级统计数据共享平台
 """, encoding="utf-8")
@@ -270,6 +271,10 @@ notes:
     ("全年办理统计执法案件23件，同比增长25.0%。", [("arithmetic", "25.0%")]),
     # a count of another unit after the same words in the note line is no twin (增至 is 5个's, not 22家's)
     ("统计工作站增至22家，统计服务团增至5个。", []),
+    # the difference of two figures the sentence states or names
+    ("地区生产总值增速6.1%，高于全市5.2%的平均水平0.9个百分点。", []),
+    ("地区生产总值增速6.1%，高于全市5.2%的平均水平1.2个百分点。", [("unverified_number", "1.2个百分点")]),
+    ("全市平均增速为5.2%，我县地区生产总值增速与之相差0.9个百分点。", []),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found
@@ -320,3 +325,17 @@ def test_a_clause_written_twice_in_a_section_is_a_finding():
     said = "四是加强与高校、科研机构的交流合作，深化产学研合作。五是开展服务包配置。六是加强与高校、科研机构的交流合作，深化产学研合作。"
     assert kinds(repeated_findings(said)) == [("repeated", "六是加强与高校、科研机构的交流合作")]
     assert repeated_findings("一是深化产学研合作。二是深化产学研合作。") == []  # under twelve characters: a phrase, not a clause
+
+
+@pytest.mark.parametrize("said, found", [
+    # the outflow word is the number's it stands by, not the net change after it
+    ("新认定高企16家，剔除资格期满未通过重新认定的3家后净增13家，总数达到98家。", []),
+    ("新认定高企16家，剔除资格期满未通过重新认定的4家后净增13家，总数达到98家。", [("arithmetic", "4家")]),
+    # a target passed (突破), or the target the year's figure exceeded (超额完成95家的年度任务), is no actual
+    ("技术合同成交额5.30亿元，首次突破5亿元。", []),
+    ("技术合同成交额5.30亿元，首次突破6亿元。", [("qualifier", "6亿元")]),
+    ("全县技术合同成交额5亿元，同比增长14.7%。", [("target_as_actual", "5亿元")]),
+    ("全县高企总数98家，超额完成95家的年度任务。", []),
+])
+def test_what_the_words_around_a_figure_make_of_it(table, said, found):
+    assert kinds(f for f in check(said, table) if f.kind != "pending") == found

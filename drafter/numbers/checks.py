@@ -314,11 +314,13 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
                    key=lambda m: m.start)
     read = claims.read(text, table, found)
     out = []
-    for m, claim in zip(found, read):
+    for i, (m, claim) in enumerate(zip(found, read)):
         if future and claim.role == "value":  # 工作打算: 总数达到360家 is next year's target
             claim = replace(claim, role="next_target")
-        clause = _around(CLAUSE, text, m.start)[0]
-        if claims.OUTFLOW.search(clause):
+        clause, clause_at = _around(CLAUSE, text, m.start)
+        own = text[max(clause_at, found[i - 1].end if i else 0):  # 剔除期满未通过的6家后净增9家: the 期满 is 6's
+                   min(clause_at + len(clause), found[i + 1].start if i + 1 < len(found) else len(text))]
+        if claims.OUTFLOW.search(own):
             if (left := claims.outflow(claim, table, text)) is not None:
                 if not claims.equal(m.value, m.unit, m.text, left, m.unit or ""):  # 资格期满未通过重新认定的5家
                     out.append(Finding("arithmetic", m.start, m.end, m.text,
@@ -326,6 +328,8 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
                                        "核对新增、减少与净增。", indicator=claim.indicator))
                 continue
             claim = replace(claim, indicator=None)  # 两家众创空间被撤销备案: a count of those that left, not the row
+        if _gap(text, m, found[:i], table):
+            continue
         verdict = claims.judge(claim, table)
         if verdict is claims.UNKNOWN and (derived := _from_stated(text, m, claim, read, table, out)) is not None:
             verdict = derived or None
@@ -339,6 +343,23 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
     out += claims.completion_findings(text, table, found)
     out += claims.breakdown_findings(text, found)
     return out
+
+
+_GAP = re.compile(r"差|距|低于|高于|相差|多出|少于|超出")
+
+
+def _gap(text: str, m: Mention, before: list[Mention], table: FactsTable) -> bool:
+    """The difference of two figures the sentence states or names the rows of (距95家的年度目标差1家; 2.44%，低于全省2.61%
+    的平均水平0.17个百分点; 全省2.41%，我县…强度与全省仍有0.36个百分点的差距): derived from them, as good as they are."""
+    sentence, start = _around(SENTENCE, text, m.start)
+    if not _GAP.search(text[start:m.end + 6]):
+        return False
+    unit = "%" if m.unit == "个百分点" else m.unit
+    stated = [(b.value, b.unit) for b in before if b.start >= start] + [
+        (v, f.unit) for f in table.facts if _names(f.indicator, sentence) for v in (f.value, f.target) if v is not None]
+    stated = [(v, u) for v, u in stated if claims.same_unit(u, unit) and (u == "%") == (unit == "%")]
+    return any(claims.equal(m.value, m.unit, m.text, abs(a - claims.convert(b, bu, au)), au)
+               for j, (a, au) in enumerate(stated) for b, bu in stated[j + 1:])
 
 
 def _from_stated(text: str, m: Mention, claim, read: list, table: FactsTable, found: list[Finding]
@@ -387,10 +408,14 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
         return Finding("wrong_year", m.start, m.end, m.text,
                        f"{m.text}是上年的数（{matched[0].label}），这里写成了今年的数。", "核对年份，改用今年的数字。")
     if claim.role != "prior" and (finding := claims.other_activity(m, _around(ITEM, text, m.start)[0], allowed,
-                                                                      matched, sentence, text[max(0, m.start - 2):m.start])):
+                                                                      matched, sentence, text[max(0, m.start - 4):m.start])):
         return finding
     if finding := claims.ledger_context(m, clause, matched, context_values, table):
         return finding
+    if claim.qualifier in ("突破", "超", "超过", "逾") and any(
+            s.role == "target" and (f := table.find(s.indicator)) and f.value is not None
+            and claims.qualified(claim.qualifier, m.value, m.text, claims.convert(f.value, f.unit, m.unit)) for s in matched):
+        return None  # 首次突破55亿元 of a row at 56.30: the target passed, said of the actual
     if all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
         return Finding("target_as_actual", m.start, m.end, m.text,
                        f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",

@@ -143,7 +143,7 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
             r = "value"  # 全县高企净增16家 of the row 净增高新技术企业: its own value, the 净增 is its name
         if r == "完成率" and m.unit not in (None, "%"):
             r = "target"  # 完成年度计划2500家次的107.2%: the plan's amount, the rate after it
-        if r in ("value", "增量") and re.match(r"[的为]?(?:年度|全年)?目标", text[m.end:m.end + 6]) or \
+        if r in ("value", "增量") and re.match(r"[的为]?(?:年度|全年)?(?:目标|任务)", text[m.end:m.end + 6]) or \
                 r == "value" and _targeted(text, m.start, names):
             r = "target"  # 未完成新增20家的目标: a target, of the increase too
         if r == "value" and (re.search(r"[由从]$", tail) or _said_last_year(text[seg_start:m.start], names, table.year)):
@@ -152,8 +152,10 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         qualifier = q.group(1) if q else ("余" if re.search(r"[余多]", m.text) else None)
         if r in ("完成率", "同比增长", "增量") and prev and prev.role == "value" and prev.indicator is None \
                 and prev.start > max(named_end if indicator else 0, sentence_start(text, m.start)) \
-                and (row := _row_of_value(prev, table)):
+                and "其中" not in text[sentence_start(text, m.start):prev.start] \
+                and (row := _row_of_value(prev, table, text[sentence_start(text, prev.start):prev.start])):
             indicator = row  # 发布预警信息18640条，完成年度目标的…: the figure it is computed from names the row
+            # (not a part's after 其中: …其中4A级3家、3A级9家，比上年净增2家 is the total's)
         between = text[max(named_end, last_end):m.start] if indicator else ""  # 净增61家，同比增长10.7%: 净增 is 61's
         said = _last_variant(between) or (_variant_before(text, named_end, indicator) if indicator else None)
         claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, said,
@@ -171,9 +173,12 @@ def sentence_start(text: str, pos: int) -> int:
     return max(text.rfind(c, 0, pos) for c in _SENTENCE_START) + 1
 
 
-def _row_of_value(c: Claim, table: FactsTable) -> str | None:
-    """The one row whose value a figure named by no row states (统计分析、统计信息48篇 of 统计分析报告)."""
-    rows = [f.indicator for f in table.facts if f.value is not None and _states(c, (f.value, f.unit))]
+def _row_of_value(c: Claim, table: FactsTable, before: str) -> str | None:
+    """The one row whose value a figure named by no row states (统计分析、统计信息48篇 of 统计分析报告); a small count
+    only when the words before it share some of the row's name (发生生产安全事故17起, not 剔除…的4家 of 孵化器)."""
+    small = c.value < 20 and c.value % 1 == 0
+    rows = [f.indicator for f in table.facts if f.value is not None and _states(c, (f.value, f.unit))
+            and (not small or len(_bigrams(f.indicator) & _bigrams(before)) >= 2)]
     return rows[0] if len(rows) == 1 else None
 
 
@@ -688,6 +693,8 @@ def other_activity(m, clause: str, allowed: list, matched: list | None = None, s
         """How much of the item the note's phrase holds, plus how much of the note's whole line the sentence holds
         (惠及企业76家 in a sentence on 科技贷 is the 科技贷 note's, not the 奖补资金 note's 惠及企业81家)."""
         if s.role != "note":
+            if any(p.search(clause) for p in patterns(s.indicator)):
+                return 2.0  # a cell of a row the clause names (超额完成高企95家的年度目标), by its alias too
             return max(_similar(clause, s.indicator), _held(s.indicator, clause)) + _held(sentence, s.indicator)
         return _held(s.key, clause) + _held(sentence, s.label.removeprefix("笔记："))
 
@@ -696,11 +703,11 @@ def other_activity(m, clause: str, allowed: list, matched: list | None = None, s
               and s.note_kind == "actual" and s.scope == "local"]  # a plan's or another place's count is no rival
     rival = max(rivals, key=fit, default=None)
     if own.role == "note" and before[-2:]:  # one line's two counts (13个乡镇统计站…验收9个): the words before tell
-        twin = next((s for s in rivals if s.label == own.label and _words_before(s) == before[-2:]
-                     and _words_before(own) != before[-2:] and (s.unit == m.unit or own.unit != m.unit)), None)
+        twin = next((s for s in rivals if s.label == own.label and _words_before(s) == before[-4:]
+                     and _words_before(own) != before[-4:] and (s.unit == m.unit or own.unit != m.unit)), None)
         if twin:
             return Finding("wrong_indicator", m.start, m.end, m.text,
-                           f"按笔记，“{own.label.removeprefix('笔记：')}”；“{before[-2:]}”的是{_fmt(twin.value)}{twin.unit}。",
+                           f"按笔记，“{own.label.removeprefix('笔记：')}”；“{before[-4:]}”的是{_fmt(twin.value)}{twin.unit}。",
                            f"改为{_fmt(twin.value)}{twin.unit}。")
     if rival and _similar(clause, rival.key) >= 0.3 and fit(rival) > fit(own) + 0.15:
         where = f"“{own.key}”" if own.role == "note" else own.label
@@ -710,10 +717,11 @@ def other_activity(m, clause: str, allowed: list, matched: list | None = None, s
 
 
 def _words_before(s) -> str:
-    """The two characters before a note's figure in its line (验收 of 验收9个)."""
+    """The four characters before a note's figure in its line (规范化建设 of …完成规范化建设7个; not 孵化器 of 新增科技
+    企业孵化器2家，国家级孵化器仍为5家, where the draft's 国家级孵化器5家 is 5's)."""
     line = s.label.removeprefix("笔记：")
     at = re.search(rf"(?<![\d.]){re.escape(_fmt(s.value))}(?![\d.])", line)
-    return line[max(0, at.start() - 2):at.start()] if at else ""
+    return line[max(0, at.start() - 4):at.start()] if at else ""
 
 
 def ledger_context(m, clause: str, matched: list, context_values: list[dict], table: FactsTable) -> Finding | None:
