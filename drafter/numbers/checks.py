@@ -202,8 +202,8 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     findings += placeholder_findings(text) + ([] if planned else repeated_findings(text))  # within a section
     done = "\n".join(line for key, lines in table.notes.items() if note_kind(key) != "plan" for line in lines) \
         if table else ""
-    if not future:  # a plan may say 建成…: it is next year's
-        findings += plan_findings(text, done + "\n" + reference, plans)
+    # a plan may say 建成…: it is next year's; only what it says is done already (在已出台的《…》基础上) is checked
+    findings += plan_findings(text, done + "\n" + reference, plans, said_done=future)
     if past:
         findings += copied_findings(text, past, copy_min_chars, table)
     if planned:  # a whole document: its outline and the form of its figures
@@ -387,7 +387,8 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     if not matched and claim.qualifier:  # 近6000万元 for 5800万元, 20余场 for 24场: a source the qualifier fits
         matched = [s for s in allowed if claims.same_unit(m.unit, s.unit) and (s.role == "prior") == (claim.role == "prior")
                    and (s.unit or not m.unit)  # a bare number of a note (第6位) is no base for 超1.9万条
-                   and claims.qualified(claim.qualifier, m.value, m.text, claims.convert(s.value, s.unit, m.unit))]
+                   and claims.qualified(claim.qualifier, m.value, m.text, v := claims.convert(s.value, s.unit, m.unit))
+                   and v <= 1.3 * m.value]  # 超45公里 is not of 186公里 (another thing of the same unit)
     sentence, at = _around(SENTENCE, text, m.start)
     clause, clause_at = _around(CLAUSE, text, m.start)
     lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
@@ -516,11 +517,11 @@ def repeated_findings(text: str) -> list[Finding]:
 
 # ---- plans stated as done ----------------------------------------------------------------------
 
-PLAN_WORDS = re.compile(r"拟|计划|力争|争取|正在|筹备|谋划|推动|推进|将|尚未|有待")
+PLAN_WORDS = re.compile(r"拟|计划|力争|争取|正在|筹备|谋划|推动|推进|将|尚未|未获|未能|未通过|有待")
 DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现|成功|正式|跻身|出台|设立|开馆|投用|落成")
 
 
-def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) -> list[Finding]:
+def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), said_done: bool = False) -> list[Finding]:
     """A plan of the reference (拟新建…, 推动…获批) or of the plan section's notes stated as done (已新建…):
     a done clause sharing its object (a run of 5+ characters) with a plan more than with any done note."""
     clauses = CLAUSE.findall(reference)
@@ -533,7 +534,8 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = ()) ->
     out, clauses = [], list(CLAUSE.finditer(text))
     for i, m in enumerate(clauses):
         clause = m.group(0)
-        if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause) or _GROWTH.search(clause):
+        if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause) or _GROWTH.search(clause) \
+                or said_done and "已" not in clause:
             continue  # 创业担保贷款实现较快增长: a change of the year, nothing finished
         core = _core(clause)
         if _told_done(clause, core, reference):
@@ -570,17 +572,18 @@ def _told_done(clause: str, core: str, reference: str) -> bool:
 
 
 # the stages a thing reaches, each a plan until a note says it is reached: approved (认定, 批复), built (建成, 投运)
-_STAGES = (re.compile(r"认定|批复|获批|批准|设立|授牌|命名"), re.compile(r"建成|开馆|投运|投产|竣工|完工|开业"))
+_STAGES = (re.compile(r"认定|批复|获批|批准|设立|授牌|命名"), re.compile(r"建成|开馆|投运|投用|投产|竣工|完工|开业"))
+_BEFORE = (re.compile(r"申报|申请|创建"), re.compile(r"开工|动工|选址"))  # a stage before each: 拟于2025年开工建设
 
 
 def _stage_skipped(clause: str, core: str, plans: list[tuple[str, str]], reached: list[str]) -> str:
     """The plan a done clause skips ahead of (省级高新区已获省政府批复设立, when the notes have it 列入培育名单 and
     拟于2025年申报认定): it states a stage that a plan of the same thing has still to reach and no done note gives."""
-    for stage in _STAGES:
+    for stage, before in zip(_STAGES, _BEFORE):
         if not stage.search(clause):
             continue
         for source, key in plans:
-            if _shared(core, key) >= 5 and stage.search(source) and \
+            if _shared(core, key) >= 5 and (stage.search(source) or before.search(source)) and \
                     not any(_shared(core, _core(r)) >= 5 and stage.search(r) for r in reached):
                 return source
     return ""

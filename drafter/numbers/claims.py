@@ -506,7 +506,10 @@ def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Findi
         if not named_facts:
             continue
         met = [f for f in named_facts if f.value >= f.target]
-        said = _MISSED.search(sentence)
+        stated = [x.end - m.start() for x in mentions if m.start() <= x.start < m.end()]
+        # of 部分年度任务未能完成，中小河流治理42.6公里，未达到40公里的年度目标: the words nearest the figures
+        said = min(_MISSED.finditer(sentence), key=lambda w: min((abs(w.start() - a) for a in stated), default=0),
+                   default=None)
         if said and len(met) == len(named_facts):
             out.append(Finding("conflict", m.start() + said.start(), m.start() + said.end(), said.group(0),
                                f"{'、'.join(f.indicator for f in met)}已完成年度目标，这里写作“{said.group(0)}”。",

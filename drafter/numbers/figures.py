@@ -22,11 +22,13 @@ ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗
 UNITS = sorted(
     "万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 人次 家次 场次 件次 户次 万亩 公里 "
     "万株 亿立方米 万立方米 立方米 平方公里 公顷 万千瓦 千瓦 架次 万人 万户 万名 万册次 万册 册次 册 万处 万家 万件 万次 万个 万吨 万辆 万套 万份 万条 "
-    "家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 株 棵 批 户 亩 吨 天 位 倍 支 元 款 处 期 起 % 万 亿".split(),
+    "万头 个月 小时 公斤 千克 "
+    "家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 株 棵 批 户 亩 吨 天 位 倍 支 元 款 处 期 起 口 头 辆 张 艘 米 % 万 亿".split(),
     key=len, reverse=True,
 )
 COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "株", "棵", "批", "户", "支", "款", "处",
-               "期", "起", "人次", "家次", "场次", "架次", "册", "册次"}
+               "期", "起", "人次", "家次", "场次", "架次", "册", "册次", "口", "头", "辆", "张", "艘"}
+ARABIC_ONLY = {"口", "头", "张", "米", "辆", "艘", "小时", "个月", "公斤", "千克"}  # 一口气, 两头兼顾, 一张蓝图: no figures
 CN_NUM = "零〇一二两三四五六七八九十百千"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = rf"{_AR}|[{CN_NUM}]+"
@@ -184,7 +186,7 @@ def is_figure(sentence: str, m: re.Match) -> bool:
     if before and (before.isdigit() or before in ".第/-" or (before.isascii() and before.isalpha())):
         return False
     if not num[0].isdigit():
-        if (num == "一" and unit != "个百分点") or not re.search("[一二两三四五六七八九十]", num) or before in "第之每唯统同单":
+        if unit in ARABIC_ONLY or (num == "一" and unit != "个百分点") or not re.search("[一二两三四五六七八九十]", num) or before in "第之每唯统同单":
             return False
         if unit == "期" or (unit in ("项", "个", "条") and STRUCTURAL.match(after)):
             return False
@@ -199,6 +201,8 @@ def is_figure(sentence: str, m: re.Match) -> bool:
         return False
     if after.startswith("的") and _prefix_qualifier(sentence[: m.start()]):  # 超过2000万元的企业: a threshold
         return False
+    if unit == "小时" and re.match(r"值|在线|不间断|全天|热线|监|运行|服务|响应机制", after):
+        return False  # 24小时值班值守: a way of working, not a figure
     if unit == "位" and re.search(r"(?:前移|后移|前进|后退|上升|下降|提升|提高|跃升)$", sentence[:m.start()]):
         return False  # 比上年前移三位: a rank's move, not a count
     if (unit == "人" and after[:1] in "民大才") or (unit == "位" and after[:1] in "居列于") or (unit == "个" and after.startswith("方面")) or (unit == "倍" and after.startswith("增")):
