@@ -275,6 +275,13 @@ notes:
     ("地区生产总值增速6.1%，高于全市5.2%的平均水平0.9个百分点。", []),
     ("地区生产总值增速6.1%，高于全市5.2%的平均水平1.2个百分点。", [("unverified_number", "1.2个百分点")]),
     ("全市平均增速为5.2%，我县地区生产总值增速与之相差0.9个百分点。", []),
+    # a share of two counts just stated, in tenths too; a figure with 以上 is at least that
+    ("全县11个乡镇统计所完成规范化建设7个，完成率超过六成。", []),
+    ("全县11个乡镇统计所完成规范化建设7个，完成率超过七成。", [("unverified_number", "七成")]),
+    ("全年统计从业人员培训15200人次，同比增长16%以上。", []),
+    ("全年统计从业人员培训15200人次，同比增长20%以上。", [("qualifier", "20%")]),
+    # units of things counted in Arabic figures (辆, 口, 头); 24小时值班 is a way of working
+    ("全年配发统计调查车辆35辆，实行24小时值班值守。", [("unverified_number", "35辆")]),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found

@@ -30,6 +30,7 @@ SCAFFOLDING = re.compile(r"【(?!待核实|待补充)[^】\n]{1,40}】|[〔\[](?
 SHIELDED = re.compile(r"《[^》]{0,80}》|“[^”]{0,12}”|〔\d{4}〕\d*号?|\(\d{4}\)\d+号|【[^】]{0,80}】|（参考表述：[^）]{0,60}）"
                       r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?|第\s*\d+\s*页|共\s*\d+\s*页|[A-Za-z]+[/-][\w/-]*")
 FRACTION = re.compile(r"(?<![\d.])(\d{1,3})/(\d{1,3})(?![\d/])")
+TENTHS = re.compile(r"(?<![一二两三四五六七八九十])([二两三四五六七八九])成(?![果员立为效绩本功熟型就长品全])")
 NUMBER = re.compile(r"(?<![\d.,A-Za-z])\d+(?:,\d{3})*(?:\.\d+)?(?![\dA-Za-z])")
 PRIOR_WORDS = re.compile(r"上年|去年|上一年|上年同期|去年同期")
 TARGET_CLAUSE = re.compile(TARGET_WORDS.pattern + r"|目标|计划|任务|预期|争取|将")
@@ -89,6 +90,8 @@ def mentions(text: str) -> list[Mention]:
     out: dict[int, Mention] = {}
     for m in FRACTION.finditer(text):
         out[m.start()] = Mention(m.start(), m.end(), m.group(0), int(m.group(1)) / max(int(m.group(2)), 1), None)
+    for m in TENTHS.finditer(text):  # 超过六成: 60%
+        out[m.start()] = Mention(m.start(), m.end(), m.group(0), cn_number(m.group(1)) * 10, "%")
     for m in QUANTITY.finditer(text):
         sentence_start = max(text.rfind(c, 0, m.start()) for c in "。！？\n") + 1
         if _shielded(m.start(), shielded) or not is_figure(text[sentence_start:], _Sub(m, sentence_start)):
@@ -328,7 +331,7 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
                                        "核对新增、减少与净增。", indicator=claim.indicator))
                 continue
             claim = replace(claim, indicator=None)  # 两家众创空间被撤销备案: a count of those that left, not the row
-        if _gap(text, m, found[:i], table):
+        if _gap(text, m, found[:i], table) or _share(text, m, claim, found[:i]):
             continue
         verdict = claims.judge(claim, table)
         if verdict is claims.UNKNOWN and (derived := _from_stated(text, m, claim, read, table, out)) is not None:
@@ -362,6 +365,22 @@ def _gap(text: str, m: Mention, before: list[Mention], table: FactsTable) -> boo
                for j, (a, au) in enumerate(stated) for b, bu in stated[j + 1:])
 
 
+def _share(text: str, m: Mention, claim, before: list[Mention]) -> bool:
+    """A rate of two counts the sentence has just stated (发布技术需求45项，揭榜成功37项，成功率超过八成)."""
+    if m.unit != "%" or not re.search(r"率|占", text[_around(CLAUSE, text, m.start)[1]:m.start]):
+        return False
+    start = _around(SENTENCE, text, m.start)[1]
+    stated = [b for b in before if b.start >= start and b.unit and b.unit != "%"]
+    for a in stated:
+        for b in stated:
+            if a is not b and claims.same_unit(a.unit, b.unit) and 0 < a.value < b.value:
+                rate = a.value / claims.convert(b.value, b.unit, a.unit) * 100
+                if claims.qualified(claim.qualifier, m.value, m.text, rate) if claim.qualifier else \
+                        claims.equal(m.value, "%", m.text, rate, "%"):
+                    return True
+    return False
+
+
 def _from_stated(text: str, m: Mention, claim, read: list, table: FactsTable, found: list[Finding]
                  ) -> Finding | bool | None:
     """The change of a row with last year's value but none of this year's, from the figure the sentence has just
@@ -388,7 +407,9 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
         matched = [s for s in allowed if claims.same_unit(m.unit, s.unit) and (s.role == "prior") == (claim.role == "prior")
                    and (s.unit or not m.unit)  # a bare number of a note (第6位) is no base for 超1.9万条
                    and claims.qualified(claim.qualifier, m.value, m.text, v := claims.convert(s.value, s.unit, m.unit))
-                   and v <= 1.3 * m.value]  # 超45公里 is not of 186公里 (another thing of the same unit)
+                   and v <= 1.3 * m.value  # 超45公里 is not of 186公里
+                   and (s.role == "note" or _names(s.indicator, _around(SENTENCE, text, m.start)[0]))
+                   and (s.role != "derived" or s.key == claim.role)]  # 就业率85%以上 is no 完成率
     sentence, at = _around(SENTENCE, text, m.start)
     clause, clause_at = _around(CLAUSE, text, m.start)
     lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
@@ -399,7 +420,7 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
             claim.qualifier, m.value, m.text, claims.convert(s.value, s.unit, m.unit)) for s in matched):
         said = matched[0].label.removeprefix("笔记：")
         return Finding("qualifier", m.start, m.end, m.text,
-                       f"来源写的是“{said[:30]}”，这里写作“{claim.qualifier}{m.text}”，与之不符。",
+                       f"来源写的是“{said[:30]}”，这里写作“{claim.qualifier}{m.text}”，与之不符。".replace("以上" + m.text, m.text + "以上"),
                        "照来源的说法写（余、超、近不能互换），或用相符的说法。")
     if claim.role == "prior" and all(s.role == "value" and abs(s.value - m.value) < 1e-9 for s in matched):
         return Finding("wrong_year", m.start, m.end, m.text,
@@ -441,8 +462,10 @@ def _qualifier_of(s: Source) -> str | None:
     """The qualifier a note's line puts on its figure (2400余项 → 余, 近千人 → 近); None for a table cell."""
     if s.role != "note":
         return None
-    number = f"{s.value:g}"
-    m = re.search(rf"(近|接近|将近|不到|不足|超过|超|逾|突破)?{re.escape(number)}(?:\.0+)?[万亿]?(余|多)?", s.label)
+    number = re.escape(f"{s.value:g}")
+    if s.unit == "%" and s.value in range(20, 100, 10):  # 首贷户占比超过三成
+        number = rf"(?:{number}|{'二三四五六七八九'[int(s.value) // 10 - 2]}成)"
+    m = re.search(rf"(近|接近|将近|不到|不足|超过|超|逾|突破)?{number}(?:\.0+)?[万亿]?(余|多)?", s.label)
     return (m.group(1) or m.group(2)) if m else None
 
 

@@ -73,6 +73,8 @@ def equal(value: float, unit: str | None, text: str, other: float, other_unit: s
     number = re.match(r"[\d,.]+", text)
     decimals = len(number.group(0).split(".")[1]) if number and "." in number.group(0) else 0
     tolerance = 0.5 * 10 ** -decimals
+    if text.endswith("成"):  # 六成 of 58.3%: tenths, as round as they are
+        return abs(value - other) <= 5 + 1e-9
     if decimals == 0 or abs(other) >= 100:
         tolerance = min(tolerance, max(0.005 * abs(other), 1e-9))
     return abs(value - other) <= tolerance + 1e-9
@@ -149,7 +151,8 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         if r == "value" and (re.search(r"[由从]$", tail) or _said_last_year(text[seg_start:m.start], names, table.year)):
             r = "prior"  # 由三家增至四家; 2023年全县研发经费投入强度为1.96%
         q = _QUALIFIER_BEFORE.search(text[max(0, m.start - 2):m.start])
-        qualifier = q.group(1) if q else ("余" if re.search(r"[余多]", m.text) else None)
+        qualifier = q.group(1) if q else ("余" if re.search(r"[余多]", m.text) else
+                                          "以上" if text.startswith("以上", m.end) else None)
         if r in ("完成率", "同比增长", "增量") and prev and prev.role == "value" and prev.indicator is None \
                 and prev.start > max(named_end if indicator else 0, sentence_start(text, m.start)) \
                 and "其中" not in text[sentence_start(text, m.start):prev.start] \
@@ -420,7 +423,7 @@ def _qualifier(c: Claim, f: Fact, expected: tuple[float, str]) -> Finding | None
     q = c.qualifier
     if qualified(q, c.value, c.text, actual):
         return None
-    said = c.text if q == "余" else f"{q}{c.text}"
+    said = c.text if q == "余" else f"{c.text}以上" if q == "以上" else f"{q}{c.text}"
     return Finding("qualifier", c.start, c.end, c.text,
                    f"{f.indicator}为{_fmt(actual)}{c.unit or unit}，“{said}”与实际不符。",
                    f"改为{_fmt(actual)}{c.unit or unit}，或用相符的说法（如“近”“超过”）。")
@@ -437,9 +440,11 @@ def qualified(q: str, v: float, text: str, actual: float) -> bool:
         step = 1
     else:
         step = 10 ** (len(written) - len(written.rstrip("0")))
+    if text.endswith("成") and q in ("近", "接近", "将近"):
+        return v - 5 <= actual < v  # 近两成 of 18.8%
     return {"近": 0.95 * v <= actual < v, "接近": 0.95 * v <= actual < v, "将近": 0.95 * v <= actual < v,
             "约": abs(actual - v) <= 0.1 * v, "超过": actual > v, "超": actual > v, "逾": actual > v,
-            "突破": actual >= v, "不到": actual < v, "不足": actual < v, "余": v <= actual < v + step}[q]
+            "突破": actual >= v, "以上": actual >= v, "不到": actual < v, "不足": actual < v, "余": v <= actual < v + step}[q]
 
 
 def _mismatch(c: Claim, f: Fact, expected: tuple[float, str] | None, table: FactsTable) -> Finding:
