@@ -69,6 +69,8 @@ def _org(title: str | None, hints: dict[str, str], text: str, path: Path) -> str
 
 
 def _year(title: str | None, sections: list[Section], text: str, path: Path) -> int | None:
+    if title and (m := re.search(r"((?:19|20)\d{2})\s*年(?:度)?(?:工作)?(?:总结|回顾)", title)):
+        return int(m.group(1))  # 2025年工作计划和2024年工作总结: the year it reviews
     if title and (m := _YEAR.search(title)):
         return int(m.group(1))
     for s in sections:
