@@ -205,6 +205,7 @@ facts:
   - {indicator: 帮扶企业规范统计, value: 1290, unit: 家, target: 1200}
   - {indicator: 统计执法案件, unit: 件, prior: 20}
   - {indicator: 净增统计调查网点, value: 6, unit: 个}
+  - {indicator: 统计数据共享接口, value: 62, unit: 个, prior: 20}
 notes:
   统计服务:
     - 地区生产总值增速居全市第4位（2023年居全市第7位）
@@ -282,6 +283,12 @@ notes:
     ("全年统计从业人员培训15200人次，同比增长20%以上。", [("qualifier", "20%")]),
     # units of things counted in Arabic figures (辆, 口, 头); 24小时值班 is a way of working
     ("全年配发统计调查车辆35辆，实行24小时值班值守。", [("unverified_number", "35辆")]),
+    ("统计数据平均提前2-3小时发布，30分钟内响应。", [("unverified_number", "2-3小时"), ("unverified_number", "2-3小时"),
+                                                ("unverified_number", "30分钟")]),
+    # growth in 倍; a part in brackets (含…) is its own thing, not the total named before it
+    ("统计数据共享接口62个，同比增长2.1倍。", []),
+    ("统计数据共享接口62个，同比增长3.1倍。", [("arithmetic", "3.1倍")]),
+    ("统计调查网点达到40个（含乡镇调查点12个）。", []),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found

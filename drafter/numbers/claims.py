@@ -16,7 +16,7 @@ from drafter.numbers.facts import EQUIVALENT, MONEY, Fact, FactsTable, area
 from drafter.numbers.figures import indicator as catalog_entry
 
 _SENTENCE_START = "。！？；;\n"
-_CLAUSE_BREAK = "，,；;。！？\n"
+_CLAUSE_BREAK = ("，", ",", "；", ";", "。", "！", "？", "\n", "（含", "（其中", "（包括")  # （含…5.36亿元）: a part of its own
 # units one counts the same thing in (研发机构 5个 / 5家); others (场 vs 家, 人 vs 人次) are different things
 _QUALIFIER_BEFORE = re.compile(r"(近|接近|将近|约|超过|超|逾|突破|不到|不足)$")
 _RANK = re.compile(r"(?:位居|位列|居于|排名|排在|保持|跻身|走在|居|列)([^，。；,;]{0,8}?)(?:第\s*([一二三四五六七八九十\d]{1,3})\s*(?:位|名)?|前列|前茅|第一方阵|首位)")
@@ -104,8 +104,8 @@ def role(seg: str, unit: str | None, year: int, names: list[str]) -> str:
         return "完成率"
     if unit == "个百分点":
         return "提高"
-    if unit == "%" and re.search(r"(?:增长|下降|增幅|增速|降幅|提高|回落|上升)(?:了|为|达到?)?$|同比$", seg):
-        return "同比增长"
+    if unit in ("%", "倍") and re.search(r"(?:增长|下降|增幅|增速|降幅|提高|回落|上升)(?:了|为|达到?)?$|同比$", seg):
+        return "同比增长"  # 同比增长2.1倍 too: a growth of 209%
     if re.search(r"(?:增加|减少|净增|新增|多|少|延长|缩短)了?$|(?:比上年|较上年|比去年|较去年)[增减多少延缩][^，,]{0,2}$", seg):
         return "增量"
     bare = seg
@@ -133,7 +133,7 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
             out.append(listed)
             previous_end, prev = m.end, listed
             continue
-        clause_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
+        clause_start = _clause_start(text, m.start)
         seg_start, last_end = max(clause_start, previous_end), previous_end
         previous_end = m.end
         indicator, named_end = _subject(text, m, clause_start, names, units, table)
@@ -172,6 +172,11 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
     return out
 
 
+def _clause_start(text: str, pos: int) -> int:
+    """Where the clause of `pos` starts: after the last break before it (0 when none)."""
+    return max((at + len(c) for c in _CLAUSE_BREAK if (at := text.rfind(c, 0, pos)) >= 0), default=0)
+
+
 def sentence_start(text: str, pos: int) -> int:
     return max(text.rfind(c, 0, pos) for c in _SENTENCE_START) + 1
 
@@ -191,7 +196,7 @@ _RESPECTIVELY = re.compile(r"分别(?P<words>[^，,；;。\d]{0,12})$")
 def _respective(text: str, m, names: list[str], table: FactsTable) -> Claim | None:
     """A number of a 分别 run (高新技术企业总数98家、科技型中小企业入库190家，分别增长15.3%、15.2%): the i-th number of the
     run is about the i-th facts row the sentence named before 分别; its role is what the words after 分别 say."""
-    run_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
+    run_start = _clause_start(text, m.start)
     head = re.match(r"[^、\d]*", text[run_start:m.start]).group(0)
     lead = _RESPECTIVELY.search(head)
     if not lead or re.search(r"[^、\d.%％亿万元家个项件人场次倍]", text[run_start + len(head):m.start]):
@@ -314,7 +319,7 @@ _VARIANTS = (("net", r"净增"), ("new", r"新增|新认定|认定|新入库|新
 
 def _fits_unit(r: str, unit: str | None, indicator_unit: str) -> bool:
     if r in ("同比增长", "完成率"):
-        return unit in (None, "%")
+        return unit in (None, "%", "倍")
     if r == "提高":
         return indicator_unit == "%"
     return same_unit(unit, indicator_unit)
@@ -386,6 +391,8 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
         increase = cell(f, "增量")  # 新增…16家 of a total with no row of its own: the year's change, or a note's
         return None if increase and _states(c, increase) else UNKNOWN
     expected = cell(f, c.role)
+    if c.role == "同比增长" and c.unit == "倍" and expected:
+        expected = (expected[0] / 100, "倍")
     if c.role == "同比增长" and (rate := rate_row(f, table)) is not None and rate.value is not None:
         expected = (rate.value, "%")  # 地区生产总值同比增长8.9%: the table's own growth row (at comparable prices)
     if c.role == "prior" and f.prior_rough and expected and _states(replace(c, qualifier=None), expected):
@@ -553,7 +560,7 @@ def _earlier(words: str, year: int) -> bool:
 def _ranked(text: str, pos: int, names: list[str]) -> tuple[str | None, str]:
     """What a ranking ranks: the indicator named nearest before it in its sentence, and the words of its clause
     before it (净增数 in …，净增数位居全市第2)."""
-    start = max(text.rfind(c, 0, pos) for c in _CLAUSE_BREAK) + 1
+    start = _clause_start(text, pos)
     found = named(text, pos, names)
     return (found[0][0] if found else None), text[max(start, pos - 12):pos]
 
@@ -627,7 +634,7 @@ def _net_change(text: str, mentions) -> list[Finding]:
         for m in mentions:
             if p.start() <= m.start < p.end():
                 before = text[max(p.start(), m.start - 14):m.start]
-                clause_start = max(text.rfind(c, 0, m.start) for c in _CLAUSE_BREAK) + 1
+                clause_start = _clause_start(text, m.start)
                 if _REGION.search(text[clause_start:m.start]):
                     continue  # 全市高新技术企业净增86家: another area's count
                 near = []  # the marker nearest before the number says which count it is

@@ -22,13 +22,13 @@ ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗
 UNITS = sorted(
     "万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 人次 家次 场次 件次 户次 万亩 公里 "
     "万株 亿立方米 万立方米 立方米 平方公里 公顷 万千瓦 千瓦 架次 万人 万户 万名 万册次 万册 册次 册 万处 万家 万件 万次 万个 万吨 万辆 万套 万份 万条 "
-    "万头 个月 小时 公斤 千克 "
+    "万头 个月 小时 分钟 公斤 千克 "
     "家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 株 棵 批 户 亩 吨 天 位 倍 支 元 款 处 期 起 口 头 辆 张 艘 米 % 万 亿".split(),
     key=len, reverse=True,
 )
 COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "株", "棵", "批", "户", "支", "款", "处",
                "期", "起", "人次", "家次", "场次", "架次", "册", "册次", "口", "头", "辆", "张", "艘"}
-ARABIC_ONLY = {"口", "头", "张", "米", "辆", "艘", "小时", "个月", "公斤", "千克"}  # 一口气, 两头兼顾, 一张蓝图: no figures
+ARABIC_ONLY = {"口", "头", "张", "米", "辆", "艘", "小时", "分钟", "个月", "公斤", "千克"}  # 一口气, 两头兼顾, 一张蓝图: no figures
 CN_NUM = "零〇一二两三四五六七八九十百千"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = rf"{_AR}|[{CN_NUM}]+"
@@ -197,7 +197,8 @@ def is_figure(sentence: str, m: re.Match) -> bool:
         if unit in ("项", "个") and after.startswith("指标") and \
                 len(QUANTITY.findall(sentence[:m.start()])) == cn_number(num):  # …105件，四项指标均超额完成: counts them
             return False
-    if re.match(r"以[上下][\u4e00-\u9fff]", after) or before == "前":  # 10万元以上项目, 前20名企业
+    if re.match(r"以[上下][\u4e00-\u9fff]", after) or before == "前" and not sentence[:m.start()].endswith("提前"):
+        # 10万元以上项目, 前20名企业 (not 提前2-3小时)
         return False
     if after.startswith("的") and _prefix_qualifier(sentence[: m.start()]):  # 超过2000万元的企业: a threshold
         return False
