@@ -81,6 +81,14 @@ def test_last_years_parts_of_a_total_are_rows_of_their_own_names(desk):
     assert not [n for n in rows if n.startswith(("2023年", "中央投资专项债"))]
 
 
+def test_a_row_kept_in_wan_takes_the_unit_last_year_counted_it_in(desk, tmp_path):
+    """种植树木 in 万 (the writer's file) was 10万余株 last year: the row is in 万株, and so is its marker."""
+    facts = tmp_path / "城管局2022.yaml"
+    facts.write_text(f"org: {CITY}\nyear: 2022\nfacts:\n  - {{indicator: 种植树木, unit: 万}}\n", encoding="utf-8")
+    row = desk.quick(facts=facts).table().find("种植树木")
+    assert row.unit == "万株" and row.prior == 10
+
+
 def test_the_draft_keeps_the_bureaus_form(desk, tmp_path):
     """The 城管局 writes no opening, runs each heading into one paragraph (（一）环境卫生治理能力持续提升。龙华…) and
     does not volunteer a fall in a section of results: the draft does the same."""

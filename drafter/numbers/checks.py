@@ -201,7 +201,8 @@ def check(text: str, table: FactsTable | None, *, planned: list[PlannedSection] 
     plans = tuple(line for key, lines in table.notes.items() if note_kind(key) == "plan" for line in lines) \
         if table else ()  # 工作打算's notes: next year's work, done or not (建成区级统计数据共享平台)
     findings = number_findings(text, table, context_values or [], future) if table else []
-    findings += vague_findings(text, notes, table)
+    vague = vague_findings(text, notes, table)  # 2-3个月: one finding for the range, not one for each end
+    findings = [f for f in findings if not any(v.start < f.end and f.start < v.end for v in vague)] + vague
     findings += placeholder_findings(text) + ([] if planned else repeated_findings(text))  # within a section
     done = "\n".join(line for key, lines in table.notes.items() if note_kind(key) != "plan" for line in lines) \
         if table else ""

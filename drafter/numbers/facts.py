@@ -382,6 +382,8 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
     for name, row in rows.items():
         known = catalog_entry(name)
         unit = row["unit"] or (known.unit if known else "") or (prior[name][1] if name in prior else "")
+        if unit in ("万", "亿") and name in prior and prior[name][1].startswith(unit):
+            unit = prior[name][1]  # a row kept in 万 of what last year's summary counted in 万株
         fact = Fact(name, unit, row["section"], row.get("value"), row.get("target"), row.get("next_target"),
                     listed=row.get("listed", False))
         if row.get("prior") is not None:
