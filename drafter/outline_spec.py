@@ -71,6 +71,8 @@ class OutlineSpec(BaseModel):
     title: str
     bureau: str = Field("", description="Regex of the bureaus whose work the body sections are written for "
                         "(科学技术局|科技局); empty: any bureau.")
+    self_name: str = Field("", description="How the bureau names itself in its past summaries (县科技局, 我局); "
+                           "empty: its short name or 我局.")
     sections: tuple[SectionSpec, ...]
 
     def fits(self, org: str) -> bool:

@@ -130,7 +130,7 @@ def test_every_template_reads_exactly_the_variables_the_chain_passes(sampled):
     for p in session.planned():
         if p.spec.kind != "heading":
             assert prompts.variables(sampled.prompts_dir, p.spec.prompt) == set(engine.variables(p, bodies)), p.spec.id
-    assert prompts.variables(sampled.prompts_dir, "system") == {"org", "title"}
+    assert prompts.variables(sampled.prompts_dir, "system") == {"org", "title", "self_name"}
     assert prompts.variables(sampled.prompts_dir, "repair") == {"heading", "text", "findings", "facts", "notes"}
     assert prompts.variables(sampled.prompts_dir, "refine") == {"heading", "text", "instruction", "span", "facts", "notes"}
 

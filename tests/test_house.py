@@ -285,3 +285,18 @@ def test_a_section_the_bureau_wrote_in_numbered_items_is_asked_for_in_them(sampl
     session.adopt_outline()
     asked = "\n".join(m.content for m in session.engine().messages(session.section("enterprises"), [], ""))
     assert "以“1.”“2.”……编号的一句小标题开头" in asked and "- 完善政策体系" in asked and "一是、二是" not in asked
+
+
+def test_the_bureau_names_itself_as_its_past_summaries_do(sampled):
+    """示例县's summaries call it 县科技局 (not 我局, not 县税务局 of the same lines): every section is asked to."""
+    from drafter.drafting.house import self_name
+
+    session = Desk(sampled, offline_model=True).create(COUNTY, 2024)
+    session.adopt_outline()
+    assert session.spec.self_name == "县科技局"
+    system = session.engine().messages(session.section("enterprises"), [], "")[0].content
+    assert "本单位自称“县科技局”" in system and "我局" not in system
+    said = [_section(1, "一、", "我局牵头…县税务局、县税务局配合，我局…"), _section(1, "二、", "示例县水利局…")]
+    assert self_name(said, "示例县水利局") == "我局"
+    assert self_name([_section(1, "一、", "县水利局牵头，县水利局配合")], "示例县水利局") == "县水利局"
+    assert self_name([_section(1, "一、", "示例县水利局、示例县水利局")], "示例县水利局") == ""

@@ -61,8 +61,9 @@ class Engine:
 
     def __init__(self, settings: Settings, table: FactsTable, planned: list[PlannedSection], title: str, *,
                  model: BaseChatModel | None = None, retriever=None, past: list[tuple[str, str]] | None = None,
-                 context_values: list[dict] | None = None):
+                 context_values: list[dict] | None = None, self_name: str = ""):
         self.settings, self.table, self.planned, self.title = settings, table, planned, title
+        self.self_name = self_name  # how the bureau names itself in its past summaries (县科技局)
         self.model, self.retriever = model, retriever
         self.past, self.context_values = past or [], context_values or []
         self._exemplars: dict[str, list[context.Exemplar]] = {}  # a cache: same inputs, same passages
@@ -89,7 +90,7 @@ class Engine:
         return [SystemMessage(self._system()), HumanMessage(user)]
 
     def _system(self) -> str:
-        return render(self.settings.prompts_dir, "system", org=self.table.org, title=self.title)
+        return render(self.settings.prompts_dir, "system", org=self.table.org, title=self.title, self_name=self.self_name)
 
     def variables(self, section: PlannedSection, bodies: list[dict], problems: str = "") -> dict:
         t, spec, budget = self.table, section.spec, self.settings.prompt_budget_chars

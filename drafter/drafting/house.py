@@ -6,6 +6,7 @@ length and points as the bureau wrote it), so that any bureau drafts under its o
 with no counterpart is proposed off. Headings keep the bureau's wording, years as {year}."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -143,7 +144,7 @@ def plan_items(past: list[Section]) -> list[str]:
 
 
 def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: list[str] = (),
-            rows: dict[str, list[str]] | None = None, past_opening: str = "", title: str = "") -> dict:
+            rows: dict[str, list[str]] | None = None, past_opening: str = "", title: str = "", name: str = "") -> dict:
     """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced, the
     sections of the bureau's own added (`rows`: the indicators it reported under each past heading, which become
     this year's facts rows), and the plan written as titled items in the pattern of the past plan's."""
@@ -178,10 +179,28 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
     return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", **({"title": title} if title else {}),
-            "sections": sections}
+            **({"self_name": name} if name else {}), "sections": sections}
 
 
 _REPORTS = re.compile(r"现将[^。]{0,16}(?:总结|汇报|报告)如下")
+
+
+def self_name(past: list[Section], org: str) -> str:
+    """How the bureau names itself in its past summary when it does so twice or more: 我局, 本局, or a short name of
+    its own (县科技局 of 示例县科学技术局; not 县税务局, another bureau); "" when it never does."""
+    level = re.search(r"(?<=[^省])([县市区旗])(?=[^县市区旗]+局$)", org)
+    place, core = (org[:level.start()], org[level.end():-1]) if level else ("", "")
+    said = Counter(m.group(0) for s in past for m in re.finditer(r"我局|本局|[县市区旗][\u4e00-\u9fff]{1,6}?局", s.body)
+                   if m.group(0) in ("我局", "本局") or level and m.group(0)[0] == level.group(1)
+                   and _abbreviates(m.group(0)[1:-1], core) and not s.body[:m.start()].endswith(place))
+    name, times = max(said.items(), key=lambda x: x[1], default=("", 0))
+    return name if times >= 2 else ""
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """科技 of 科学技术: each character of the short name in the full one, in order."""
+    rest = iter(full)
+    return bool(short) and all(ch in rest for ch in short)
 
 
 def past_title(past: list[Section], past_year: int, org: str) -> str:

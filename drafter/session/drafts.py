@@ -347,7 +347,7 @@ class DraftSession(Release, HouseOutline):
         past, context_values = self._past()
         return Engine(self.settings, table or self.table(), self.planned(), self.title,
                       model=self.desk.model if with_model else None, retriever=self.desk.retriever, past=past,
-                      context_values=context_values)
+                      context_values=context_values, self_name=self.spec.self_name)
 
     def _past(self) -> tuple[list, list]:
         if self._inputs is None:
