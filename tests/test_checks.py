@@ -215,6 +215,7 @@ notes:
     - 全年办理统计执法案件23件
     - 统计工作站22家，统计服务团增至5个
     - 全市地区生产总值平均增速5.2%
+    - 统计数据质量考核由2023年的全市第5位升至全市第2位
   工作打算:
     - 建成县级统计数据共享平台
 """, encoding="utf-8")
@@ -289,6 +290,10 @@ notes:
     ("统计数据共享接口62个，同比增长2.1倍。", []),
     ("统计数据共享接口62个，同比增长3.1倍。", [("arithmetic", "3.1倍")]),
     ("统计调查网点达到40个（含乡镇调查点12个）。", []),
+    # a rank's move: its end is this year's, its start last year's
+    ("统计数据质量考核由全市第5位升至第2位。", []),
+    ("统计数据质量考核由全市第5位升至第1位。", [("rank", "升至第1位")]),
+    ("统计数据质量考核稳居全市第5位。", [("rank", "居全市第5位")]),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found
@@ -350,6 +355,9 @@ def test_a_clause_written_twice_in_a_section_is_a_finding():
     ("技术合同成交额5.30亿元，首次突破6亿元。", [("qualifier", "6亿元")]),
     ("全县技术合同成交额5亿元，同比增长14.7%。", [("target_as_actual", "5亿元")]),
     ("全县高企总数98家，超额完成95家的年度任务。", []),
+    # last year's figure, the growth and the rate after a total are the total's, a net change named before them
+    ("全县高新技术企业净增13家，总数达到98家，上年为85家，同比增长15.3%，完成年度目标的103.2%。", []),
+    ("全县高新技术企业总数达到98家，净增13家，同比增长15.3%，完成年度目标的103.2%。", []),
 ])
 def test_what_the_words_around_a_figure_make_of_it(table, said, found):
     assert kinds(f for f in check(said, table) if f.kind != "pending") == found

@@ -19,7 +19,7 @@ _SENTENCE_START = "。！？；;\n"
 _CLAUSE_BREAK = ("，", ",", "；", ";", "。", "！", "？", "\n", "（含", "（其中", "（包括")  # （含…5.36亿元）: a part of its own
 # units one counts the same thing in (研发机构 5个 / 5家); others (场 vs 家, 人 vs 人次) are different things
 _QUALIFIER_BEFORE = re.compile(r"(近|接近|将近|约|超过|超|逾|突破|不到|不足)$")
-_RANK = re.compile(r"(?:位居|位列|居于|排名|排在|保持|跻身|走在|居|列)([^，。；,;]{0,8}?)(?:第\s*([一二三四五六七八九十\d]{1,3})\s*(?:位|名)?|前列|前茅|第一方阵|首位)")
+_RANK = re.compile(r"(?:位居|位列|居于|排名|排在|保持|跻身|走在|升至|上升至|提升至|降至|下降至|居|列)([^，。；,;]{0,8}?)(?:第\s*([一二三四五六七八九十\d]{1,3})\s*(?:位|名)?|前列|前茅|第一方阵|首位)")
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
             previous_end, prev = m.end, listed
             continue
         clause_start = _clause_start(text, m.start)
-        seg_start, last_end = max(clause_start, previous_end), previous_end
+        seg_start = max(clause_start, previous_end)
         previous_end = m.end
         indicator, named_end = _subject(text, m, clause_start, names, units, table)
         # the words since its naming; a thing named only by its noun (全县高新技术企业由85家) has the whole clause
@@ -159,14 +159,17 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
                 and (row := _row_of_value(prev, table, text[sentence_start(text, prev.start):prev.start])):
             indicator = row  # 发布预警信息18640条，完成年度目标的…: the figure it is computed from names the row
             # (not a part's after 其中: …其中4A级3家、3A级9家，比上年净增2家 is the total's)
-        between = text[max(named_end, last_end):m.start] if indicator else ""  # 净增61家，同比增长10.7%: 净增 is 61's
+        between = text[named_end:m.start] if indicator else ""
         said = _last_variant(between) or (_variant_before(text, named_end, indicator) if indicator else None)
         claim = Claim(m.start, m.end, m.text, m.value, m.unit, indicator, r, qualifier, said,
                       _direction(tail) if r in ("增量", "同比增长", "提高") else 0)
         claim = _as_sibling(claim, table)
-        if r in ("同比增长", "完成率") and indicator and prev and prev.role == "value" and prev.indicator \
-                and noun(prev.indicator) == noun(indicator) and prev.start >= sentence_start(text, m.start):
-            claim = replace(claim, indicator=_rated(prev.indicator, table))  # 总数达到97家，同比增长14.1%: 97's
+        stated = next((c for c in reversed(out) if c.role == "value"), None)  # the figure a rate or prior follows
+        if r in ("同比增长", "完成率", "target", "prior") and indicator and stated and stated.indicator \
+                and noun(stated.indicator) == noun(indicator) and stated.start >= sentence_start(text, m.start):
+            # 总数达到97家，同比增长14.1%: 97's; 净增61家，同比增长10.7%: the total's; 总数达到318家，上年为269家: the
+            # total's last year; 总数达到101家，超额完成95家的年度目标: the total's target
+            claim = replace(claim, indicator=_rated(stated.indicator, table) if r in ("同比增长", "完成率") else stated.indicator)
         out.append(claim)
         prev = claim
     return out
@@ -527,7 +530,10 @@ def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Findi
                                f"{'、'.join(f.indicator for f in met)}已完成年度目标，这里写作“{said.group(0)}”。",
                                "按数据改写这句话，或移到相应章节。", indicator=met[0].indicator))
         said = None if said else _MET.search(sentence)
-        if said and not met:
+        claimed = [f for f in named_facts if any(m.start() <= x.start < m.end() and x.unit and same_unit(x.unit, f.unit)
+                                                 and not _QUALIFIER_BEFORE.search(text[max(0, x.start - 2):x.start])
+                                                 and equal(x.value, x.unit, x.text, f.target, f.unit) for x in mentions)]
+        if said and not met and not claimed:  # 总数达到95家，完成年度目标 of a target of 95: the figure is the error
             out.append(Finding("conflict", m.start() + said.start(), m.start() + said.end(), said.group(0),
                                f"{'、'.join(f.indicator for f in named_facts)}没有完成年度目标，这里写作“{said.group(0)}”。",
                                "按数据改写这句话。", indicator=named_facts[0].indicator))
@@ -538,12 +544,15 @@ def rank_findings(text: str, table: FactsTable) -> list[Finding]:
     """A ranking (全市第一, 位居前列) is stated only when the writer's notes give it."""
     notes = "\n".join(line for lines in table.notes.values() for line in lines)
     names = [f.indicator for f in table.facts]
-    given = [(_region(m.group(1)), _rank_no(m), _ranked(notes, m.start(), names),
-              _earlier(notes[max(0, m.start() - 10):m.start()], table.year)) for m in _RANK.finditer(notes)]
+    given = [(_rank_region(notes, m), _rank_no(m), _ranked(notes, m.start(), names),
+              _earlier(notes[max(0, m.start() - 10):m.start()], table.year) and not _MOVE.match(m.group(0))
+              or re.match(r"[由从]", m.group(1)) is not None)  # 排名由全省第4降至第5: 第4 was last year's
+             for m in _RANK.finditer(notes)]  # 由2023年的全市第2位升至全市第1位: the move's end is this year's
     out = []
     for m in _RANK.finditer(text):
-        what, then = _ranked(text, m.start(), names), _earlier(text[max(0, m.start() - 10):m.start()], table.year)
-        if any((r, no, earlier) == (_region(m.group(1)), _rank_no(m), then) and _same_ranked(what, theirs)
+        what, then = _ranked(text, m.start(), names), _earlier(text[max(0, m.start() - 10):m.start()], table.year) \
+            or re.match(r"[由从]", m.group(1)) is not None
+        if any((r, no, earlier) == (_rank_region(text, m), _rank_no(m), then) and _same_ranked(what, theirs)
                for r, no, theirs, earlier in given):  # an earlier year's rank only as that year's (（2024年居全国第9位）)
             continue
         out.append(Finding("rank", m.start(), m.end(), m.group(0),
@@ -579,9 +588,20 @@ def rank_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _RANK.finditer(text)]
 
 
+_MOVE = re.compile(r"(?:上|提|下)?[升降]至")
+
+
+def _rank_region(text: str, m: re.Match) -> str:
+    """The region of a ranking; for a move (由全市第2位升至第1位) the one it moves within."""
+    region = _region(m.group(1))
+    if not region and _MOVE.match(m.group(0)):
+        region = _region(text[max(0, m.start() - 12):m.start()])
+    return region
+
+
 def _region(words: str) -> str:
-    m = re.search(r"全国|全省|全市|全区|全县|省内|市内|[\u4e00-\u9fff]{2}(?:省|市)", words)
-    return m.group(0) if m else ""
+    m = re.search(r"全国|全省|全市|全区|全县|省内|市内", words) or re.search(r"[\u4e00-\u9fff]{2}(?:省|市)", words)
+    return m.group(0) if m else ""  # 由全市第2位: 全市, not 由全市
 
 
 def _rank_no(m: re.Match) -> str:

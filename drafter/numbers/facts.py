@@ -66,11 +66,18 @@ class Fact:
 
     def prior_said(self) -> str:
         """Last year's value as last year's summary had it, with its unit: 85家, 超过5000万元, 10万余株."""
-        q, text = self.prior_rough or "", self.text("prior")
-        return f"{text}{q}{self.unit}" if q in ("余", "多") else f"{q}{text}{self.unit}"
+        return rough(self.text("prior"), self.prior_rough or "", self.unit)
 
     def get(self, name: str) -> Derived | None:
         return next((d for d in self.derived if d.name == name), None)
+
+
+def rough(number: str, qualifier: str, unit: str) -> str:
+    """A figure with its qualifier as a summary writes it: 超过5000万元, 10万余株 (余 after the 万), 400余场."""
+    if qualifier not in ("余", "多"):
+        return f"{qualifier}{number}{unit}"
+    magnitude = unit[:1] if unit[:1] in "万亿" and len(unit) > 1 else ""
+    return f"{number}{magnitude}{qualifier}{unit[len(magnitude):]}"
 
 
 @dataclass(frozen=True)
@@ -560,7 +567,7 @@ def _most_stated(figures: list[dict]) -> tuple[float, str, str, str, str | None]
     others = sorted({f"{v:g}{u}" for v, u in counts if (v, u) != (value, unit)})
     note = f"上年材料中还出现过 {'、'.join(others)}，取出现最多的 {value:g}{unit}。" if others else ""
     if first["qualifier"]:
-        note += f"上年值为约数（{first['qualifier']}{value:g}{unit}），不计算增量和同比；有确切的上年值请填入数据表。"
+        note += f"上年值为约数（{rough(f'{value:g}', first['qualifier'], unit)}），不计算增量和同比；有确切的上年值请填入数据表。"
     return value, unit, f"{Path(first['path']).name}：{first['sentence']}", note, first["qualifier"] or None
 
 
