@@ -696,7 +696,7 @@ def copied_findings(text: str, past: "PastTexts | list[tuple[str, str]]", min_ch
     for start, end, name in _runs(hits, min_chars):
         run = compact[start:end]
         bare = run.strip(",.;:!?、'\"()（）")  # a note's words with the comma after them are still the note's
-        if any(bare in line for line in notes) or _mostly_allowed(run, allowed, min_chars):
+        if any(bare in line for line in notes) or _mostly_allowed(_without_notes(run, notes), allowed, min_chars):
             continue
         a, b = positions[start], positions[end - 1] + 1
         out.append(Finding("copied_text", a, b, text[a:b], f"这段文字与往年材料《{name}》中的原文相同（{end - start}字）。",
@@ -722,6 +722,15 @@ def _runs(hits: dict[int, str], n: int) -> list[tuple[int, int, str]]:
         else:
             runs.append((start, start + n, hits[start]))
     return runs
+
+
+def _without_notes(run: str, notes: set[str]) -> str:
+    """The run less what it shares with a note (年，县科技局在县委、县政府领导下，认真贯彻党的二十大 of the note 在县委、
+    县政府领导下，认真贯彻党的二十大和…: the bureau's name and the year are left)."""
+    for line in notes:
+        while (m := SequenceMatcher(None, run, line, autojunk=False).find_longest_match(0, len(run), 0, len(line))).size >= 12:
+            run = run[:m.a] + run[m.a + m.size:]
+    return run
 
 
 def _mostly_allowed(run: str, allowed: list[re.Pattern], min_chars: int) -> bool:
