@@ -206,6 +206,7 @@ facts:
   - {indicator: 统计执法案件, unit: 件, prior: 20}
   - {indicator: 净增统计调查网点, value: 6, unit: 个}
   - {indicator: 统计数据共享接口, value: 62, unit: 个, prior: 20}
+  - {indicator: 上级统计经费, value: 120, unit: 万元, prior: 95}
 notes:
   统计服务:
     - 地区生产总值增速居全市第4位（2023年居全市第7位）
@@ -294,6 +295,12 @@ notes:
     ("统计数据质量考核由全市第5位升至第2位。", []),
     ("统计数据质量考核由全市第5位升至第1位。", [("rank", "升至第1位")]),
     ("统计数据质量考核稳居全市第5位。", [("rank", "居全市第5位")]),
+    ("统计数据质量考核位居全市前三。", [("rank", "位居全市前三")]),
+    # 争取 before the figure of a row with no target: the amount obtained, last year's if it is last year's
+    ("2024年争取上级统计经费120万元。", []),
+    ("2024年争取上级统计经费95万元。", [("wrong_year", "95万元")]),
+    # a rate naming nothing is the figure's it follows
+    ("全年帮扶企业规范统计1290家，较上年明显增加，完成年度目标的117.5%。", [("arithmetic", "117.5%")]),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found

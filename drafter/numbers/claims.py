@@ -19,7 +19,7 @@ _SENTENCE_START = "。！？；;\n"
 _CLAUSE_BREAK = ("，", ",", "；", ";", "。", "！", "？", "\n", "（含", "（其中", "（包括")  # （含…5.36亿元）: a part of its own
 # units one counts the same thing in (研发机构 5个 / 5家); others (场 vs 家, 人 vs 人次) are different things
 _QUALIFIER_BEFORE = re.compile(r"(近|接近|将近|约|超过|超|逾|突破|不到|不足)$")
-_RANK = re.compile(r"(?:位居|位列|居于|排名|排在|保持|跻身|走在|升至|上升至|提升至|降至|下降至|居|列)([^，。；,;]{0,8}?)(?:第\s*([一二三四五六七八九十\d]{1,3})\s*(?:位|名)?|前列|前茅|第一方阵|首位)")
+_RANK = re.compile(r"(?:位居|位列|居于|排名|排在|保持|跻身|走在|升至|上升至|提升至|降至|下降至|居|列)([^，。；,;]{0,8}?)(?:第\s*([一二三四五六七八九十\d]{1,3})\s*(?:位|名)?|前\s*([一二三四五六七八九十\d]{1,2})(?:位|名)?|前列|前茅|第一方阵|首位)")
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,8 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         r = role(tail, m.unit, table.year, names)
         if r == "增量" and indicator and re.search(_VARIANT_WORDS.get(variant(indicator), "^$") + "$", tail):
             r = "value"  # 全县高企净增16家 of the row 净增高新技术企业: its own value, the 净增 is its name
+        if r == "target" and indicator and _obtained(tail, table.find(indicator)):
+            r = "value"  # 2024年争取中央投资2.69亿元 of a row with no target: what was obtained
         if r == "完成率" and m.unit not in (None, "%"):
             r = "target"  # 完成年度计划2500家次的107.2%: the plan's amount, the rate after it
         if r in ("value", "增量") and re.match(r"[的为]?(?:年度|全年)?(?:目标|任务)", text[m.end:m.end + 6]) or \
@@ -165,10 +167,13 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
                       _direction(tail) if r in ("增量", "同比增长", "提高") else 0)
         claim = _as_sibling(claim, table)
         stated = next((c for c in reversed(out) if c.role == "value"), None)  # the figure a rate or prior follows
-        if r in ("同比增长", "完成率", "target", "prior") and indicator and stated and stated.indicator \
-                and noun(stated.indicator) == noun(indicator) and stated.start >= sentence_start(text, m.start):
+        if r in ("同比增长", "完成率", "target", "prior") and stated and stated.indicator \
+                and (noun(stated.indicator) == noun(indicator or "") or not indicator and r in ("同比增长", "完成率")
+                     and not elsewhere(text[clause_start:m.start], table)) \
+                and stated.start >= sentence_start(text, m.start):
             # 总数达到97家，同比增长14.1%: 97's; 净增61家，同比增长10.7%: the total's; 总数达到318家，上年为269家: the
-            # total's last year; 总数达到101家，超额完成95家的年度目标: the total's target
+            # total's last year; 总数达到101家，超额完成95家的年度目标: the total's target; a rate naming nothing: the
+            # figure's it follows (实施水利单体项目71个，较上年大幅增加，完成年度目标的106.7%)
             claim = replace(claim, indicator=_rated(stated.indicator, table) if r in ("同比增长", "完成率") else stated.indicator)
         out.append(claim)
         prev = claim
@@ -178,6 +183,12 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
 def _clause_start(text: str, pos: int) -> int:
     """Where the clause of `pos` starts: after the last break before it (0 when none)."""
     return max((at + len(c) for c in _CLAUSE_BREAK if (at := text.rfind(c, 0, pos)) >= 0), default=0)
+
+
+def _obtained(words: str, f: Fact | None) -> bool:
+    """争取 alone (not 力争, 目标, 计划) before the figure of a row that has no target: the amount obtained."""
+    return f is not None and f.target is None and f.next_target is None and "争取" in words \
+        and not re.search(r"力争|目标|计划|预计|确保|拟|明年|下一年", words)
 
 
 def sentence_start(text: str, pos: int) -> int:
@@ -242,8 +253,7 @@ def _direction(tail: str) -> int:
 def _subject(text: str, m, clause_start: int, names: list[str], units: dict, table: FactsTable
              ) -> tuple[str | None, int]:
     """The facts row a number is about, and where its naming ends; (None, start) when it names none."""
-    region = _REGION.search(text[clause_start:m.start])
-    if region and region.group(0) != area(table.org):
+    if elsewhere(text[clause_start:m.start], table):
         return None, m.start  # 全省共有11家: a comparison, judged by its sources
     probe = role(text[clause_start:m.start], m.unit, table.year, [])
     opens = re.search(r"(?:和|与|及|以及|、)$", text[clause_start:m.start])  # …“四上”企业和13个乡镇: a phrase of its own
@@ -607,6 +617,8 @@ def _region(words: str) -> str:
 def _rank_no(m: re.Match) -> str:
     from drafter.numbers.figures import cn_number
 
+    if m.group(3):  # 位居全省前三
+        return f"前{int(cn_number(m.group(3)))}"
     return str(int(cn_number(m.group(2)))) if m.group(2) else "前列"
 
 
