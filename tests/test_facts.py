@@ -27,6 +27,8 @@ def test_last_years_plan_sets_this_years_targets_unless_the_writer_gives_one(sam
                                                 for r in given.rows))
     mine = build_table(_planned(sampled), own, org=ORG, year=2024, period="annual", ledger=Ledger(sampled.catalog_path))
     assert mine.find("产学研合作项目").target == 60 and mine.find("产学研合作项目").target_source is None
+    assert any(line.startswith("产学研合作项目：数据表中的目标60项与去年工作打算") for line in mine.report)  # told
+    assert not any("与去年工作打算" in line for line in table.report)  # 高企 95 is the plan's own 95
     h1 = build_table(_planned(sampled), given, org=ORG, year=2024, period="H1", ledger=Ledger(sampled.catalog_path))
     assert h1.find("产学研合作项目").target is None  # a half-year is not measured against the year's target
 

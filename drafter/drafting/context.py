@@ -53,7 +53,7 @@ def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: b
         parts += [derived_phrase(rate.name, rate.value, rate.text, rate.unit, annual=table.period == "annual")] \
             if rate else []
         return "；".join(parts) + "（比上年减少：本部分只写本年数值，不写上年数值和增减）"
-    if f.prior is not None:
+    if f.prior is not None and not f.prior_rough:  # 上年超过5000万元 next to 5200万元 says nothing; no 同比 of it either
         parts.append(f"上年{f.prior_said()}")
     for d in f.derived:
         if not worth_saying(f, d):
@@ -126,7 +126,7 @@ def headline_facts(table: FactsTable, sections: list[PlannedSection], limit: int
         if _weight(f) > 0 and all(c.section != f.section for c in chosen):
             chosen.append(f)
     chosen += [f for f in ranked if f not in chosen and _weight(f) > 0]
-    return sorted(chosen[:limit], key=lambda f: rows.index(f))
+    return sorted(chosen[:limit], key=lambda f: (-_weight(f), rows.index(f)))  # the year's main results first
 
 
 def _weight(f: Fact) -> float:

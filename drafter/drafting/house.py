@@ -216,7 +216,9 @@ def past_title(past: list[Section], past_year: int, org: str) -> str:
 def placed(spec: OutlineSpec, proposals: list[Proposal], sections: dict) -> dict[str, list[str]]:
     """The indicators of the shipped sections the bureau's outline lacks (科技贷款 of 科技金融与知识产权), each put
     under the section whose past text speaks of its topic most (the words of data/topics.yaml: 苏科贷, 贷款 → 不断
-    优化创新创业环境), so its figures are stated where the bureau writes of that work; none where none speaks of it."""
+    优化创新创业环境), so its figures are stated where the bureau writes of that work; none where none speaks of it
+    or of the indicator's own words (发明专利 shares a topic with 苏科贷, but a bureau that never wrote of patents
+    gets it where the facts table puts what fits nowhere)."""
     taken = {p.section for p in proposals}
     bodies = [p for p in proposals if (p.kind if p.own else _kind(spec, p.section)) == "body"
               and _kind(spec, p.section) != "synthesis"]
@@ -234,8 +236,10 @@ def placed(spec: OutlineSpec, proposals: list[Proposal], sections: dict) -> dict
             names = [re.compile(re.escape(name)), *(known.aliases if known else ())]
             score = {p.section: sum(3 * p.past.count(w) + p.body.count(w) for w in topic)
                      + sum(len(n.findall(p.body)) for n in names) for p in bodies}  # its topic's words, its names
+            own = [w for w in topic if len(set(w) & set(name)) >= 2]  # 科技贷款: 苏科贷, 贷款; 发明专利: 专利, not 金融
             best = max(bodies, key=lambda p: score[p.section], default=None)
-            if best and score[best.section] > 0:
+            if best and score[best.section] > 0 and (any(w in p.past + p.body for p in bodies for w in own) or any(
+                    n.search(p.body) for p in bodies for n in names)):  # not where the bureau never wrote of it
                 out.setdefault(best.section, []).append(name)
     return out
 

@@ -400,9 +400,13 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
             fact = replace(fact, prior=value, prior_source=source, prior_rough=prior[name][4])
             if note and (fact.listed or fact.value is not None):
                 report.append(f"{name}：{note}")
-        if fact.target is None and name in planned:  # last year's plan set it; a target the writer gives wins
+        if name in planned:  # last year's plan set it; a target the writer gives wins, told when it differs
             value, source, _ = _convert(planned[name], unit)
-            fact = replace(fact, target=value, target_source=source)
+            if fact.target is None:
+                fact = replace(fact, target=value, target_source=source)
+            elif value is not None and abs(value - fact.target) > 1e-9:
+                report.append(f"{name}：数据表中的目标{fmt(fact.target, unit, _decimals(fact.target))}{unit}与去年工作打算"
+                              f"（{source}）不同，稿中的完成情况按数据表计算；如目标年中没有调整，请核实。")
         fact = replace(fact, derived=derive(fact.value, None if fact.prior_rough else fact.prior, fact.target, unit))
         if fact.listed and fact.value is None:
             report.append(f"{name}：未填写{year}年数值，稿中标为【待核实】。")
