@@ -207,6 +207,7 @@ facts:
   - {indicator: 净增统计调查网点, value: 6, unit: 个}
   - {indicator: 统计数据共享接口, value: 62, unit: 个, prior: 20}
   - {indicator: 上级统计经费, value: 120, unit: 万元, prior: 95}
+  - {indicator: 统计档案数字化改造, value: 1200, unit: 件}
 notes:
   统计服务:
     - 地区生产总值增速居全市第4位（2023年居全市第7位）
@@ -217,6 +218,7 @@ notes:
     - 统计工作站22家，统计服务团增至5个
     - 全市地区生产总值平均增速5.2%
     - 统计数据质量考核由2023年的全市第5位升至全市第2位
+    - 统计档案累计完成数字化3600件
   工作打算:
     - 建成县级统计数据共享平台
 """, encoding="utf-8")
@@ -301,6 +303,9 @@ notes:
     ("2024年争取上级统计经费95万元。", [("wrong_year", "95万元")]),
     # a rate naming nothing is the figure's it follows
     ("全年帮扶企业规范统计1290家，较上年明显增加，完成年度目标的117.5%。", [("arithmetic", "117.5%")]),
+    # a stock (累计) after a row of the year's work is judged by its sources, not as that row
+    ("全年完成统计档案数字化改造1200件，累计达到3600件。", []),
+    ("全年完成统计档案数字化改造1200件，累计达到3900件。", [("unverified_number", "3900件")]),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found

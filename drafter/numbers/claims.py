@@ -382,6 +382,7 @@ def noun(name: str) -> str:
     return re.sub(r"^(?:新增|净增|新认定|累计)|(?:总数|总量|入库数|数量|数)$", "", name)
 
 
+_YEARLY = re.compile(r"改造|新建|建设|整治|实施|举办|开展|选派|培训|办理|受理")  # a row of the year's work, not a stock
 UNKNOWN = Finding("unknown", 0, 0, "", "")  # judge's answer when the table holds no cell to compare with
 
 
@@ -400,6 +401,8 @@ def judge(c: Claim, table: FactsTable) -> Finding | None:
     f = table.find(c.indicator) if c.indicator else None
     if f is None:
         return None
+    if c.variant == "total" and c.role == "value" and variant(f.indicator) is None and _YEARLY.search(f.indicator):
+        return UNKNOWN  # 全市累计达到3620座 of the row 公厕升级改造 (the year's work): a stock no row holds
     if c.variant in ("new", "net") and variant(f.indicator) in (None, "total") and c.role == "value":
         increase = cell(f, "增量")  # 新增…16家 of a total with no row of its own: the year's change, or a note's
         return None if increase and _states(c, increase) else UNKNOWN
