@@ -370,6 +370,8 @@ def test_a_clause_written_twice_in_a_section_is_a_finding():
     # last year's figure, the growth and the rate after a total are the total's, a net change named before them
     ("全县高新技术企业净增13家，总数达到98家，上年为85家，同比增长15.3%，完成年度目标的103.2%。", []),
     ("全县高新技术企业总数达到98家，净增13家，同比增长15.3%，完成年度目标的103.2%。", []),
+    # …unless the words name the total after the figure (新认定16家，全县高新技术企业总数由上年的85家增至98家)
+    ("全年新认定高新技术企业16家，全县高新技术企业总数由上年的85家增至98家。", []),
 ])
 def test_what_the_words_around_a_figure_make_of_it(table, said, found):
     assert kinds(f for f in check(said, table) if f.kind != "pending") == found

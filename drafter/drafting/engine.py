@@ -108,7 +108,7 @@ class Engine:
             restated = overview is not None and spec.id != overview  # its figures are the overview's to state
             return common | {"parent_heading": parent, "title": section.title, "facts": facts, "missing": missing,
                              "restated": restated and bool(facts),
-                             "run_in": spec.run_in, "length": max(spec.length, 28 * len(facts)) if grouped else spec.length,
+                             "run_in": spec.run_in, "length": max(spec.length, 28 * len(facts)) if spec.id == overview else spec.length,
                              "points": spec.points if grouped else context.points(spec.points, len(notes)),
                              "items": list(spec.items) if context.points(len(spec.items), len(notes)) else [],
                              "targets_met": any(r >= 100 for r in rates), "targets_missed": any(r < 100 for r in rates),

@@ -168,7 +168,8 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         claim = _as_sibling(claim, table)
         stated = next((c for c in reversed(out) if c.role == "value"), None)  # the figure a rate or prior follows
         if r in ("同比增长", "完成率", "target", "prior") and stated and stated.indicator \
-                and (noun(stated.indicator) == noun(indicator or "") or not indicator and r in ("同比增长", "完成率")
+                and (noun(stated.indicator) == noun(indicator or "") and named_end <= stated.start
+                     or not indicator and r in ("同比增长", "完成率")
                      and not elsewhere(text[clause_start:m.start], table)) \
                 and stated.start >= sentence_start(text, m.start):
             # 总数达到97家，同比增长14.1%: 97's; 净增61家，同比增长10.7%: the total's; 总数达到318家，上年为269家: the
