@@ -182,6 +182,9 @@ def test_a_respectively_run_gives_each_figure_to_its_own_row(table):
     assert [f for f in check(said, table) if f.kind != "pending"] == []
     wrong = said.replace("15.2%", "25.2%")
     assert [(f.kind, f.text) for f in check(wrong, table)] == [("arithmetic", "25.2%")]
+    going_on = said.replace("，分别完成年度目标的", "，完成年度目标的")  # the run goes on without a second 分别
+    assert [f for f in check(going_on, table) if f.kind != "pending"] == []
+    assert [(f.kind, f.text) for f in check(going_on.replace("105.6%", "106.5%"), table)] == [("arithmetic", "106.5%")]
 
 
 @pytest.fixture

@@ -214,6 +214,9 @@ def _respective(text: str, m, names: list[str], table: FactsTable) -> Claim | No
     run_start = _clause_start(text, m.start)
     head = re.match(r"[^、\d]*", text[run_start:m.start]).group(0)
     lead = _RESPECTIVELY.search(head)
+    if not lead and run_start > 1:  # …，分别增长15.3%、15.2%，完成年度目标的103.2%、105.6%: the run goes on
+        before = text[_clause_start(text, run_start - 1):run_start - 1]
+        lead = before.startswith("分别") and not _in_order(head, names)
     if not lead or re.search(r"[^、\d.%％亿万元家个项件人场次倍]", text[run_start + len(head):m.start]):
         return None
     index = text[run_start + len(head):m.start].count("、")
