@@ -420,8 +420,8 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     if claim.qualifier in _STRICT and not any(_qualifier_of(s) == claim.qualifier or claims.qualified(
             claim.qualifier, m.value, m.text, claims.convert(s.value, s.unit, m.unit)) for s in matched):
         said = matched[0].label.removeprefix("笔记：")
-        return Finding("qualifier", m.start, m.end, m.text,
-                       f"来源写的是“{said[:30]}”，这里写作“{claim.qualifier}{m.text}”，与之不符。".replace("以上" + m.text, m.text + "以上"),
+        here = f"{m.text}以上" if claim.qualifier == "以上" else f"{claim.qualifier}{m.text}"
+        return Finding("qualifier", m.start, m.end, m.text, f"来源写的是“{said[:30]}”，这里写作“{here}”，与之不符。",
                        "照来源的说法写（余、超、近不能互换），或用相符的说法。")
     if claim.role == "prior" and all(s.role == "value" and abs(s.value - m.value) < 1e-9 for s in matched):
         return Finding("wrong_year", m.start, m.end, m.text,
