@@ -198,6 +198,19 @@ def test_the_opening_leads_with_the_weightiest_figures_not_table_order(sampled):
     assert all(session.table().find(i).get("完成率") for i in chosen)  # every one a target met
 
 
+def test_the_opening_is_told_how_the_years_targets_went_in_words_the_check_can_hold(sampled):
+    """有年度目标的指标全部完成年度目标: judged by code, with no count of rows a check would have to source."""
+    from drafter.drafting.context import target_tally
+
+    session = offline_session(sampled)
+    assert target_tally(session.table()) == "有年度目标的指标全部完成年度目标"
+    session.change_facts({"科技型中小企业入库数": {"value": 170}})
+    assert target_tally(session.table()) == "有年度目标的指标中，科技型中小企业入库数未完成年度目标，其余均完成"
+    lead = next(p for p in session.planned() if p.spec.prompt == "lead")
+    asked = session.engine().messages(lead, [], "")[-1].content
+    assert "科技型中小企业入库数未完成年度目标" in asked
+
+
 def test_a_fall_of_a_yearly_count_is_not_a_problem_but_a_missed_target_or_a_falling_total_is():
     """新增/净增 swing from year to year (净增49 against 76 while the total rose 18%): what an office reports as a
     problem is a target missed or a total that fell."""
