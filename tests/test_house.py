@@ -297,6 +297,7 @@ def test_the_bureau_names_itself_as_its_past_summaries_do(sampled):
     session = Desk(sampled, offline_model=True).create(COUNTY, 2024)
     session.adopt_outline()
     assert session.spec.self_name == "县科技局"
+    assert any("自称“县科技局”" in n for n in session.notices)  # and the writer is told
     system = session.engine().messages(session.section("enterprises"), [], "")[0].content
     assert "本单位自称“县科技局”" in system and "我局" not in system
     said = [_section(1, "一、", "我局牵头…县税务局、县税务局配合，我局…"), _section(1, "二、", "示例县水利局…")]

@@ -49,6 +49,8 @@ class HouseOutline:
         order, enabled = house.order(self.spec, proposals, bool(opening))
         self.set_outline(order, enabled)
         self._offer_formula(source, past)
+        if name := data.get("self_name"):
+            self.notices.append(f"本局往年总结（{source}）自称“{name}”，稿中照此称呼；要改，在提纲文件中改 self_name。")
         return proposals
 
     def _offer_formula(self, source: str, past: list) -> None:
