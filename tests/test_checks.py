@@ -211,6 +211,7 @@ facts:
   - {indicator: 统计数据共享接口, value: 62, unit: 个, prior: 20}
   - {indicator: 上级统计经费, value: 120, unit: 万元, prior: 95}
   - {indicator: 统计档案数字化改造, value: 1200, unit: 件}
+  - {indicator: 统计业务培训班, value: 18, unit: 期, target: 20}
 notes:
   统计服务:
     - 地区生产总值增速居全市第4位（2023年居全市第7位）
@@ -309,6 +310,13 @@ notes:
     # a stock (累计) after a row of the year's work is judged by its sources, not as that row
     ("全年完成统计档案数字化改造1200件，累计达到3600件。", []),
     ("全年完成统计档案数字化改造1200件，累计达到3900件。", [("unverified_number", "3900件")]),
+    # a move's start is checked too; a difference (比…多) and a share of figures the sentence states or names
+    ("统计数据质量考核由全市第6位升至第2位。", [("rank", "由全市第6位升至第2位")]),
+    ("联网直报企业236家，比执法检查企业64家多172家。", []),
+    ("联网直报企业中，执法检查企业64家，占27.1%。", []),
+    ("联网直报企业236家，执法检查企业64家，检查覆盖面超过两成。", []),
+    # 完成 a target named by its amount (完成20期的年度培训目标) where the row missed it
+    ("统计业务培训班办了18期。全面完成20期的年度培训目标。", [("conflict", "完成20期的年度培训目标")]),
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found
@@ -375,6 +383,8 @@ def test_a_clause_written_twice_in_a_section_is_a_finding():
     ("全县高新技术企业总数达到98家，净增13家，同比增长15.3%，完成年度目标的103.2%。", []),
     # …unless the words name the total after the figure (新认定16家，全县高新技术企业总数由上年的85家增至98家)
     ("全年新认定高新技术企业16家，全县高新技术企业总数由上年的85家增至98家。", []),
+    # 新增 − 减少 ≠ 净增 where the 净增 is itself wrong: one finding, on the wrong figure
+    ("全年新认定高新技术企业16家，3家期满未通过重新认定，净增14家。", [("unverified_number", "14家")]),
 ])
 def test_what_the_words_around_a_figure_make_of_it(table, said, found):
     assert kinds(f for f in check(said, table) if f.kind != "pending") == found

@@ -332,7 +332,7 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
                                        "核对新增、减少与净增。", indicator=claim.indicator))
                 continue
             claim = replace(claim, indicator=None)  # 两家众创空间被撤销备案: a count of those that left, not the row
-        if _gap(text, m, found[:i], table) or _share(text, m, claim, found[:i]):
+        if _gap(text, m, found[:i], table) or _share(text, m, claim, found[:i], table):
             continue
         verdict = claims.judge(claim, table)
         if verdict is claims.UNKNOWN and (derived := _from_stated(text, m, claim, read, table, out)) is not None:
@@ -345,11 +345,11 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
             out.append(finding)
     out += claims.rank_findings(text, table)
     out += claims.completion_findings(text, table, found)
-    out += claims.breakdown_findings(text, found)
+    out += claims.breakdown_findings(text, found, frozenset(f.start for f in out))
     return out
 
 
-_GAP = re.compile(r"差|距|低于|高于|相差|多出|少于|超出")
+_GAP = re.compile(r"差|距|低于|高于|相差|多出|少于|超出|比[^，。；]{1,12}[多少]")
 
 
 def _gap(text: str, m: Mention, before: list[Mention], table: FactsTable) -> bool:
@@ -366,16 +366,18 @@ def _gap(text: str, m: Mention, before: list[Mention], table: FactsTable) -> boo
                for j, (a, au) in enumerate(stated) for b, bu in stated[j + 1:])
 
 
-def _share(text: str, m: Mention, claim, before: list[Mention]) -> bool:
-    """A rate of two counts the sentence has just stated (发布技术需求45项，揭榜成功37项，成功率超过八成)."""
-    if m.unit != "%" or not re.search(r"率|占", text[_around(CLAUSE, text, m.start)[1]:m.start]):
-        return False
-    start = _around(SENTENCE, text, m.start)[1]
-    stated = [b for b in before if b.start >= start and b.unit and b.unit != "%"]
-    for a in stated:
-        for b in stated:
-            if a is not b and claims.same_unit(a.unit, b.unit) and 0 < a.value < b.value:
-                rate = a.value / claims.convert(b.value, b.unit, a.unit) * 100
+def _share(text: str, m: Mention, claim, before: list[Mention], table: FactsTable) -> bool:
+    """A rate of two counts the sentence states or names the rows of (发布技术需求45项，揭榜成功37项，成功率超过八成;
+    其中工业用地2153.4亩，占比54.0% of the 供应土地 row's 3986.55亩)."""
+    if m.unit != "%" or not (m.text.endswith("成") or re.search(r"率|占", text[_around(CLAUSE, text, m.start)[1]:m.start])):
+        return False  # 成功率超过八成, 占比54.0%, 三成以上案件…
+    sentence, start = _around(SENTENCE, text, m.start)
+    stated = [(b.value, b.unit) for b in before if b.start >= start and b.unit and b.unit != "%"]
+    named = [(f.value, f.unit) for f in table.facts if f.value is not None and f.unit != "%" and _names(f.indicator, sentence)]
+    for a, au in stated:  # the part is a figure the sentence states; the whole, one it states or a row it names
+        for b, bu in stated + named:
+            if claims.same_unit(au, bu) and 0 < a < claims.convert(b, bu, au):
+                rate = a / claims.convert(b, bu, au) * 100
                 if claims.qualified(claim.qualifier, m.value, m.text, rate) if claim.qualifier else \
                         claims.equal(m.value, "%", m.text, rate, "%"):
                     return True

@@ -522,7 +522,11 @@ def _fmt(v: float) -> str:
 
 # 未完成 of this year; 上年未完成目标 speaks of last year
 _MISSED = re.compile(r"(?<!上年)(?<!去年)(?<!往年)(?<!前年)(?:未(?:能)?(?:全面)?完成|没有完成|未达到|未达|低于(?:年度)?目标)")
-_MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标")
+_MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标"
+                  r"|(?<!未)(?<!没有)完成[\d.,]+[^\d，。；]{0,3}的(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)(?!的)")
+
+
+_AS_TARGET = re.compile(r"的?(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)")  # 4000亩的年度供地目标: named as the target
 
 
 def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Finding]:
@@ -531,10 +535,13 @@ def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Findi
     out = []
     for m in re.finditer(r"[^。；;！？\n]+", text):
         sentence = m.group(0)
+        inside = [x for x in mentions if m.start() <= x.start < m.end() and x.unit]
         named_facts = [f for f in table.facts if f.value is not None and f.target
                        and (any(p.search(sentence) for p in patterns(f.indicator)) or any(
-                           m.start() <= x.start < m.end() and x.unit and same_unit(x.unit, f.unit)
-                           and equal(x.value, x.unit, x.text, f.value, f.unit) for x in mentions))]  # 帮助…实现就业1290人
+                           same_unit(x.unit, f.unit) and (equal(x.value, x.unit, x.text, f.value, f.unit)  # 实现就业1290人
+                                                          or _AS_TARGET.match(text, x.end)  # 完成4000亩的年度供地目标
+                                                          and equal(x.value, x.unit, x.text, f.target, f.unit))
+                           for x in inside))]
         if not named_facts:
             continue
         met = [f for f in named_facts if f.value >= f.target]
@@ -547,9 +554,9 @@ def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Findi
                                f"{'、'.join(f.indicator for f in met)}已完成年度目标，这里写作“{said.group(0)}”。",
                                "按数据改写这句话，或移到相应章节。", indicator=met[0].indicator))
         said = None if said else _MET.search(sentence)
-        claimed = [f for f in named_facts if any(m.start() <= x.start < m.end() and x.unit and same_unit(x.unit, f.unit)
+        claimed = [f for f in named_facts if any(same_unit(x.unit, f.unit) and not _AS_TARGET.match(text, x.end)
                                                  and not _QUALIFIER_BEFORE.search(text[max(0, x.start - 2):x.start])
-                                                 and equal(x.value, x.unit, x.text, f.target, f.unit) for x in mentions)]
+                                                 and equal(x.value, x.unit, x.text, f.target, f.unit) for x in inside)]
         if said and not met and not claimed:  # 总数达到95家，完成年度目标 of a target of 95: the figure is the error
             out.append(Finding("conflict", m.start() + said.start(), m.start() + said.end(), said.group(0),
                                f"{'、'.join(f.indicator for f in named_facts)}没有完成年度目标，这里写作“{said.group(0)}”。",
@@ -565,9 +572,16 @@ def rank_findings(text: str, table: FactsTable) -> list[Finding]:
               _earlier(notes[max(0, m.start() - 10):m.start()], table.year) and not _MOVE.match(m.group(0))
               or re.match(r"[由从]", m.group(1)) is not None)  # 排名由全省第4降至第5: 第4 was last year's
              for m in _RANK.finditer(notes)]  # 由2023年的全市第2位升至全市第1位: the move's end is this year's
+    starts = [x[:2] for m in _RANK.finditer(notes) if (x := _move_start(notes, m))[2] is not None]
     out = []
     for m in _RANK.finditer(text):
-        what, then = _ranked(text, m.start(), names), _earlier(text[max(0, m.start() - 10):m.start()], table.year) \
+        region, no, at = _move_start(text, m)
+        if at is not None and (region, no) not in starts:  # 由上年全省第8位升至第3位: where it moved from, too
+            out.append(Finding("rank", at, m.end(), text[at:m.end()], f"排名“{text[at:m.end()]}”在事实表和笔记中没有依据。",
+                               "有排名依据的，先写进笔记（注明范围和名次）；没有的删去。"))
+            continue
+        what = _ranked(text, m.start(), names)
+        then = _earlier(text[max(0, m.start() - 10):m.start()], table.year) and not _MOVE.match(m.group(0)) \
             or re.match(r"[由从]", m.group(1)) is not None
         if any((r, no, earlier) == (_rank_region(text, m), _rank_no(m), then) and _same_ranked(what, theirs)
                for r, no, theirs, earlier in given):  # an earlier year's rank only as that year's (（2024年居全国第9位）)
@@ -608,6 +622,18 @@ def rank_spans(text: str) -> list[tuple[int, int]]:
 _MOVE = re.compile(r"(?:上|提|下)?[升降]至")
 
 
+_FROM = re.compile(r"由([^，。；,;第]{0,8})第\s*([一二三四五六七八九十\d]{1,3})\s*[位名]?$")
+
+
+def _move_start(text: str, m: re.Match) -> tuple[str | None, str, int | None]:
+    """Where a move (由上年全省第6位升至第3位) started: (region, rank, where the 由 is); (None, "", None) if no move."""
+    if not _MOVE.match(m.group(0)) or not (f := _FROM.search(text[max(0, m.start() - 16):m.start()])):
+        return None, "", None
+    from drafter.numbers.figures import cn_number
+
+    return _region(f.group(1)) or _rank_region(text, m), str(int(cn_number(f.group(2)))), max(0, m.start() - 16) + f.start()
+
+
 def _rank_region(text: str, m: re.Match) -> str:
     """The region of a ranking; for a move (由全市第2位升至第1位) the one it moves within."""
     region = _region(m.group(1))
@@ -629,8 +655,9 @@ def _rank_no(m: re.Match) -> str:
     return str(int(cn_number(m.group(2)))) if m.group(2) else "前列"
 
 
-def breakdown_findings(text: str, mentions) -> list[Finding]:
-    """Components after 其中 that do not add up to the total before it; 新增 − 减少 ≠ 净增."""
+def breakdown_findings(text: str, mentions, flagged: frozenset[int] = frozenset()) -> list[Finding]:
+    """Components after 其中 that do not add up to the total before it; 新增 − 减少 ≠ 净增 (`flagged`: where figures
+    already found wrong start)."""
     out = []
     for s in re.finditer(r"[^。；;\n]+", text):
         inside = [m for m in mentions if s.start() <= m.start < s.end() and m.unit]
@@ -645,7 +672,7 @@ def breakdown_findings(text: str, mentions) -> list[Finding]:
                     out.append(Finding("arithmetic", parts[0].start, parts[-1].end, text[parts[0].start:parts[-1].end],
                                        f"分项合计{_fmt(sum(p.value for p in parts))}，与总数{whole.text}不符。",
                                        "核对分项和总数。"))
-    out += _net_change(text, mentions)
+    out += _net_change(text, mentions, flagged)
     return out
 
 
@@ -665,8 +692,9 @@ def _parts_end(sentence: str, split: int) -> int:
     return len(sentence)
 
 
-def _net_change(text: str, mentions) -> list[Finding]:
-    """新增 a … 未通过/减少 b … 净增 c in one paragraph: a − b must be c."""
+def _net_change(text: str, mentions, flagged: frozenset[int] = frozenset()) -> list[Finding]:
+    """新增 a … 未通过/减少 b … 净增 c in one paragraph: a − b must be c; told of b unless a or c is already found wrong
+    (新增5260亩，减少1760亩，净增3600亩 where 3600 has no source: the finding on 3600 says it)."""
     out = []
     for p in re.finditer(r"[^\n]+", text):
         found = {}
@@ -686,7 +714,8 @@ def _net_change(text: str, mentions) -> list[Finding]:
                         near.append((max(ends) + (len(before) - 8 if key != "lost" and len(before) > 8 else 0), key))
                 if near and (key := max(near)[1]) not in found:
                     found[key] = m
-        if len(found) == 3 and abs(found["new"].value - found["lost"].value - found["net"].value) > 1e-6:
+        if len(found) == 3 and abs(found["new"].value - found["lost"].value - found["net"].value) > 1e-6 \
+                and not {found["new"].start, found["net"].start} & flagged:
             b = found["lost"]
             out.append(Finding("arithmetic", b.start, b.end, b.text,
                                f"新增{found['new'].text}、净增{found['net'].text}，减少的应为"
