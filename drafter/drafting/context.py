@@ -59,6 +59,8 @@ def fact_line(f: Fact, table: FactsTable, *, with_next: bool = False, results: b
         if not worth_saying(f, d):
             continue
         phrase = derived_phrase(d.name, d.value, d.text, d.unit, annual=table.period == "annual")
+        if d.name == "完成率" and f.target_source:  # a target of last year's plan is named with its amount
+            phrase = re.sub(r"目标", f"目标（{f.text('target')}{f.unit}）", phrase, count=1)
         if phrase not in parts:  # 增量 0 and 同比 0 both read 与上年持平
             parts.append(phrase)
     if with_next and f.next_target is not None:
