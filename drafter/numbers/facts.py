@@ -56,6 +56,7 @@ class Fact:
     prior_source: str | None = None  # "file name：sentence" from the ledger, or "填写" when the writer typed it
     prior_rough: str | None = None  # 超过, 近, 余: last year's summary gave no exact value (超过5000万元): no 增量 or 同比
     target_source: str | None = None  # "file name：sentence" of last year's 工作打算 when the target comes from it
+    plan_target: float | None = None  # last year's 工作打算's target when the writer gives another (300 against 330)
     listed: bool = False  # the writer's facts file names this row (stated even while its value is missing)
     derived: tuple[Derived, ...] = ()
 
@@ -405,6 +406,7 @@ def build_table(sections: list[PlannedSection], given: FactsInput, *, org: str, 
             if fact.target is None:
                 fact = replace(fact, target=value, target_source=source)
             elif value is not None and abs(value - fact.target) > 1e-9:
+                fact = replace(fact, plan_target=value)
                 report.append(f"{name}：数据表中的目标{fmt(fact.target, unit, _decimals(fact.target))}{unit}与去年工作打算"
                               f"（{source}）不同，稿中的完成情况按数据表计算；如目标年中没有调整，请核实。")
         fact = replace(fact, derived=derive(fact.value, None if fact.prior_rough else fact.prior, fact.target, unit))
