@@ -359,11 +359,16 @@ def _gap(text: str, m: Mention, before: list[Mention], table: FactsTable) -> boo
     if not _GAP.search(text[start:m.end + 6]):
         return False
     unit = "%" if m.unit == "个百分点" else m.unit
-    stated = [(b.value, b.unit) for b in before if b.start >= start] + [
-        (v, f.unit) for f in table.facts if _names(f.indicator, sentence) for v in (f.value, f.target) if v is not None]
+    stated = [(b.value, b.unit) for b in before if b.start >= start] + _named_cells(table, sentence, ("value", "target"))
     stated = [(v, u) for v, u in stated if claims.same_unit(u, unit) and (u == "%") == (unit == "%")]
     return any(claims.equal(m.value, m.unit, m.text, abs(a - claims.convert(b, bu, au)), au)
                for j, (a, au) in enumerate(stated) for b, bu in stated[j + 1:])
+
+
+def _named_cells(table: FactsTable, sentence: str, which: tuple[str, ...]) -> list[tuple[float, str]]:
+    """(value, unit) of the given cells of the rows a sentence names."""
+    return [(v, f.unit) for f in table.facts if _names(f.indicator, sentence)
+            for v in (getattr(f, w) for w in which) if v is not None]
 
 
 def _share(text: str, m: Mention, claim, before: list[Mention], table: FactsTable) -> bool:
@@ -373,7 +378,7 @@ def _share(text: str, m: Mention, claim, before: list[Mention], table: FactsTabl
         return False  # 成功率超过八成, 占比54.0%, 三成以上案件…
     sentence, start = _around(SENTENCE, text, m.start)
     stated = [(b.value, b.unit) for b in before if b.start >= start and b.unit and b.unit != "%"]
-    named = [(f.value, f.unit) for f in table.facts if f.value is not None and f.unit != "%" and _names(f.indicator, sentence)]
+    named = [(v, u) for v, u in _named_cells(table, sentence, ("value",)) if u != "%"]
     for a, au in stated:  # the part is a figure the sentence states; the whole, one it states or a row it names
         for b, bu in stated + named:
             if claims.same_unit(au, bu) and 0 < a < claims.convert(b, bu, au):

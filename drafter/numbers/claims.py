@@ -568,28 +568,31 @@ def rank_findings(text: str, table: FactsTable) -> list[Finding]:
     """A ranking (全市第一, 位居前列) is stated only when the writer's notes give it."""
     notes = "\n".join(line for lines in table.notes.values() for line in lines)
     names = [f.indicator for f in table.facts]
-    given = [(_rank_region(notes, m), _rank_no(m), _ranked(notes, m.start(), names),
-              _earlier(notes[max(0, m.start() - 10):m.start()], table.year) and not _MOVE.match(m.group(0))
-              or re.match(r"[由从]", m.group(1)) is not None)  # 排名由全省第4降至第5: 第4 was last year's
-             for m in _RANK.finditer(notes)]  # 由2023年的全市第2位升至全市第1位: the move's end is this year's
+    given = [_rank_key(notes, m, names, table.year) for m in _RANK.finditer(notes)]
     starts = [x[:2] for m in _RANK.finditer(notes) if (x := _move_start(notes, m))[2] is not None]
     out = []
     for m in _RANK.finditer(text):
         region, no, at = _move_start(text, m)
         if at is not None and (region, no) not in starts:  # 由上年全省第8位升至第3位: where it moved from, too
-            out.append(Finding("rank", at, m.end(), text[at:m.end()], f"排名“{text[at:m.end()]}”在事实表和笔记中没有依据。",
-                               "有排名依据的，先写进笔记（注明范围和名次）；没有的删去。"))
+            out.append(_rank_finding(text, at, m.end()))
             continue
-        what = _ranked(text, m.start(), names)
-        then = _earlier(text[max(0, m.start() - 10):m.start()], table.year) and not _MOVE.match(m.group(0)) \
-            or re.match(r"[由从]", m.group(1)) is not None
-        if any((r, no, earlier) == (_rank_region(text, m), _rank_no(m), then) and _same_ranked(what, theirs)
-               for r, no, theirs, earlier in given):  # an earlier year's rank only as that year's (（2024年居全国第9位）)
-            continue
-        out.append(Finding("rank", m.start(), m.end(), m.group(0),
-                           f"排名“{m.group(0)}”在事实表和笔记中没有依据。",
-                           "有排名依据的，先写进笔记（注明范围和名次）；没有的删去。"))
+        r, no, what, then = _rank_key(text, m, names, table.year)
+        if not any((r, no, then) == (gr, gno, gthen) and _same_ranked(what, theirs) for gr, gno, theirs, gthen in given):
+            out.append(_rank_finding(text, m.start(), m.end()))
     return out
+
+
+def _rank_key(text: str, m: re.Match, names: list[str], year: int) -> tuple[str, str, tuple[str | None, str], bool]:
+    """A ranking as (region, rank, what it ranks, whether it is an earlier year's): （2024年居全国第9位） is that year's;
+    排名由全省第4降至第5's 第4 was last year's; 由2023年的全市第2位升至全市第1位's end is this year's."""
+    earlier = _earlier(text[max(0, m.start() - 10):m.start()], year) and not _MOVE.match(m.group(0)) \
+        or re.match(r"[由从]", m.group(1)) is not None
+    return _rank_region(text, m), _rank_no(m), _ranked(text, m.start(), names), earlier
+
+
+def _rank_finding(text: str, start: int, end: int) -> Finding:
+    return Finding("rank", start, end, text[start:end], f"排名“{text[start:end]}”在事实表和笔记中没有依据。",
+                   "有排名依据的，先写进笔记（注明范围和名次）；没有的删去。")
 
 
 def _earlier(words: str, year: int) -> bool:
