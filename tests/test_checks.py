@@ -301,7 +301,8 @@ notes:
     ("统计数据质量考核由全市第5位升至第2位。", []),
     ("统计数据质量考核由全市第5位升至第1位。", [("rank", "升至第1位")]),
     ("统计数据质量考核稳居全市第5位。", [("rank", "居全市第5位")]),
-    ("统计数据质量考核位居全市前三。", [("rank", "位居全市前三")]),
+    ("统计数据质量考核位居全市前三。", []),  # of 第2位: borne out
+    ("统计数据质量考核位居全省前三。", [("rank", "位居全省前三")]),  # the notes rank it in the city
     # 争取 before the figure of a row with no target: the amount obtained, last year's if it is last year's
     ("2024年争取上级统计经费120万元。", []),
     ("2024年争取上级统计经费95万元。", [("wrong_year", "95万元")]),
@@ -320,6 +321,87 @@ notes:
 ])
 def test_a_bureau_of_its_own_rows(office, said, found):
     assert kinds(f for f in check(said, office) if f.kind != "pending") == found
+
+
+@pytest.fixture
+def services(tmp_path):
+    """A bureau of services (environment, health, schools) with units and notes of its own."""
+    from drafter.numbers.facts import build_table, read_facts
+
+    path = tmp_path / "社会事业局.yaml"
+    path.write_text("""org: 示例县社会事业局
+year: 2025
+facts:
+  - {indicator: 危险废物利用处置能力, value: 156.8, unit: 万吨/年, prior: 149.2}
+  - {indicator: 细颗粒物平均浓度, value: 36, unit: 微克/立方米, prior: 35}
+  - {indicator: 登记社会组织, value: 146, unit: 家, prior: 139}
+  - {indicator: 重点排污单位, value: 1268, unit: 家, prior: 1190}
+  - {indicator: 在用特种设备, value: 98650, unit: 台, prior: 93410}
+  - {indicator: 食品安全抽检, value: 18620, unit: 批次, prior: 17350}
+  - {indicator: 食品安全抽检合格率, value: 98.7, unit: "%", prior: 98.9}
+  - {indicator: 校建项目年度完成投资, value: 8.46, unit: 亿元, prior: 7.77, target: 8}
+  - {indicator: 新增公共场所AED, value: 96, unit: 台, prior: 83}
+  - {indicator: 高考一段线上线人数, value: 1236, unit: 人, prior: 1158, target: 1250}
+  - {indicator: 新招聘教师, value: 186, unit: 人, target: 180}
+  - {indicator: 县域就诊率, value: 91.2, unit: "%", prior: 90.4}
+  - {indicator: 人均预期寿命, unit: 岁, prior: 82.35}
+  - {indicator: 供应土地, value: 3986.55, unit: 亩}
+  - {indicator: 办理法律援助案件, value: 5320, unit: 件, target: 5000}
+notes:
+  生态环境:
+    - 全国地级及以上城市细颗粒物平均浓度28微克/立方米
+    - 危险废物利用处置能力156.8万吨/年，其中焚烧28.5万吨/年、填埋16.3万吨/年、综合利用112.0万吨/年
+    - 新纳入重点排污单位名录126家，移出48家
+  社会事务:
+    - 新登记社会组织12家，注销5家
+    - 166个湖泊保持无劣V类
+    - 县域医共体建设绩效考核居全市第3位
+    - 全省县域就诊率89.7%
+    - 新增为32家政府办村卫生室配备心电图机
+    - 供应土地中工业用地2153.4亩
+""", encoding="utf-8")
+    given = read_facts(path)
+    table = build_table([], given, org=given.org, year=given.year, period="annual", ledger=None)
+    return replace(table, notes=given.notes)
+
+
+@pytest.mark.parametrize("said, found", [
+    # units of a bureau of services: a capacity per year, a concentration, 批次, 万台, 岁 (only of a life or an age)
+    ("全市危险废物利用处置能力156.8万吨，细颗粒物平均浓度36微克/立方米。", []),
+    ("全县细颗粒物平均浓度28微克/立方米。", [("unverified_number", "28微克/立方米")]),  # the row says 36
+    ("全年完成食品安全抽检1.86万批次，在用特种设备近9.9万台。", []),
+    ("人均预期寿命达到82.6岁，为60岁以上老年人免费体检。", [("unverified_number", "82.6岁")]),
+    # a note's figure with the note's own words next to it, where a row of the same noun counts another thing
+    ("全年新登记社会组织12家，全县登记社会组织达到146家；166个湖泊保持无劣V类。", []),
+    ("全年新纳入重点排污单位126家、移出48家，总数达到1268家。", []),
+    # parts may leave some out (as the notes give them), never add up to more; the total is no change figure
+    ("危险废物利用处置能力156.8万吨/年，其中焚烧28.5万吨/年、填埋16.3万吨/年。", []),
+    ("危险废物利用处置能力156.8万吨/年，其中焚烧128.5万吨/年、填埋36.3万吨/年。",
+     [("arithmetic", "128.5万吨/年、填埋36.3万吨/年"), ("unverified_number", "128.5万吨/年"),
+      ("unverified_number", "36.3万吨/年")]),
+    ("在用特种设备98650台，比上年增加5240台，其中电梯61230台、压力容器29870台、起重机械7550台。",
+     [("unverified_number", "61230台"), ("unverified_number", "29870台"), ("unverified_number", "7550台")]),
+    # vague counts: 进万家 is no count; 上千场次 needs a source of 场次
+    ("持续开展健康知识进万家活动。", []),
+    ("全年开展普法活动上千场次。", [("unverified_number", "上千场次")]),
+    # a target named after its amount (180人年度招聘计划); 超 / 突破 said of the actual against the target
+    ("新招聘教师186人，完成180人年度招聘计划的103.3%。", []),
+    ("完成校建项目年度投资超8亿元。", []),
+    ("全年完成校建投资突破8.5亿元。", [("qualifier", "8.5亿元")]),
+    ("全县高考一段线上线1250人。", [("target_as_actual", "1250人")]),
+    # differences and shares of a note's figure the sentence names; 超出目标 of the row whose target it states
+    ("县域就诊率91.2%，高出全省平均水平1.5个百分点。", []),
+    ("供应土地3986.55亩，其中工业用地占比54.0%。", []),
+    ("全年办理法律援助案件超5300件，完成5000件年度目标的106.4%，超出目标320件。", []),
+    ("食品安全抽检合格率98.7%，比上年提高0.2个百分点。", [("arithmetic", "0.2个百分点")]),
+    # a rough ranking the notes' exact one bears out; 首位 is first
+    ("县域医共体建设走在前列。", []),
+    ("县域医共体建设绩效考核位居全市首位。", [("rank", "位居全市首位")]),
+    # a change after a figure of another row's unit is not that row's (新增32家村卫生室 after AED 96台)
+    ("全年新增配置AED 96台，新增32家村卫生室配齐心电图机。", []),
+])
+def test_a_bureau_of_services(services, said, found):
+    assert kinds(f for f in check(said, services) if f.kind != "pending") == found
 
 
 def test_a_plan_says_built_of_next_year(office):

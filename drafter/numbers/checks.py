@@ -262,8 +262,8 @@ def bigrams(text: str) -> set[str]:
     return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]}
 
 
-_VAGUE = re.compile(r"(?<![\d一二三四五六七八九十两〇零])(?:[数上近逾]?[十百千万]+[余多]?|\d+\s*[-－—~～至到]\s*\d+)"
-                    r"(?=\s*(?:人次|人|家|项|场|次|个月|个|件|天|周|户|名))(?!家争鸣)")
+_VAGUE = re.compile(r"(?<![\d一二三四五六七八九十两〇零进入])(?:(?:突破|超过|超|[数上近逾])?[十百千万]+[余多]?|\d+\s*[-－—~～至到]\s*\d+)"
+                    r"\s*(?P<unit>人次|人|家|项|场次|场|次|个月|个|件|天|周|户|名)(?!争鸣|灯火)")  # 进万家活动: no count
 
 
 _MAGNITUDE = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
@@ -276,13 +276,14 @@ def vague_findings(text: str, notes: str, table: FactsTable | None = None) -> li
     if not found:
         return []
     shielded = [p.span() for p in SHIELDED.finditer(text)]
-    values = [s.value for s in sources(table)] if table else []
+    allowed = sources(table) if table else []
     out = []
     for m in found:
-        said = text[m.start():m.end() + 2]
-        if said in notes or _shielded(m.start(), shielded) or _borne_out(m.group(0), values):
+        said, unit = m.group(0), m.group("unit")
+        values = [claims.convert(s.value, s.unit, unit) for s in allowed if claims.same_unit(s.unit, unit)]
+        if said in notes or _shielded(m.start(), shielded) or _borne_out(text[m.start():m.start("unit")].strip(), values):
             continue
-        out.append(Finding("unverified_number", m.start(), m.end() + 2, said, f"“{said}”是笼统或约略的数，事实表和笔记中没有。",
+        out.append(Finding("unverified_number", m.start(), m.end(), said, f"“{said}”是笼统或约略的数，事实表和笔记中没有。",
                            "改用事实表或笔记中的具体数字，或删去。"))
     return out
 
@@ -295,8 +296,9 @@ def _borne_out(words: str, values: list[float]) -> bool:
     size = 1
     for ch in digits:
         size *= _MAGNITUDE[ch]
-    low, high = {"近": (0.9 * size, size), "数": (2 * size, 10 * size), "上": (size, 10 * size),
-                 "逾": (size, 10 * size)}.get(words[0], (size, 2 * size) if words[-1] in "余多" else (size, size))
+    over = (size, 10 * size)  # 上百, 逾百, 突破百家, 超千人
+    low, high = {"近": (0.9 * size, size), "数": (2 * size, 10 * size), "上": over, "逾": over, "突": over,
+                 "超": over}.get(words[0], (size, 2 * size) if words[-1] in "余多" else (size, size))
     return any(low <= v <= high for v in values)
 
 
@@ -332,7 +334,8 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
                                        "核对新增、减少与净增。", indicator=claim.indicator))
                 continue
             claim = replace(claim, indicator=None)  # 两家众创空间被撤销备案: a count of those that left, not the row
-        if _gap(text, m, found[:i], table) or _share(text, m, claim, found[:i], table):
+        if not (claim.indicator and claim.direction and PRIOR_WORDS.search(text[clause_at:m.start])) and _gap(text, m, found[:i], table, allowed) or _share(text, m, claim, found[:i], table, allowed) \
+                or _as_noted(text, m, claim, allowed):
             continue
         verdict = claims.judge(claim, table)
         if verdict is claims.UNKNOWN and (derived := _from_stated(text, m, claim, read, table, out)) is not None:
@@ -349,20 +352,65 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
     return out
 
 
-_GAP = re.compile(r"差|距|低于|高于|相差|多出|少于|超出|比[^，。；]{1,12}[多少]")
+_GAP = re.compile(r"差|距|低于|高于|高出|低出|相差|多出|少于|超出|比[^，。；]{1,12}[多少]")
 
 
-def _gap(text: str, m: Mention, before: list[Mention], table: FactsTable) -> bool:
+def _gap(text: str, m: Mention, before: list[Mention], table: FactsTable, allowed: list[Source]) -> bool:
     """The difference of two figures the sentence states or names the rows of (距95家的年度目标差1家; 2.44%，低于全省2.61%
     的平均水平0.17个百分点; 全省2.41%，我县…强度与全省仍有0.36个百分点的差距): derived from them, as good as they are."""
     sentence, start = _around(SENTENCE, text, m.start)
     if not _GAP.search(text[start:m.end + 6]):
         return False
     unit = "%" if m.unit == "个百分点" else m.unit
-    stated = [(b.value, b.unit) for b in before if b.start >= start] + _named_cells(table, sentence, ("value", "target"))
+    stated = [(b.value, b.unit) for b in before if b.start >= start]
+    stated += _named_cells(table, sentence, ("value", "target")) + _named_notes(allowed, sentence) + [
+        (v, f.unit) for f in table.facts if any(claims.same_unit(u, f.unit) and claims.equal(a, u, "", c, f.unit)
+                                                for a, u in stated for c in (f.value, f.target) if c is not None)
+        for v in (f.value, f.target) if v is not None]  # 超5300件，完成5000件年度目标…，超出目标320件: the row's
     stated = [(v, u) for v, u in stated if claims.same_unit(u, unit) and (u == "%") == (unit == "%")]
     return any(claims.equal(m.value, m.unit, m.text, abs(a - claims.convert(b, bu, au)), au)
                for j, (a, au) in enumerate(stated) for b, bu in stated[j + 1:])
+
+
+def _as_noted(text: str, m: Mention, claim, allowed: list[Source]) -> bool:
+    """A figure the text states as a note of the writer states it, with the same words next to it (新登记社会组织12家,
+    166个湖泊保持无劣V类, 累计获得31个批件): the note's, even where a row of the same noun counts another thing."""
+    if claim.role != "value" or PRIOR_WORDS.search(_around(CLAUSE, text, m.start)[0]):
+        return False
+    after = text[m.end:m.end + 2]
+    for s in allowed:
+        if s.role != "note" or s.scope == "context" or s.note_kind == "target" or not matches(m, s):
+            continue
+        for n in mentions(s.key):
+            words = re.search(r"[\u4e00-\u9fff]{0,6}$", s.key[:n.start]).group(0)  # the note's naming, whole
+            if abs(n.value - s.value) < 1e-9 and n.unit == m.unit and (
+                    len(words) >= 3 and _common_tail(words, text[:m.start]) == len(words)
+                    or re.fullmatch(r"[\u4e00-\u9fff]{2}", after) and after not in ("以上", "左右", "以来")
+                    and s.key[n.end:n.end + 2] == after):
+                return True
+    return False
+
+
+def _common_tail(a: str, b: str) -> int:
+    """How many characters two texts end alike with."""
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _named_notes(allowed: list[Source], sentence: str) -> list[tuple[float, str]]:
+    """(value, unit) of the notes' figures whose own words the sentence names (全省县域就诊率89.7% in …县域就诊率91.2%，
+    高出全省平均水平1.5个百分点; 工业用地2153.4亩 in 其中工业用地占比54.0%)."""
+    out = []
+    for s in allowed:
+        if s.role != "note":
+            continue
+        for n in mentions(s.key):
+            words = re.search(r"[\u4e00-\u9fff]{2,6}$", re.sub(r"(?:全国|全省|全市|全县|全区|平均|为|达到?|共|有)+$", "", s.key[:n.start]))
+            if abs(n.value - s.value) < 1e-9 and words and words.group(0)[-4:] in sentence:
+                out.append((s.value, s.unit))
+    return out
 
 
 def _named_cells(table: FactsTable, sentence: str, which: tuple[str, ...]) -> list[tuple[float, str]]:
@@ -371,7 +419,7 @@ def _named_cells(table: FactsTable, sentence: str, which: tuple[str, ...]) -> li
             for v in (getattr(f, w) for w in which) if v is not None]
 
 
-def _share(text: str, m: Mention, claim, before: list[Mention], table: FactsTable) -> bool:
+def _share(text: str, m: Mention, claim, before: list[Mention], table: FactsTable, allowed: list[Source]) -> bool:
     """A rate of two counts the sentence states or names the rows of (发布技术需求45项，揭榜成功37项，成功率超过八成;
     其中工业用地2153.4亩，占比54.0% of the 供应土地 row's 3986.55亩)."""
     if m.unit != "%" or not (m.text.endswith("成") or re.search(r"率|占", text[_around(CLAUSE, text, m.start)[1]:m.start])):
@@ -379,6 +427,7 @@ def _share(text: str, m: Mention, claim, before: list[Mention], table: FactsTabl
     sentence, start = _around(SENTENCE, text, m.start)
     stated = [(b.value, b.unit) for b in before if b.start >= start and b.unit and b.unit != "%"]
     named = [(v, u) for v, u in _named_cells(table, sentence, ("value",)) if u != "%"]
+    stated += [(v, u) for v, u in _named_notes(allowed, sentence) if u and u != "%"]
     for a, au in stated:  # the part is a figure the sentence states; the whole, one it states or a row it names
         for b, bu in stated + named:
             if claims.same_unit(au, bu) and 0 < a < claims.convert(b, bu, au):
@@ -423,6 +472,10 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     lead_in = sentence[:m.start - at] + clause  # the sentence up to and around it
     if not matched:
         return claims.other_activity(m, clause, allowed) or _unsourced(m, sentence, clause, table, context_values)
+    if claim.qualifier in ("突破", "超", "超过", "逾") and any(
+            s.role == "target" and (f := table.find(s.indicator)) and f.value is not None
+            and claims.qualified(claim.qualifier, m.value, m.text, claims.convert(f.value, f.unit, m.unit)) for s in matched):
+        return None  # 首次突破55亿元 of a row at 56.30, 完成年度投资超8亿元 of 8.46: the target passed, said of the actual
     # 超5000万元 of a note's 5000万元 or 近5000万元, 超1.9万条 of 18640条 (rounded up, then said to be passed)
     if claim.qualifier in _STRICT and not any(_qualifier_of(s) == claim.qualifier or claims.qualified(
             claim.qualifier, m.value, m.text, claims.convert(s.value, s.unit, m.unit)) for s in matched):
@@ -442,10 +495,6 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
         return finding
     if finding := claims.ledger_context(m, clause, matched, context_values, table):
         return finding
-    if claim.qualifier in ("突破", "超", "超过", "逾") and any(
-            s.role == "target" and (f := table.find(s.indicator)) and f.value is not None
-            and claims.qualified(claim.qualifier, m.value, m.text, claims.convert(f.value, f.unit, m.unit)) for s in matched):
-        return None  # 首次突破55亿元 of a row at 56.30: the target passed, said of the actual
     if all(s.role == "target" or s.note_kind == "target" for s in matched) and not TARGET_CLAUSE.search(lead_in):
         return Finding("target_as_actual", m.start, m.end, m.text,
                        f"{m.text}是目标值（{matched[0].label}），这里写成了已完成的实绩。",
@@ -463,7 +512,7 @@ def _distinct(m: Mention) -> bool:
     return not re.search(r"[-~～—至到]", m.text) and (m.value >= 20 or m.value % 1 != 0)
 
 
-_STRICT = {"近", "接近", "将近", "不到", "不足", "超", "超过", "逾"}  # never the value itself
+_STRICT = {"近", "接近", "将近", "不到", "不足", "超", "超过", "逾", "突破"}  # never the value itself (突破: reached)
 
 
 def _qualifier_of(s: Source) -> str | None:

@@ -36,7 +36,13 @@ class Claim:
     direction: int = 0  # for a change: +1 when the words say it rose (增长, 增加, 提高), -1 fell (下降, 减少), 0 unsaid
 
 
+def _base(unit: str | None) -> str | None:
+    """万吨/年 counts in 万吨: a capacity per year is stated with or without its /年."""
+    return re.sub(r"/[年日天]$", "", unit) if unit else unit
+
+
 def same_unit(a: str | None, b: str | None) -> bool:
+    a, b = _base(a), _base(b)
     if not a or not b or a == b:
         return True
     if a in ("万", "亿") and b.startswith(a) or b in ("万", "亿") and a.startswith(b):  # 10万株 of a row in 万
@@ -60,6 +66,7 @@ def _scale(a: str, b: str) -> float | None:
 
 def convert(value: float, unit: str | None, to: str | None) -> float:
     """A value in `unit` expressed in `to`: money (万元 → 亿元) and counts in 万 (5.8万人 → 人); as it is otherwise."""
+    unit, to = _base(unit), _base(to)
     if unit in MONEY and to in MONEY:
         return value * MONEY[unit] / MONEY[to]
     factor = _scale(unit, to) if unit and to and unit != to else None
@@ -147,7 +154,7 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
             r = "value"  # 2024年争取中央投资2.69亿元 of a row with no target: what was obtained
         if r == "完成率" and m.unit not in (None, "%"):
             r = "target"  # 完成年度计划2500家次的107.2%: the plan's amount, the rate after it
-        if r in ("value", "增量") and re.match(r"[的为]?(?:年度|全年)?(?:目标|任务)", text[m.end:m.end + 6]) or \
+        if r in ("value", "增量") and re.match(r"[的为]?(?:(?:年度|全年)[\u4e00-\u9fff]{0,4}?)?(?:目标|任务|计划)", text[m.end:m.end + 10]) or \
                 r == "value" and _targeted(text, m.start, names):
             r = "target"  # 未完成新增20家的目标: a target, of the increase too
         if r == "value" and (re.search(r"[由从]$", tail) or _said_last_year(text[seg_start:m.start], names, table.year)):
@@ -158,7 +165,8 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
         if r in ("完成率", "同比增长", "增量") and prev and prev.role == "value" and prev.indicator is None \
                 and prev.start > max(named_end if indicator else 0, sentence_start(text, m.start)) \
                 and "其中" not in text[sentence_start(text, m.start):prev.start] \
-                and (row := _row_of_value(prev, table, text[sentence_start(text, prev.start):prev.start])):
+                and (row := _row_of_value(prev, table, text[sentence_start(text, prev.start):prev.start])) \
+                and _fits_unit(r, m.unit, units[row]):  # not 新增32家村卫生室… after 配置AED 96台
             indicator = row  # 发布预警信息18640条，完成年度目标的…: the figure it is computed from names the row
             # (not a part's after 其中: …其中4A级3家、3A级9家，比上年净增2家 is the total's)
         between = text[named_end:m.start] if indicator else ""
@@ -330,7 +338,7 @@ def _last_variant(words: str) -> str | None:
 
 
 _VARIANT_WORDS = {"net": r"净增", "new": r"新增|新认定|新建|新评定|新创建"}
-_VARIANTS = (("net", r"净增"), ("new", r"新增|新认定|认定|新入库|新建|新评定|新创建|新设立|新设"),
+_VARIANTS = (("net", r"净增"), ("new", r"新增|新认定|认定|新入库|新建|新评定|新创建|新设立|新设|新纳入|新登记|新注册"),
              ("total", r"总数|总量|累计|达到|共有|有效"))
 
 
@@ -383,7 +391,7 @@ def rate_row(f: Fact, table: FactsTable) -> Fact | None:
 
 def noun(name: str) -> str:
     """What an indicator counts: 新增高新技术企业 and 高新技术企业总数 both count 高新技术企业."""
-    return re.sub(r"^(?:新增|净增|新认定|累计)|(?:总数|总量|入库数|数量|数)$", "", name)
+    return re.sub(r"^(?:新增|净增|新认定|累计)|(?:总数|总量|入库数|数量|人数|户数|个数|数)$", "", name)
 
 
 _YEARLY = re.compile(r"改造|新建|建设|整治|实施|举办|开展|选派|培训|办理|受理")  # a row of the year's work, not a stock
@@ -577,9 +585,18 @@ def rank_findings(text: str, table: FactsTable) -> list[Finding]:
             out.append(_rank_finding(text, at, m.end()))
             continue
         r, no, what, then = _rank_key(text, m, names, table.year)
-        if not any((r, no, then) == (gr, gno, gthen) and _same_ranked(what, theirs) for gr, gno, theirs, gthen in given):
+        if not any(((r, no) == (gr, gno) or _within(r, no, gr, gno)) and then == gthen and _same_ranked(what, theirs)
+                   for gr, gno, theirs, gthen in given):
             out.append(_rank_finding(text, m.start(), m.end()))
     return out
+
+
+def _within(region: str, no: str, given_region: str, given_no: str) -> bool:
+    """A rough ranking the notes' exact one bears out: 走在前列 of 居全市第3位 (the top three), 位居全省前五 of 第4位."""
+    if region not in ("", given_region) or not given_no.isdigit():
+        return False
+    top = 3 if no == "前列" else int(no[1:]) if no.startswith("前") and no[1:].isdigit() else 0
+    return 0 < int(given_no) <= top
 
 
 def _rank_key(text: str, m: re.Match, names: list[str], year: int) -> tuple[str, str, tuple[str | None, str], bool]:
@@ -655,7 +672,7 @@ def _rank_no(m: re.Match) -> str:
 
     if m.group(3):  # 位居全省前三
         return f"前{int(cn_number(m.group(3)))}"
-    return str(int(cn_number(m.group(2)))) if m.group(2) else "前列"
+    return str(int(cn_number(m.group(2)))) if m.group(2) else "1" if m.group(0).endswith("首位") else "前列"
 
 
 def breakdown_findings(text: str, mentions, flagged: frozenset[int] = frozenset()) -> list[Finding]:
@@ -666,12 +683,16 @@ def breakdown_findings(text: str, mentions, flagged: frozenset[int] = frozenset(
         inside = [m for m in mentions if s.start() <= m.start < s.end() and m.unit]
         split = s.group(0).find("其中")
         if split > 0:
-            total = [m for m in inside if m.start < s.start() + split]
+            total = [m for m in inside if m.start < s.start() + split
+                     and not _CHANGE_BEFORE.search(text[max(0, m.start - 6):m.start])]  # not 比上年增加5240台
             stop = _parts_end(s.group(0), split) + s.start()
             parts = [m for m in inside if s.start() + split < m.start < stop and total and m.unit == total[-1].unit]
             if total and len(parts) >= 2 and parts[-1].end - parts[0].start < 60:
-                whole = total[-1]
-                if abs(sum(p.value for p in parts) - whole.value) > 1e-6 and not re.search(r"等|主要", s.group(0)[split:]):
+                whole = total[-1]  # parts short of the total may leave some out (其中焚烧…、填埋… as the notes give
+                # them); beyond it, never; short of it with a part already found without a source, told too
+                over = sum(p.value for p in parts) - whole.value
+                if (over > 1e-6 or over < -1e-6 and any(p.start in flagged for p in parts)) \
+                        and not re.search(r"等|主要", s.group(0)[split:]):
                     out.append(Finding("arithmetic", parts[0].start, parts[-1].end, text[parts[0].start:parts[-1].end],
                                        f"分项合计{_fmt(sum(p.value for p in parts))}，与总数{whole.text}不符。",
                                        "核对分项和总数。"))
@@ -679,6 +700,7 @@ def breakdown_findings(text: str, mentions, flagged: frozenset[int] = frozenset(
     return out
 
 
+_CHANGE_BEFORE = re.compile(r"(?:增加|减少|增长|下降|提高|降低|净增|多|少)了?(?:约|近|超过?)?$")
 _NOT_A_PART = re.compile(r"目标|完成|增至|达到|同比|较上年|比上年|增长|下降|未|累计|总数")
 
 
@@ -829,7 +851,7 @@ def ledger_context(m, clause: str, matched: list, context_values: list[dict], ta
     return None
 
 
-OUTFLOW = re.compile(r"期满|未通过|未能通过|未再通过|退出|撤销|注销|摘牌|到期|不再")
+OUTFLOW = re.compile(r"期满|未通过|未能通过|未再通过|退出|撤销|注销|摘牌|到期|不再|移出|清退")
 
 
 def outflow(c: Claim, table: FactsTable, text: str) -> float | None:

@@ -23,7 +23,7 @@ from drafter.outline_spec import PlannedSection
 from drafter.stores.ledger import Ledger
 
 MONEY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
-EQUIVALENT = [{"场", "场次"}, {"人", "名", "位"}, {"家", "个", "所"}, {"项", "个", "件"}, {"项", "份"}, {"次", "场次", "架次"}]
+EQUIVALENT = [{"场", "场次"}, {"批", "批次"}, {"人", "名", "位"}, {"家", "个", "所"}, {"项", "个", "件"}, {"项", "份"}, {"次", "场次", "架次"}]
 CHANGE_WORDS = re.compile(r"新增|净增|增长|增加|减少|下降|提高|率|比重|排名|受众|其中|占")
 COLUMNS = ("indicator", "value", "unit", "target", "next_target", "prior", "section", "sum_of")
 

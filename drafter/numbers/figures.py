@@ -19,16 +19,18 @@ ORG_SUFFIX = (r"(?:科学技术局|科技局|科学技术委员会|科技委员�
               r"|[\u4e00-\u9fff]{1,12}?(?:局|委员会|办公室|中心))")
 ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗))(?:人民政府)?{ORG_SUFFIX}")
 
+COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "株", "棵", "批", "户", "支", "款", "处",
+               "期", "起", "人次", "家次", "场次", "架次", "批次", "户次", "件次", "册", "册次", "口", "头", "辆", "张", "艘", "对"}
+_PER = ("/年", "/日", "/天")  # 危险废物利用处置能力156.8万吨/年: a capacity, counted in its base unit
 UNITS = sorted(
-    "万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 人次 家次 场次 件次 户次 万亩 公里 "
-    "万株 亿立方米 万立方米 立方米 平方公里 公顷 万千瓦 千瓦 架次 万人 万户 万名 万册次 万册 册次 册 万处 万家 万件 万次 万个 万吨 万辆 万套 万份 万条 "
-    "万头 个月 小时 分钟 公斤 千克 "
-    "家 项 件 人 名 个 次 份 场 篇 所 台 套 条 座 株 棵 批 户 亩 吨 天 位 倍 支 元 款 处 期 起 口 头 辆 张 艘 米 % 万 亿".split(),
+    {*"万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 万亩 公里 亿立方米 万立方米 立方米 平方公里 公顷 万千瓦 千瓦 "
+      "万册 万吨 个月 小时 分钟 公斤 千克 微克/立方米 毫克/立方米 毫克/升 亩 吨 天 位 倍 元 米 岁 % 万 亿".split(),
+     *COUNT_UNITS, *(f"万{u}" for u in COUNT_UNITS if len(u) == 1 or u.endswith("次"))},
     key=len, reverse=True,
 )
-COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "株", "棵", "批", "户", "支", "款", "处",
-               "期", "起", "人次", "家次", "场次", "架次", "册", "册次", "口", "头", "辆", "张", "艘"}
-ARABIC_ONLY = {"口", "头", "张", "米", "辆", "艘", "小时", "分钟", "个月", "公斤", "千克"}  # 一口气, 两头兼顾, 一张蓝图: no figures
+UNITS = sorted([*UNITS, *(u + p for u in ("万吨", "吨", "万立方米", "立方米", "千瓦", "万千瓦") for p in _PER)], key=len, reverse=True)
+# 一口气, 两头兼顾, 一张蓝图, 一对一: no figures
+ARABIC_ONLY = {"口", "头", "张", "米", "辆", "艘", "对", "岁", "小时", "分钟", "个月", "公斤", "千克"}
 CN_NUM = "零〇一二两三四五六七八九十百千"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = rf"{_AR}|[{CN_NUM}]+"
@@ -202,6 +204,8 @@ def is_figure(sentence: str, m: re.Match) -> bool:
         return False
     if after.startswith("的") and _prefix_qualifier(sentence[: m.start()]):  # 超过2000万元的企业: a threshold
         return False
+    if unit == "岁" and not re.search(r"寿命|年龄|岁数", sentence[max(0, m.start() - 12):m.start()]):
+        return False  # 60岁以上老年人, 0-3岁婴幼儿: who is meant, not a figure (人均预期寿命82.6岁 is one)
     if unit == "小时" and re.match(r"值|在线|不间断|全天|热线|监|运行|服务|响应机制", after):
         return False  # 24小时值班值守: a way of working, not a figure
     if unit == "位" and re.search(r"(?:前移|后移|前进|后退|上升|下降|提升|提高|跃升)$", sentence[:m.start()]):
