@@ -104,7 +104,7 @@ def test_prompts_show_prints_the_exact_messages(tmp_path, sampled):
     assert "往年同类段落" in result.stdout and "〔N〕" in result.stdout
     # the main indicators' section states every figure with its comparisons; the others this year's values only,
     # where the work needs them
-    assert "- 高新技术企业总数：本年98家\n" in result.stdout and "本部分不在开头罗列" in result.stdout
+    assert "- 高新技术企业总数：本年98家\n" in result.stdout and "不在段首罗列，也不在段尾补写" in result.stdout
     overview = run(["prompts", "show", "indicators", "--facts", str(FACTS)], env).stdout
     assert "高新技术企业总数：本年98家；上年85家；比上年增加13家；同比增长15.3%；完成年度目标的103.2%" in overview
     assert "同比增长15.3%；年度目标" not in overview  # a target is stated by its rate

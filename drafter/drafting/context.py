@@ -120,7 +120,7 @@ def overview_of(sections: list[PlannedSection]) -> str | None:
 def headline_facts(table: FactsTable, sections: list[PlannedSection], limit: int = 4) -> list[Fact]:
     """The figures an opening paragraph leads with, by weight: a target met (the writer's own targets before
     those taken from last year's plan), a stock (总数, 产值) over a yearly count, growth; a decline is for 存在的问题, not for the opening. One per body section first."""
-    body = {s.spec.id for s in sections if s.spec.kind == "body"}
+    body = [s.spec.id for s in sections if s.spec.kind == "body"]
     rows = [f for f in table.facts if f.section in body and f.value is not None]
     ranked = sorted(rows, key=lambda f: -_weight(f))
     chosen: list[Fact] = []
@@ -128,7 +128,8 @@ def headline_facts(table: FactsTable, sections: list[PlannedSection], limit: int
         if _weight(f) > 0 and all(c.section != f.section for c in chosen):
             chosen.append(f)
     chosen += [f for f in ranked if f not in chosen and _weight(f) > 0]
-    return sorted(chosen[:limit], key=lambda f: (-_weight(f), rows.index(f)))  # the year's main results first
+    # the year's main results first; of equal weight, in the order the body reports them (高企 before 争取上级资金)
+    return sorted(chosen[:limit], key=lambda f: (-_weight(f), body.index(f.section), rows.index(f)))
 
 
 def _weight(f: Fact) -> float:
