@@ -162,6 +162,20 @@ def test_a_stage_the_notes_still_plan_is_not_written_as_reached():
     assert plan_findings("县经济开发区省级高新区已列入省级培育名单，正在准备申报材料。", note) == []
 
 
+def test_the_very_step_a_plan_names_is_not_written_as_taken():
+    """计划2026年底结顶 and 拟在杭州新设: 已顺利结顶 and 新设第3个 say the planned step is taken; the step the notes
+    report as taken (已完成方案论证) is no finding."""
+    from drafter.numbers.checks import plan_findings
+
+    note = "县肿瘤诊疗中心项目年度完成投资2.15亿元，主体结构正在施工，计划2026年底结顶\n拟在杭州新设1个离岸创新中心，已完成方案论证"
+    assert [(f.kind, f.text) for f in plan_findings("县肿瘤诊疗中心项目建设提速，项目主体结构已顺利结顶。", note)] == [
+        ("plan_as_done", "项目主体结构已顺利结顶")]
+    assert [(f.kind, f.text) for f in plan_findings("深化人才飞地建设，在杭州新设第3个离岸创新中心。", note)] == [
+        ("plan_as_done", "在杭州新设第3个离岸创新中心")]
+    assert plan_findings("县肿瘤诊疗中心项目主体结构正在施工，计划2026年底结顶。", note) == []
+    assert plan_findings("在杭州新设离岸创新中心已完成方案论证。", note) == []
+
+
 def test_a_notes_words_with_the_comma_after_them_are_not_copied_text():
     """The bureau's framing line is the opening's note; a section that says it again, comma and all, copies no one."""
     from types import SimpleNamespace
@@ -394,6 +408,10 @@ notes:
     ("供应土地3986.55亩，其中工业用地占比54.0%。", []),
     ("全年办理法律援助案件超5300件，完成5000件年度目标的106.4%，超出目标320件。", []),
     ("食品安全抽检合格率98.7%，比上年提高0.2个百分点。", [("arithmetic", "0.2个百分点")]),
+    # a row named by the end of its name no other row holds (抽检合格率); a change in a unit of its own (上升1微克)
+    ("抽检合格率98.7%，比上年提高0.2个百分点。", [("arithmetic", "0.2个百分点")]),
+    ("细颗粒物平均浓度上升1微克/立方米。", []),
+    ("细颗粒物平均浓度上升2微克/立方米。", [("arithmetic", "2微克/立方米")]),
     # a rough ranking the notes' exact one bears out; 首位 is first
     ("县域医共体建设走在前列。", []),
     ("县域医共体建设绩效考核位居全市首位。", [("rank", "位居全市首位")]),

@@ -598,7 +598,7 @@ def repeated_findings(text: str) -> list[Finding]:
 # ---- plans stated as done ----------------------------------------------------------------------
 
 PLAN_WORDS = re.compile(r"拟|计划|力争|争取|正在|筹备|谋划|推动|推进|将|尚未|未获|未能|未通过|有待")
-DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现|成功|正式|跻身|出台|设立|开馆|投用|落成")
+DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现|成功|正式|跻身|出台|设立|新设|开馆|投用|落成")
 
 
 def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), said_done: bool = False) -> list[Finding]:
@@ -626,7 +626,8 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), sa
         shared, closeness, source = max(((n := _shared(core, k), n / max(len(core), len(k)), c) for c, k in plans
                                          if not _other_amount(clause, c)), default=(0, 0.0, ""))
         if shared >= 5 and closeness >= 0.4 and closeness > max((_shared(core, d) / max(len(core), len(d)) for d in done), default=0) \
-                or (source := _stage_skipped(clause, whole, plans, reached)):
+                or (source := _stage_skipped(clause, whole, plans, reached)) \
+                or (source := _step_planned(clause, whole, plans, reached)):
             out.append(Finding("plan_as_done", m.start(), m.end(), clause.strip(),
                                f"“{source.strip()}”还是计划，这里写成了已经完成。",
                                "确已完成的，先在笔记中更新；否则保留“拟/计划/正在”等说法。"))
@@ -665,6 +666,22 @@ def _stage_skipped(clause: str, core: str, plans: list[tuple[str, str]], reached
         for source, key in plans:
             if _shared(core, key) >= 5 and (stage.search(source) or before.search(source)) and \
                     not any(_shared(core, _core(r)) >= 5 and stage.search(r) for r in reached):
+                return source
+    return ""
+
+
+def _step_planned(clause: str, core: str, plans: list[tuple[str, str]], reached: list[str]) -> str:
+    """The plan whose very step a done clause says is taken (项目主体结构已顺利结顶 of 计划2026年底结顶; 在杭州新设第3个
+    离岸创新中心 of 拟在杭州新设1个): the step after 已, or the done word, follows a plan word in a plan of the same thing
+    and in no done note of it."""
+    steps = {d.group(0) for d in DONE_WORDS.finditer(clause) if not d.group(0).startswith("已")}
+    steps |= {a.group(1) for a in re.finditer(r"已(?:经)?(?:顺利|全面|如期|基本|正式)?([\u4e00-\u9fff]{2})", clause)}
+    for source, key in plans:
+        if _shared(core, key) < 4:  # 主体结构 of 项目主体结构已顺利结顶: the step itself says more
+            continue
+        for step in steps - {"完成", "实现", "通过"}:  # too common a word to tell one step from another
+            if re.search(rf"(?:{PLAN_WORDS.pattern})[^，。；]{{0,10}}{re.escape(step)}", source) and \
+                    not any(_shared(core, _core(r)) >= 5 and step in r for r in reached):
                 return source
     return ""
 

@@ -8,6 +8,7 @@ indicator's, last year's, a target), not accepted because the value exists somew
 """
 
 import re
+from functools import cache
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
@@ -98,11 +99,24 @@ def named(text: str, pos: int, names: list[str]) -> list[tuple[str, int]]:
     before = text[start:pos]
     ends: dict[str, int] = {}
     for name in names:
-        for p in patterns(name):
+        for p in [*patterns(name), *_tails(tuple(names)).get(name, ())]:
             for m in p.finditer(before):
                 ends[name] = max(ends.get(name, -1), m.end())
     # nearest first; of two namings ending together (高新技术产业产值 in …产值占规上工业比重) the longer
     return sorted(((n, start + e) for n, e in ends.items()), key=lambda x: (-x[1], -len(x[0])))
+
+
+@cache
+def _tails(names: tuple[str, ...]) -> dict[str, list[re.Pattern]]:
+    """The ends of a row's name no other row's name holds, five characters or more (抽检合格率 of 食品安全抽检合格率):
+    a writer names the row by them (not by 研发机构 alone, which 国家级研发机构 ends with too)."""
+    out: dict[str, list[re.Pattern]] = {}
+    for name in names:
+        tails = [name[k:] for k in range(1, len(name) - 4) if re.fullmatch(r"[\u4e00-\u9fff]{5,}", name[k:])]
+        own = [t for t in tails if not any(t in other for other in names if other != name)]
+        if own:
+            out[name] = [re.compile(re.escape(own[-1]))]  # the shortest: every longer one holds it
+    return out
 
 
 def role(seg: str, unit: str | None, year: int, names: list[str]) -> str:
@@ -113,7 +127,7 @@ def role(seg: str, unit: str | None, year: int, names: list[str]) -> str:
         return "提高"
     if unit in ("%", "倍") and re.search(r"(?:增长|下降|增幅|增速|降幅|提高|回落|上升)(?:了|为|达到?)?$|同比$", seg):
         return "同比增长"  # 同比增长2.1倍 too: a growth of 209%
-    if re.search(r"(?:增加|减少|净增|新增|多|少|延长|缩短)了?$|(?:比上年|较上年|比去年|较去年)[增减多少延缩][^，,]{0,2}$", seg):
+    if re.search(r"(?:增加|减少|净增|新增|多|少|延长|缩短|上升|下降|降低|提高|提升)了?$|(?:比上年|较上年|比去年|较去年)[增减多少延缩][^，,]{0,2}$", seg):
         return "增量"
     bare = seg
     for name in names:  # 争取上级资金 names an indicator; it is not a target word
@@ -322,7 +336,8 @@ def _targeted(text: str, pos: int, names: list[str]) -> bool:
 def _variant_before(text: str, named_end: int, name: str) -> str | None:
     """新增 or 净增 right before the indicator's name (全年新增省级以上研发机构16家): the year's new ones."""
     head = text[max(0, named_end - 40):named_end]
-    own = {name, noun(name)}  # the thing itself, not a kind of it (新增省级工程技术研究中心4家 is not 研发机构's)
+    # the thing itself, not a kind of it (新增省级工程技术研究中心4家 is not 研发机构's); or the end of its name
+    own = {name, noun(name), *(p.pattern.replace("\\", "") for p in _tails((name,)).get(name, ()))}
     starts = [m.start() for n in own for m in re.finditer(re.escape(n), head) if m.end() == len(head)]
     if not starts:
         return None
