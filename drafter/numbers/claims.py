@@ -8,9 +8,9 @@ indicator's, last year's, a target), not accepted because the value exists somew
 """
 
 import re
-from functools import cache
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
+from functools import cache
 
 from drafter.models import Finding
 from drafter.numbers.facts import EQUIVALENT, MONEY, Fact, FactsTable, area
