@@ -174,6 +174,9 @@ def test_the_very_step_a_plan_names_is_not_written_as_taken():
         ("plan_as_done", "在杭州新设第3个离岸创新中心")]
     assert plan_findings("县肿瘤诊疗中心项目主体结构正在施工，计划2026年底结顶。", note) == []
     assert plan_findings("在杭州新设离岸创新中心已完成方案论证。", note) == []
+    # a clause closer to a note of what is done than to the plan is that note's (通过考察, not 获批)
+    assert plan_findings("三是省级高新区创建通过考察。县经济开发区创建省级高新区，已通过省级部门实地考察。",
+                         "县经济开发区省级高新区创建通过省级部门实地考察", ("推动县经济开发区省级高新区获批",)) == []
 
 
 def test_a_notes_words_with_the_comma_after_them_are_not_copied_text():
@@ -361,6 +364,8 @@ facts:
   - {indicator: 人均预期寿命, unit: 岁, prior: 82.35}
   - {indicator: 供应土地, value: 3986.55, unit: 亩}
   - {indicator: 办理法律援助案件, value: 5320, unit: 件, target: 5000}
+  - {indicator: 大网格, value: 21, unit: 个, prior: 14}
+  - {indicator: 小网格, value: 882, unit: 个, prior: 856}
 notes:
   生态环境:
     - 全国地级及以上城市细颗粒物平均浓度28微克/立方米
@@ -412,6 +417,9 @@ notes:
     ("抽检合格率98.7%，比上年提高0.2个百分点。", [("arithmetic", "0.2个百分点")]),
     ("细颗粒物平均浓度上升1微克/立方米。", []),
     ("细颗粒物平均浓度上升2微克/立方米。", [("arithmetic", "2微克/立方米")]),
+    # 分别 after heads spelled short (中、小…): each figure to its own row
+    ("全县安全生产网格调整到位，大、小网格分别增加7个、26个。", []),
+    ("全县安全生产网格调整到位，大、小网格分别增加26个、7个。", [("arithmetic", "26个"), ("arithmetic", "7个")]),
     # a rough ranking the notes' exact one bears out; 首位 is first
     ("县域医共体建设走在前列。", []),
     ("县域医共体建设绩效考核位居全市首位。", [("rank", "位居全市首位")]),

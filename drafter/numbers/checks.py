@@ -625,7 +625,8 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), sa
         whole = _core(clauses[i - 1].group(0)) + core if joined else core
         shared, closeness, source = max(((n := _shared(core, k), n / max(len(core), len(k)), c) for c, k in plans
                                          if not _other_amount(clause, c)), default=(0, 0.0, ""))
-        if shared >= 5 and closeness >= 0.4 and closeness > max((_shared(core, d) / max(len(core), len(d)) for d in done), default=0) \
+        near = max(((_shared(core, d), _shared(core, d) / max(len(core), len(d))) for d in done), default=(0, 0.0))
+        if shared >= 5 and closeness >= 0.4 and closeness > near[1] and shared >= near[0] \
                 or (source := _stage_skipped(clause, whole, plans, reached)) \
                 or (source := _step_planned(clause, whole, plans, reached)):
             out.append(Finding("plan_as_done", m.start(), m.end(), clause.strip(),

@@ -234,7 +234,7 @@ def _respective(text: str, m, names: list[str], table: FactsTable) -> Claim | No
     """A number of a 分别 run (高新技术企业总数98家、科技型中小企业入库190家，分别增长15.3%、15.2%): the i-th number of the
     run is about the i-th facts row the sentence named before 分别; its role is what the words after 分别 say."""
     run_start = _clause_start(text, m.start)
-    head = re.match(r"[^、\d]*", text[run_start:m.start]).group(0)
+    head = re.match(r"[^\d]*", text[run_start:m.start]).group(0)  # 中、小网格分别增加: its own list of heads too
     lead = _RESPECTIVELY.search(head)
     if not lead and run_start > 1:  # …，分别增长15.3%、15.2%，完成年度目标的103.2%、105.6%: the run goes on
         before = text[_clause_start(text, run_start - 1):run_start - 1]
@@ -243,12 +243,21 @@ def _respective(text: str, m, names: list[str], table: FactsTable) -> Claim | No
         return None
     index = text[run_start + len(head):m.start].count("、")
     sentence_start = max(text.rfind(c, 0, run_start) for c in _SENTENCE_START) + 1
-    listed = _in_order(text[sentence_start:run_start], names)
+    count = text[run_start + len(head):].split("，")[0].count("、") + 1
+    # the rows of 分别's own clause when it names them all (中、小网格分别增加7个、26个), else of the sentence
+    own = _in_order(_spelled(text[_clause_start(text, run_start + len(head)):run_start + len(head)]), names)
+    listed = own if len(own) >= count else _in_order(text[sentence_start:run_start], names)
     if index >= len(listed):
         return None
     r = role(head, m.unit, table.year, names)  # 上年分别为8.52亿元、1.96%: last year's, each
     return Claim(m.start, m.end, m.text, m.value, m.unit, listed[index], r, None, None,
                  _direction(head) if r in ("增量", "同比增长", "提高") else 0)
+
+
+def _spelled(words: str) -> str:
+    """Coordinated heads spelled out (中、小网格 → 中网格、小网格), as a list of rows names them."""
+    return re.sub(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])、([\u4e00-\u9fff])([\u4e00-\u9fff]{2,})",
+                  lambda m: f"{m.group(1)}{m.group(3)}、{m.group(2)}{m.group(3)}", words)
 
 
 def _in_order(text: str, names: list[str]) -> list[str]:
