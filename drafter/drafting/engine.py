@@ -125,7 +125,8 @@ class Engine:
             return common | {key: rows, "body": body,
                              "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
         targets = context.targets(t)
-        fixed = notes + targets + [problems]
+        body = context.fit_bodies(bodies, budget // 2)  # what each area did this year, for the measures without notes
+        fixed = notes + targets + [problems] + [b["text"] for b in body]
         theme = context.year_theme(t.year + 1) if t.period == "annual" else ""
         lead = next((p.spec.id for p in self.planned if p.spec.prompt == "lead"), None)
         framing = [line for line in t.notes.get(lead, ()) if house.frames(line)] if lead else []  # the opening's formula
@@ -134,7 +135,7 @@ class Engine:
         return common | {"targets": targets, "next_period": context.next_period(t), "problems": problems, "theme": theme,
                          "framing": framing[0] if framing else "",
                          "items": list(spec.items),
-                         "body": [{"heading": b["heading"]} for b in bodies],
+                         "body": body,
                          "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
 
     # ---- writing ----
