@@ -393,6 +393,7 @@ notes:
     # a note's figure with the note's own words next to it, where a row of the same noun counts another thing
     ("全年新登记社会组织12家，全县登记社会组织达到146家；166个湖泊保持无劣V类。", []),
     ("全年新纳入重点排污单位126家、移出48家，总数达到1268家。", []),
+    ("全年新纳入重点排污单位126家。", []),  # the note's words, 名录 left out
     # parts may leave some out (as the notes give them), never add up to more; the total is no change figure
     ("危险废物利用处置能力156.8万吨/年，其中焚烧28.5万吨/年、填埋16.3万吨/年。", []),
     ("危险废物利用处置能力156.8万吨/年，其中焚烧128.5万吨/年、填埋36.3万吨/年。",

@@ -378,9 +378,12 @@ def _as_noted(text: str, m: Mention, claim, allowed: list[Source]) -> bool:
     if claim.role != "value" or PRIOR_WORDS.search(_around(CLAUSE, text, m.start)[0]):
         return False
     after = text[m.end:m.end + 2]
+    item = _around(ITEM, text, m.start)[0]
     for s in allowed:
         if s.role != "note" or s.scope == "context" or s.note_kind == "target" or not matches(m, s):
             continue
+        if not claim.qualifier and len(mentions(s.key)) == 1 and claims._held(item, s.key) >= 0.75:
+            return True  # 新纳入重点排污单位126家 of the note's 新纳入重点排污单位名录126家
         for n in mentions(s.key):
             words = re.search(r"[\u4e00-\u9fff]{0,6}$", s.key[:n.start]).group(0)  # the note's naming, whole
             if abs(n.value - s.value) < 1e-9 and n.unit == m.unit and (
