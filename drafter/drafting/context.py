@@ -128,8 +128,10 @@ def headline_facts(table: FactsTable, sections: list[PlannedSection], limit: int
         if _weight(f) > 0 and all(c.section != f.section for c in chosen):
             chosen.append(f)
     chosen += [f for f in ranked if f not in chosen and _weight(f) > 0]
-    # the year's main results first; of equal weight, in the order the body reports them (高企 before 争取上级资金)
-    return sorted(chosen[:limit], key=lambda f: (-_weight(f), body.index(f.section), rows.index(f)))
+    # the year's main results first; of equal weight, in the order the body's own sections report them, a row only the
+    # overview of all indicators holds (争取上级资金 where no section is about it) after them
+    overview = overview_of(sections)
+    return sorted(chosen[:limit], key=lambda f: (-_weight(f), f.section == overview, body.index(f.section), rows.index(f)))
 
 
 def _weight(f: Fact) -> float:
