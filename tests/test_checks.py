@@ -174,6 +174,11 @@ def test_the_very_step_a_plan_names_is_not_written_as_taken():
         ("plan_as_done", "在杭州新设第3个离岸创新中心")]
     assert plan_findings("县肿瘤诊疗中心项目主体结构正在施工，计划2026年底结顶。", note) == []
     assert plan_findings("在杭州新设离岸创新中心已完成方案论证。", note) == []
+    # 建设 is the stage before 建成; 印发 says a document is out
+    assert [f.text for f in plan_findings("临川县、北湖区科技馆分馆同步建成。", "拟在临川县、北湖区各建设1个科技馆分馆")] == [
+        "临川县、北湖区科技馆分馆同步建成"]
+    assert [f.text for f in plan_findings("印发实施《示例县科技型中小企业梯次培育方案》，分类辅导。",
+                                          "拟出台《示例县科技型中小企业梯次培育方案》")] == ["印发实施《示例县科技型中小企业梯次培育方案》"]
     # a clause closer to a note of what is done than to the plan is that note's (通过考察, not 获批)
     assert plan_findings("三是省级高新区创建通过考察。县经济开发区创建省级高新区，已通过省级部门实地考察。",
                          "县经济开发区省级高新区创建通过省级部门实地考察", ("推动县经济开发区省级高新区获批",)) == []

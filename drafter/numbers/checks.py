@@ -601,7 +601,7 @@ def repeated_findings(text: str) -> list[Finding]:
 # ---- plans stated as done ----------------------------------------------------------------------
 
 PLAN_WORDS = re.compile(r"拟|计划|力争|争取|正在|筹备|谋划|推动|推进|将|尚未|未获|未能|未通过|有待")
-DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现|成功|正式|跻身|出台|设立|新设|开馆|投用|落成")
+DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现|成功|正式|跻身|出台|印发|设立|新设|开馆|投用|落成")
 
 
 def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), said_done: bool = False) -> list[Finding]:
@@ -658,7 +658,7 @@ def _told_done(clause: str, core: str, reference: str) -> bool:
 
 # the stages a thing reaches, each a plan until a note says it is reached: approved (认定, 批复), built (建成, 投运)
 _STAGES = (re.compile(r"认定|批复|获批|批准|设立|授牌|命名"), re.compile(r"建成|开馆|投运|投用|投产|竣工|完工|开业"))
-_BEFORE = (re.compile(r"申报|申请|创建"), re.compile(r"开工|动工|选址"))  # a stage before each: 拟于2025年开工建设
+_BEFORE = (re.compile(r"申报|申请|创建"), re.compile(r"开工|动工|选址|建设"))  # a stage before each: 拟于2025年开工建设
 
 
 def _stage_skipped(clause: str, core: str, plans: list[tuple[str, str]], reached: list[str]) -> str:
