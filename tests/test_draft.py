@@ -248,4 +248,4 @@ def test_the_plan_frames_next_year_as_next_year_writes_it(sampled):
     session.set_notes("lead", ["在县委、县政府领导下，认真贯彻党的二十大和二十届二中、三中全会精神，扎实开展党纪学习教育"])
     plan = "\n".join(m.content for m in session.engine().messages(session.section("plan"), [], ""))
     framing = re.search(r"提法照开头的写法，2025年写作“([^”]*)”", plan).group(1)
-    assert framing == "在县委、县政府领导下，认真贯彻党的二十大和二十届历次全会精神，扎实开展深入贯彻中央八项规定精神学习教育"
+    assert framing == "在县委、县政府领导下，认真贯彻党的二十大和二十届历次全会精神"  # next year's campaign: the writer's to name

@@ -98,7 +98,8 @@ def test_the_opening_keeps_the_bureaus_framing_line_for_the_writer_to_confirm(sa
     assert session.notes()["lead"] == (formula,)
     assert any("通用提法" in n and formula in n and "深入开展主题教育" in n and "年度主题" in n
                and "换成了今年的“认真贯彻党的二十大和二十届二中、三中全会精神，扎实开展党纪学习教育”" in n
-               and "工作打算的总体提法按2025年写作" in n and "深入贯彻中央八项规定精神学习教育" in n  # next year's too
+               and "工作打算的总体提法按2025年写作“认真贯彻党的二十大和二十届历次全会精神”" in n  # next year's too,
+               and "专项学习教育（如“扎实开展深入贯彻中央八项规定精神学习教育”）确定后，写进工作打算的笔记" in n  # its campaign asked
                for n in session.notices)
     session.generate(["lead"])
     assert session.sections()[0].version.text.startswith(f"2024年，示例县科学技术局{formula}。")

@@ -130,8 +130,8 @@ class Engine:
         theme = context.year_theme(t.year + 1) if t.period == "annual" else ""
         lead = next((p.spec.id for p in self.planned if p.spec.prompt == "lead"), None)
         framing = [line for line in t.notes.get(lead, ()) if house.frames(line)] if lead else []  # the opening's formula
-        if framing and t.period == "annual":  # as next year writes it: 2025's campaign, not 2024's 党纪学习教育
-            framing = [house.undated(framing[0], t.year + 1)[0]]
+        if framing and t.period == "annual":  # as next year writes it: not 2024's 党纪学习教育, nor a campaign unconfirmed
+            framing = [house.undated(framing[0], t.year + 1, campaign=False)[0]]
         return common | {"targets": targets, "next_period": context.next_period(t), "problems": problems, "theme": theme,
                          "framing": framing[0] if framing else "",
                          "items": list(spec.items),

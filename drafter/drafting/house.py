@@ -311,11 +311,12 @@ def _campaigns() -> list[dict]:
     return yaml.safe_load(resources.files("drafter").joinpath("data/campaigns.yaml").read_text("utf-8"))
 
 
-def undated(formula: str, year: int) -> tuple[str, list[str], tuple[str, ...]]:
+def undated(formula: str, year: int, campaign: bool = True) -> tuple[str, list[str], tuple[str, ...]]:
     """The framing line without the clauses bound to another year (深入开展主题教育 was 2023's campaign; 紧扣全县“产业
     提质、创新赋能”年度主题 that year's theme), those clauses, and what was put in: this year's campaign in the first
     one's place, the Party's line as this year writes it (认真贯彻党的二十大和二十届二中、三中全会精神 in 2024, for
-    2023's 认真贯彻党的二十大精神). A year's campaign or theme is never carried into another year's opening."""
+    2023's 认真贯彻党的二十大精神). A year's campaign or theme is never carried into another year's opening; with
+    `campaign` off, none is put in its place either (a plan's line: next year's campaign is the writer's to name)."""
     campaigns = _campaigns()
     current = next((c["line"] for c in campaigns if year in c.get("years", ()) and c.get("line")), "")
     kept, dropped, put = [], [], []
@@ -331,7 +332,7 @@ def undated(formula: str, year: int) -> tuple[str, list[str], tuple[str, ...]]:
             kept.append(clause)
             continue
         dropped.append(clause)
-        if current and current not in put and any(c.get("line") for c in stale):  # another year's campaign: this year's
+        if campaign and current and current not in put and any(c.get("line") for c in stale):  # this year's campaign
             kept.append(current)
             put.append(current)
     return "，".join(kept), dropped, tuple(put)

@@ -71,8 +71,11 @@ class HouseOutline:
         said += f"。往年自己的提法“{own}”如今年仍然沿用，请加进开头的笔记" if own else ""
         said += f"。其中只属于往年的“{'，'.join(dropped)}”已去掉" if dropped else ""
         said += f"，换成了今年的“{'，'.join(put)}”，请核实" if put else ""
-        if self.info.period == "annual" and (plan := house.undated(standing, self.info.year + 1)[2]):
+        if self.info.period == "annual" and (plan := house.undated(standing, self.info.year + 1, campaign=False)[2]):
             said += f"。工作打算的总体提法按{self.info.year + 1}年写作“{'，'.join(plan)}”（drafter/data/campaigns.yaml），请核实"
+        if self.info.period == "annual" and (line := [c for c in house.undated(standing, self.info.year + 1)[2]
+                                                      if c not in house.undated(standing, self.info.year + 1, False)[2]]):
+            said += f"；{self.info.year + 1}年的专项学习教育（如“{line[0]}”）确定后，写进工作打算的笔记"
         self.notices.append(said + "。")
 
     def rename_sections(self, headings: dict[str, str], by_writer: bool = True) -> None:
