@@ -212,10 +212,7 @@ def test_a_respectively_run_gives_each_figure_to_its_own_row(table):
 @pytest.fixture
 def office(tmp_path):
     """A 统计局's table of its own rows (no catalog entry fits them) and notes."""
-    from drafter.numbers.facts import build_table, read_facts
-
-    path = tmp_path / "统计局.yaml"
-    path.write_text("""org: 示例县统计局
+    return _own_table(tmp_path / "统计局.yaml", """org: 示例县统计局
 year: 2024
 facts:
   - {indicator: 地区生产总值, value: 310.5, unit: 亿元, prior: 285.2}
@@ -247,10 +244,17 @@ notes:
     - 统计档案累计完成数字化3600件
   工作打算:
     - 建成县级统计数据共享平台
-""", encoding="utf-8")
+""")
+
+
+def _own_table(path, text: str):
+    """The table of a facts file with no outline: the rows as the file has them, the notes by the writer's headings."""
+    from drafter.numbers.facts import build_table, read_facts
+
+    path.write_text(text, encoding="utf-8")
     given = read_facts(path)
     table = build_table([], given, org=given.org, year=given.year, period="annual", ledger=None)
-    return replace(table, notes=given.notes)  # by the writer's headings, as no outline places them
+    return replace(table, notes=given.notes)
 
 
 @pytest.mark.parametrize("said, found", [
@@ -348,10 +352,7 @@ def test_a_bureau_of_its_own_rows(office, said, found):
 @pytest.fixture
 def services(tmp_path):
     """A bureau of services (environment, health, schools) with units and notes of its own."""
-    from drafter.numbers.facts import build_table, read_facts
-
-    path = tmp_path / "社会事业局.yaml"
-    path.write_text("""org: 示例县社会事业局
+    return _own_table(tmp_path / "社会事业局.yaml", """org: 示例县社会事业局
 year: 2025
 facts:
   - {indicator: 危险废物利用处置能力, value: 156.8, unit: 万吨/年, prior: 149.2}
@@ -383,10 +384,7 @@ notes:
     - 全省县域就诊率89.7%
     - 新增为32家政府办村卫生室配备心电图机
     - 供应土地中工业用地2153.4亩
-""", encoding="utf-8")
-    given = read_facts(path)
-    table = build_table([], given, org=given.org, year=given.year, period="annual", ledger=None)
-    return replace(table, notes=given.notes)
+""")
 
 
 @pytest.mark.parametrize("said, found", [
