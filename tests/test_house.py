@@ -38,6 +38,7 @@ def test_adopting_it_renames_reorders_and_survives_reopening(sampled):
     # the plan as the bureau writes it: titled items in the pattern of its last plan's (推动创新主体量质齐升 …)
     plan = desk.open(session.id).messages("plan")[-1].content
     assert "分6项写" in plan and "推动创新主体量质齐升" in plan and "一是、二是" not in plan
+    assert "篇幅约639字" in plan  # as long as its last plan (the shipped outline asks 520), its signature left out
     session.rename_sections({"party": "坚持党建引领，机关效能持续提升"})
     reopened = desk.open(session.id)
     assert {p.spec.id: p.heading for p in reopened.planned()}["party"] == "（八）坚持党建引领，机关效能持续提升"

@@ -143,8 +143,15 @@ def plan_items(past: list[Section]) -> list[str]:
             if s.part == "plan" and s.level == 2 and s.title and not _is_point(s)]
 
 
+def plan_length(past: list[Section]) -> int:
+    """The characters of the past summary's 工作打算, its signature lines left out."""
+    text = "".join(s.body for s in past if s.part == "plan")
+    return len(re.sub(r"\s|[\u4e00-\u9fff]{2,20}(?:局|委员会|办公室|中心)\s*\d{4}年\d{1,2}月\d{1,2}日\s*$", "", text.strip()))
+
+
 def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: list[str] = (),
-            rows: dict[str, list[str]] | None = None, past_opening: str = "", title: str = "", name: str = "") -> dict:
+            rows: dict[str, list[str]] | None = None, past_opening: str = "", title: str = "", name: str = "",
+            plan_chars: int = 0) -> dict:
     """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced, the
     sections of the bureau's own added (`rows`: the indicators it reported under each past heading, which become
     this year's facts rows), and the plan written as titled items in the pattern of the past plan's."""
@@ -178,6 +185,8 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
     plan = next((s.id for s in spec.sections if s.prompt == "plan"), None)
     if plan and len(items) >= 2:
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
+    if plan and plan_chars:  # as long as the bureau's last plan
+        sections.setdefault(plan, {})["length"] = min(max(plan_chars, 300), 1200)
     return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", **({"title": title} if title else {}),
             **({"self_name": name} if name else {}), "sections": sections}
 

@@ -40,7 +40,8 @@ class HouseOutline:
         items = [item.translate(_FULL_WIDTH) for item in house.plan_items(past)]
         rows = past_rows(self.settings, self.info.org, self.info.year, self.info.period)
         data = house.overlay(shipped, proposals, source, items, rows, opening,
-                             house.past_title(past, found[1], self.info.org), house.self_name(past, self.info.org))
+                             house.past_title(past, found[1], self.info.org), house.self_name(past, self.info.org),
+                             house.plan_length(past))
         for sid, heading in (headings or {}).items():
             if sid not in data["sections"]:
                 self._known(sid, shipped)
