@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -382,9 +382,9 @@ def _as_noted(text: str, m: Mention, claim, allowed: list[Source]) -> bool:
     for s in allowed:
         if s.role != "note" or s.scope == "context" or s.note_kind == "target" or not matches(m, s):
             continue
-        if not claim.qualifier and len(mentions(s.key)) == 1 and claims._held(item, s.key) >= 0.75:
+        if not claim.qualifier and len(_note_mentions(s.key)) == 1 and claims.held(item, s.key) >= 0.75:
             return True  # 新纳入重点排污单位126家 of the note's 新纳入重点排污单位名录126家
-        for n in mentions(s.key):
+        for n in _note_mentions(s.key):
             words = re.search(r"[\u4e00-\u9fff]{0,6}$", s.key[:n.start]).group(0)  # the note's naming, whole
             if abs(n.value - s.value) < 1e-9 and n.unit == m.unit and (
                     len(words) >= 3 and _common_tail(words, text[:m.start]) == len(words)
@@ -392,6 +392,12 @@ def _as_noted(text: str, m: Mention, claim, allowed: list[Source]) -> bool:
                     and s.key[n.end:n.end + 2] == after):
                 return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _note_mentions(item: str) -> tuple[Mention, ...]:
+    """The figures of a note's item, read once however many figures of a draft are held against it."""
+    return tuple(mentions(item))
 
 
 def _common_tail(a: str, b: str) -> int:
@@ -409,7 +415,7 @@ def _named_notes(allowed: list[Source], sentence: str) -> list[tuple[float, str]
     for s in allowed:
         if s.role != "note":
             continue
-        for n in mentions(s.key):
+        for n in _note_mentions(s.key):
             words = re.search(r"[\u4e00-\u9fff]{2,6}$", re.sub(r"(?:全国|全省|全市|全县|全区|平均|为|达到?|共|有)+$", "", s.key[:n.start]))
             if abs(n.value - s.value) < 1e-9 and words and words.group(0)[-4:] in sentence:
                 out.append((s.value, s.unit))

@@ -798,7 +798,7 @@ def _bigrams(text: str) -> set[str]:
     return {chars[i:i + 2] for i in range(len(chars) - 1)}
 
 
-def _held(sentence: str, key: str) -> float:
+def held(sentence: str, key: str) -> float:
     """The share of a note's wording (two-character runs) its sentence holds."""
     x, y = _bigrams(key), _bigrams(sentence)
     return len(x & y) / len(x) if x and sentence else 0.0
@@ -827,8 +827,8 @@ def other_activity(m, clause: str, allowed: list, matched: list | None = None, s
         if s.role != "note":
             if any(p.search(clause) for p in patterns(s.indicator)):
                 return 2.0  # a cell of a row the clause names (超额完成高企95家的年度目标), by its alias too
-            return max(_similar(clause, s.indicator), _held(s.indicator, clause)) + _held(sentence, s.indicator)
-        return _held(s.key, clause) + _held(sentence, s.label.removeprefix("笔记："))
+            return max(_similar(clause, s.indicator), held(s.indicator, clause)) + held(sentence, s.indicator)
+        return held(s.key, clause) + held(sentence, s.label.removeprefix("笔记："))
 
     own = max(matched, key=fit)
     rivals = [s for s in notes if same_unit(m.unit, s.unit) and abs(s.value - m.value) > 1e-9

@@ -25,10 +25,10 @@ _PER = ("/年", "/日", "/天")  # 危险废物利用处置能力156.8万吨/年
 UNITS = sorted(
     {*"万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 万亩 公里 亿立方米 万立方米 立方米 平方公里 公顷 万千瓦 千瓦 "
       "万册 万吨 个月 小时 分钟 公斤 千克 微克/立方米 毫克/立方米 毫克/升 亩 吨 天 位 倍 元 米 岁 % 万 亿".split(),
-     *COUNT_UNITS, *(f"万{u}" for u in COUNT_UNITS if len(u) == 1 or u.endswith("次"))},
+     *COUNT_UNITS, *(f"万{u}" for u in COUNT_UNITS if len(u) == 1 or u.endswith("次")),
+     *(u + p for u in ("万吨", "吨", "万立方米", "立方米", "千瓦", "万千瓦") for p in _PER)},
     key=len, reverse=True,
 )
-UNITS = sorted([*UNITS, *(u + p for u in ("万吨", "吨", "万立方米", "立方米", "千瓦", "万千瓦") for p in _PER)], key=len, reverse=True)
 # 一口气, 两头兼顾, 一张蓝图, 一对一: no figures
 ARABIC_ONLY = {"口", "头", "张", "米", "辆", "艘", "对", "岁", "小时", "分钟", "个月", "公斤", "千克"}
 CN_NUM = "零〇一二两三四五六七八九十百千"
