@@ -219,6 +219,7 @@ class ExportSection:
     level: int  # 0 opening, 1 一、, 2 （一）
     text: str  # paragraphs separated by blank lines
     run_in: bool = False  # the heading starts the first paragraph: （一）环境卫生治理能力持续提升。龙华…
+    items_apart: bool = False  # its titled items (（一）推动创新主体量质齐升。…) set as headings of their own
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,20 @@ def test_markdown_order():
     assert "## \n" not in text and "# \n" not in text  # the opening section has no heading line
 
 
+def test_a_plans_titled_items_are_set_apart_where_the_bureau_set_them_apart(tmp_path):
+    """（一）推动创新主体量质齐升。… becomes a heading line and its text where the bureau's last plan had its items as
+    headings of their own; run in, it stays one paragraph."""
+    plan = "2025年重点抓好以下两个方面工作：\n（一）推动创新主体量质齐升。高新技术企业总数力争达到110家。\n（二）推动平台提档升级。推动省级高新区获批。"
+    for apart in (True, False):
+        doc = ExportDocument("标题", (ExportSection("三、2025年工作打算", 1, plan, items_apart=apart),), "示例县科学技术局", "")
+        text = export.markdown(doc)
+        assert ("### （一）推动创新主体量质齐升\n\n高新技术企业总数力争达到110家。" in text) == apart
+        assert ("（一）推动创新主体量质齐升。高新技术企业总数力争达到110家。" in text) != apart
+        word = Document(str(export.write(doc, tmp_path / f"plan{apart}.docx")))
+        fonts = {p.text: {east_asian(r) for r in p.runs} for p in word.paragraphs}
+        assert (fonts.get("（二）推动平台提档升级") == {"楷体_GB2312"}) == apart  # a （二） heading's font
+
+
 def test_md_written_by_suffix(tmp_path):
     path = export.write(DOC, tmp_path / "out" / "总结.MD")
     assert path.read_text("utf-8") == export.markdown(DOC)

@@ -39,6 +39,7 @@ def test_adopting_it_renames_reorders_and_survives_reopening(sampled):
     plan = desk.open(session.id).messages("plan")[-1].content
     assert "分6项写" in plan and "推动创新主体量质齐升" in plan and "一是、二是" not in plan
     assert "篇幅约639字" in plan  # as long as its last plan (the shipped outline asks 520), its signature left out
+    assert "items_apart: true" in outline_file.read_text("utf-8")  # its items were headings of their own
     session.rename_sections({"party": "坚持党建引领，机关效能持续提升"})
     reopened = desk.open(session.id)
     assert {p.spec.id: p.heading for p in reopened.planned()}["party"] == "（八）坚持党建引领，机关效能持续提升"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from drafter.errors import DrafterError
-from drafter.models import ExportDocument, FactRow
+from drafter.models import ExportDocument, ExportSection, FactRow
 from drafter.numbers.checks import PENDING
 
 FONT_PROFILES: dict[str, dict[str, str]] = {
@@ -108,6 +108,19 @@ def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+_TITLED = re.compile(r"^(（[一二三四五六七八九十]+）[^。！？\n]{2,30})。(.+)$")
+
+
+def _blocks(section: ExportSection) -> list[tuple[bool, str]]:
+    """(is a heading, text) of a section's paragraphs; a plan whose items the bureau set as headings of their own
+    has each （一）推动创新主体量质齐升。… paragraph split into its title and its text."""
+    out = []
+    for text in _paragraphs(section.text):
+        titled = _TITLED.match(text) if section.items_apart else None
+        out += [(True, titled.group(1)), (False, titled.group(2).strip())] if titled else [(False, text)]
+    return out
+
+
 # ---- Markdown ----------------------------------------------------------------------------------------
 
 
@@ -118,7 +131,8 @@ def markdown(doc: ExportDocument, escape: Callable[[str], str] | None = None) ->
     for section in doc.sections:
         if section.level and section.heading:
             blocks.append(f"{'#' * (section.level + 1)} {escape(section.heading)}")
-        blocks.extend(map(escape, _paragraphs(section.text)))
+        blocks.extend(f"{'#' * (section.level + 2)} {escape(text)}" if title else escape(text)
+                      for title, text in _blocks(section))
     blocks.extend(escape(line) for line in (doc.signature, doc.date) if line)
     return "\n\n".join(blocks) + "\n"
 
@@ -201,13 +215,13 @@ def _docx(doc: ExportDocument, path: Path, fonts: dict[str, str]) -> None:
     _add(word, "title", doc.title, fonts)
     _add(word, "body", "", fonts)  # GB/T 9704: the body starts one line below the title
     for section in doc.sections:
-        paragraphs = _paragraphs(section.text)
-        if section.level and section.heading and section.run_in and paragraphs:
-            _add_run_in(word, _HEADING_KINDS.get(section.level, "body"), section.heading, paragraphs.pop(0), fonts)
+        blocks = _blocks(section)
+        if section.level and section.heading and section.run_in and blocks:
+            _add_run_in(word, _HEADING_KINDS.get(section.level, "body"), section.heading, blocks.pop(0)[1], fonts)
         elif section.level and section.heading:
             _add(word, _HEADING_KINDS.get(section.level, "body"), section.heading, fonts)
-        for text in paragraphs:
-            _add(word, "body", text, fonts)
+        for title, text in blocks:
+            _add(word, _HEADING_KINDS.get(section.level + 1, "body") if title else "body", text, fonts)
     _closing(word, doc, fonts)
     _page_numbers(word, fonts["page"])
     word.save(str(path))

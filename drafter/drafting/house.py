@@ -143,6 +143,13 @@ def plan_items(past: list[Section]) -> list[str]:
             if s.part == "plan" and s.level == 2 and s.title and not _is_point(s)]
 
 
+def plan_items_apart(past: list[Section]) -> bool:
+    """The past plan's titled items are headings of their own (（一）推动创新主体量质齐升, its text below), not run into
+    their text (（一）加强统筹协调。认真做好…)."""
+    items = [s for s in past if s.part == "plan" and s.level == 2 and s.title and not _is_point(s)]
+    return bool(items) and not any(s.heading.endswith("。") and s.body.strip() for s in items)
+
+
 def plan_length(past: list[Section]) -> int:
     """The characters of the past summary's 工作打算, its signature lines left out."""
     text = "".join(s.body for s in past if s.part == "plan")
@@ -151,7 +158,7 @@ def plan_length(past: list[Section]) -> int:
 
 def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: list[str] = (),
             rows: dict[str, list[str]] | None = None, past_opening: str = "", title: str = "", name: str = "",
-            plan_chars: int = 0) -> dict:
+            plan_chars: int = 0, items_apart: bool = False) -> dict:
     """An outline file's data: the shipped outline as `base`, the matched sections' headings replaced, the
     sections of the bureau's own added (`rows`: the indicators it reported under each past heading, which become
     this year's facts rows), and the plan written as titled items in the pattern of the past plan's."""
@@ -187,6 +194,8 @@ def overlay(spec: OutlineSpec, proposals: list[Proposal], source: str, items: li
         sections.setdefault(plan, {}).update(items=list(items), points=min(len(items), 9))
     if plan and plan_chars:  # as long as the bureau's last plan
         sections.setdefault(plan, {})["length"] = min(max(plan_chars, 300), 1200)
+    if plan and len(items) >= 2 and items_apart:  # exported with each item's title on a line of its own
+        sections[plan]["items_apart"] = True
     return {"base": spec.name, "name": f"{spec.name}_house", "label": f"本局往年提纲（{source}）", **({"title": title} if title else {}),
             **({"self_name": name} if name else {}), "sections": sections}
 

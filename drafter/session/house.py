@@ -41,7 +41,7 @@ class HouseOutline:
         rows = past_rows(self.settings, self.info.org, self.info.year, self.info.period)
         data = house.overlay(shipped, proposals, source, items, rows, opening,
                              house.past_title(past, found[1], self.info.org), house.self_name(past, self.info.org),
-                             house.plan_length(past))
+                             house.plan_length(past), house.plan_items_apart(past))
         for sid, heading in (headings or {}).items():
             if sid not in data["sections"]:
                 self._known(sid, shipped)

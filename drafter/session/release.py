@@ -97,8 +97,9 @@ class Release:
 
         shown = for_export if final else (lambda text: text)
         run_in = {p.spec.id for p in self.planned() if p.spec.run_in}
-        parts = [ExportSection(s.heading, s.level, shown(s.version.text) if s.version else "", s.id in run_in)
-                 for s in self.sections()]
+        apart = {p.spec.id for p in self.planned() if p.spec.items_apart}
+        parts = [ExportSection(s.heading, s.level, shown(s.version.text) if s.version else "", s.id in run_in,
+                               s.id in apart) for s in self.sections()]
         signature, when = self.signing()
         return ExportDocument(self.title, tuple(parts), signature, when, tuple(self.fact_rows()))
 
