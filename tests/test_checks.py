@@ -384,6 +384,7 @@ notes:
     - 全省县域就诊率89.7%
     - 新增为32家政府办村卫生室配备心电图机
     - 供应土地中工业用地2153.4亩
+    - 全县知识产权质押融资额16.8亿元
 """)
 
 
@@ -404,6 +405,9 @@ notes:
       ("unverified_number", "36.3万吨/年")]),
     ("在用特种设备98650台，比上年增加5240台，其中电梯61230台、压力容器29870台、起重机械7550台。",
      [("unverified_number", "61230台"), ("unverified_number", "29870台"), ("unverified_number", "7550台")]),
+    # a qualified figure (超过15亿元) is borne out only by a note of the same thing, not by any note over 15亿元
+    ("知识产权质押融资额超过15亿元。", []),
+    ("带动企业新增研发投入超过15亿元。", [("unverified_number", "15亿元")]),
     # vague counts: 进万家 is no count; 上千场次 needs a source of 场次
     ("持续开展健康知识进万家活动。", []),
     ("全年开展普法活动上千场次。", [("unverified_number", "上千场次")]),

@@ -474,7 +474,8 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
                    and (s.unit or not m.unit)  # a bare number of a note (第6位) is no base for 超1.9万条
                    and claims.qualified(claim.qualifier, m.value, m.text, v := claims.convert(s.value, s.unit, m.unit))
                    and v <= 1.3 * m.value  # 超45公里 is not of 186公里
-                   and (s.role == "note" or _names(s.indicator, _around(SENTENCE, text, m.start)[0]))
+                   and (claims.held(_around(CLAUSE, text, m.start)[0], s.key) > 0 if s.role == "note"  # of the same thing
+                        else _names(s.indicator, _around(SENTENCE, text, m.start)[0]))
                    and (s.role != "derived" or s.key == claim.role)]  # 就业率85%以上 is no 完成率
     sentence, at = _around(SENTENCE, text, m.start)
     clause, clause_at = _around(CLAUSE, text, m.start)
