@@ -371,6 +371,8 @@ facts:
   - {indicator: 供应土地, value: 3986.55, unit: 亩}
   - {indicator: 办理法律援助案件, value: 5320, unit: 件, target: 5000}
   - {indicator: 大网格, value: 21, unit: 个, prior: 14}
+  - {indicator: 脱贫人口小额信贷新增发放, value: 3.26, unit: 亿元, prior: 3.58, target: 3.5, next_target: 3.6}
+  - {indicator: 衔接资金用于产业发展比例, value: 62.4, unit: "%", target: 60}
   - {indicator: 小网格, value: 882, unit: 个, prior: 856}
 notes:
   生态环境:
@@ -405,6 +407,9 @@ notes:
       ("unverified_number", "36.3万吨/年")]),
     ("在用特种设备98650台，比上年增加5240台，其中电梯61230台、压力容器29870台、起重机械7550台。",
      [("unverified_number", "61230台"), ("unverified_number", "29870台"), ("unverified_number", "7550台")]),
+    # a figure equal to one cell exactly is that cell's, not another's said roughly (3.6 is next year's, not 3.58)
+    ("全年新增发放脱贫人口小额信贷3.6亿元。", [("target_as_actual", "3.6亿元")]),
+    ("资金用于产业发展的占比62.4%，超过60%的年度目标要求2.4个百分点。", []),
     # a qualified figure (超过15亿元) is borne out only by a note of the same thing, not by any note over 15亿元
     ("知识产权质押融资额超过15亿元。", []),
     ("带动企业新增研发投入超过15亿元。", [("unverified_number", "15亿元")]),

@@ -352,7 +352,7 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
     return out
 
 
-_GAP = re.compile(r"差|距|低于|高于|高出|低出|相差|多出|少于|超出|比[^，。；]{1,12}[多少]")
+_GAP = re.compile(r"差|距|低于|高于|高出|低出|相差|多出|少于|超出|超过|比[^，。；]{1,12}[多少]")
 
 
 def _gap(text: str, m: Mention, before: list[Mention], table: FactsTable, allowed: list[Source]) -> bool:
@@ -469,6 +469,9 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
               ) -> Finding | None:
     """A number naming no facts row: it needs a source of the same value, kind and scope."""
     matched = [s for s in allowed if matches(m, s)]
+    exact = [s for s in matched if abs(claims.convert(s.value, s.unit, m.unit) - m.value) < 1e-9]
+    if exact and not claim.qualifier and m.text[:1].isdigit():
+        matched = exact  # 3.6亿元 is next year's 3.6, not last year's 3.58 said roughly
     if not matched and claim.qualifier:  # 近6000万元 for 5800万元, 20余场 for 24场: a source the qualifier fits
         matched = [s for s in allowed if claims.same_unit(m.unit, s.unit) and (s.role == "prior") == (claim.role == "prior")
                    and (s.unit or not m.unit)  # a bare number of a note (第6位) is no base for 超1.9万条
