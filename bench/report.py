@@ -33,6 +33,8 @@ def benchmarks(quick: bool) -> list[tuple[str, list[str]]]:
          ["bench/claims.py", "--cases", "tests/claims/heldout7/cases.jsonl"]),
         ("Number checks, held out: 审计局 and 退役军人事务局 drafts by someone who had not read the checker",
          ["bench/claims.py", "--cases", "tests/claims/heldout8/cases.jsonl"]),
+        ("Number checks, held out: 民族与宗教事务局 and 档案馆 drafts by someone who had not read the checker",
+         ["bench/claims.py", "--cases", "tests/claims/heldout9/cases.jsonl"]),
         ("Refine keeps the facts (48 answered refine actions)", ["bench/refine.py", "score", "bench/refine_review"]),
         ("Hostile probes", ["bench/hostile.py"]),
         ("Injection detector (held-out third scored, never tuned on)", ["bench/injection.py"]),
