@@ -174,6 +174,9 @@ def test_the_very_step_a_plan_names_is_not_written_as_taken():
         ("plan_as_done", "在杭州新设第3个离岸创新中心")]
     assert plan_findings("县肿瘤诊疗中心项目主体结构正在施工，计划2026年底结顶。", note) == []
     assert plan_findings("在杭州新设离岸创新中心已完成方案论证。", note) == []
+    # the planned step at the clause's end (下闸蓄水 of 计划2027年底下闸蓄水)
+    assert [f.text for f in plan_findings("牛路水库已于年内建成并下闸蓄水。", "牛路水库正在建设，计划2027年底下闸蓄水")] == [
+        "牛路水库已于年内建成并下闸蓄水"]
     # 建设 is the stage before 建成; 印发 says a document is out
     assert [f.text for f in plan_findings("临川县、北湖区科技馆分馆同步建成。", "拟在临川县、北湖区各建设1个科技馆分馆")] == [
         "临川县、北湖区科技馆分馆同步建成"]
@@ -373,6 +376,10 @@ facts:
   - {indicator: 大网格, value: 21, unit: 个, prior: 14}
   - {indicator: 脱贫人口小额信贷新增发放, value: 3.26, unit: 亿元, prior: 3.58, target: 3.5, next_target: 3.6}
   - {indicator: 衔接资金用于产业发展比例, value: 62.4, unit: "%", target: 60}
+  - {indicator: 水务固定资产投资, value: 96.8, unit: 亿元, prior: 91.2, target: 100}
+  - {indicator: 城镇污水处理能力, value: 874.5, unit: 万吨/日}
+  - {indicator: 进驻政务大厅部门单位, value: 44, unit: 个, prior: 42}
+  - {indicator: 进驻政务大厅审批服务事项, value: 912, unit: 项, prior: 886}
   - {indicator: 小网格, value: 882, unit: 个, prior: 856}
 notes:
   生态环境:
@@ -387,6 +394,7 @@ notes:
     - 新增为32家政府办村卫生室配备心电图机
     - 供应土地中工业用地2153.4亩
     - 全县知识产权质押融资额16.8亿元
+    - 全省城镇污水处理能力3268万吨/日
 """)
 
 
@@ -410,6 +418,15 @@ notes:
     # a figure equal to one cell exactly is that cell's, not another's said roughly (3.6 is next year's, not 3.58)
     ("全年新增发放脱贫人口小额信贷3.6亿元。", [("target_as_actual", "3.6亿元")]),
     ("资金用于产业发展的占比62.4%，超过60%的年度目标要求2.4个百分点。", []),
+    # 完成年初确定的…任务 of a row that missed it; 超百亿元 of 96.8亿元
+    ("全年完成水务固定资产投资96.8亿元，圆满完成年初确定的100亿元投资任务。",
+     [("conflict", "完成年初确定的100亿元投资任务")]),
+    ("全年水务固定资产投资超百亿元。", [("qualifier", "百亿元")]),
+    # a 分别 run whose figures do not all name a row is judged by their sources; a naming before 44个、 is 44's
+    ("全县进驻部门单位44个、审批服务事项912项，分别比上年增加2个、26项。", []),
+    ("全县进驻部门单位44个、审批服务事项921项。", [("unverified_number", "921项")]),
+    # a clause framed as another place's (从全省看，…) states the comparison figure
+    ("从全省看，城镇污水处理能力3268万吨/日，全县874.5万吨/日。", []),
     # a qualified figure (超过15亿元) is borne out only by a note of the same thing, not by any note over 15亿元
     ("知识产权质押融资额超过15亿元。", []),
     ("带动企业新增研发投入超过15亿元。", [("unverified_number", "15亿元")]),

@@ -503,6 +503,8 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
             rf"{PRIOR_WORDS.pattern}|{table.year - 1}年|[由从]$", text[clause_at:m.start]):  # 城镇居民收入36047元 (2020's)
         return Finding("wrong_year", m.start, m.end, m.text,
                        f"{m.text}是上年的数（{matched[0].label}），这里写成了今年的数。", "核对年份，改用今年的数字。")
+    if all(s.scope == "context" for s in matched) and claims.framed_elsewhere(text, clause_at, table):
+        return None  # 从全省看，城镇污水处理能力3268万吨/日: the comparison figure, said as one
     if claim.role != "prior" and (finding := claims.other_activity(m, _around(ITEM, text, m.start)[0], allowed,
                                                                       matched, sentence, text[max(0, m.start - 4):m.start])):
         return finding
@@ -690,6 +692,7 @@ def _step_planned(clause: str, core: str, plans: list[tuple[str, str]], reached:
     and in no done note of it."""
     steps = {d.group(0) for d in DONE_WORDS.finditer(clause) if not d.group(0).startswith("已")}
     steps |= {a.group(1) for a in re.finditer(r"已(?:经)?(?:顺利|全面|如期|基本|正式)?([\u4e00-\u9fff]{2})", clause)}
+    steps |= set(re.findall(r"[\u4e00-\u9fff]{4}$", core))  # 已于年内建成并下闸蓄水 of 计划2027年底下闸蓄水
     for source, key in plans:
         if _shared(core, key) < 4:  # 主体结构 of 项目主体结构已顺利结顶: the step itself says more
             continue

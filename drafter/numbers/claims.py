@@ -108,14 +108,18 @@ def named(text: str, pos: int, names: list[str]) -> list[tuple[str, int]]:
 
 @cache
 def _tails(names: tuple[str, ...]) -> dict[str, list[re.Pattern]]:
-    """The ends of a row's name no other row's name holds, five characters or more (抽检合格率 of 食品安全抽检合格率):
-    a writer names the row by them (not by 研发机构 alone, which 国家级研发机构 ends with too)."""
+    """The ends of a row's name no other row's name holds, five characters or more (抽检合格率 of 食品安全抽检合格率),
+    or four after the name's first two (进驻部门单位 of 进驻政务大厅部门单位): a writer names the row by them (not by
+    研发机构 alone, which 国家级研发机构 ends with too)."""
     out: dict[str, list[re.Pattern]] = {}
     for name in names:
-        tails = [name[k:] for k in range(1, len(name) - 4) if re.fullmatch(r"[\u4e00-\u9fff]{5,}", name[k:])]
+        tails = [name[k:] for k in range(1, len(name) - 3) if re.fullmatch(r"[\u4e00-\u9fff]{4,}", name[k:])]
         own = [t for t in tails if not any(t in other for other in names if other != name)]
-        if own:
-            out[name] = [re.compile(re.escape(own[-1]))]  # the shortest: every longer one holds it
+        patterns_ = [re.compile(re.escape(t)) for t in own if len(t) >= 5][-1:]  # the shortest: every longer holds it
+        if own and len(own[-1]) == 4 and len(name) >= 6:
+            patterns_.append(re.compile(rf"{re.escape(name[:2])}[^，。；,;]{{0,6}}?{re.escape(own[-1])}"))
+        if patterns_:
+            out[name] = patterns_
     return out
 
 
@@ -247,10 +251,9 @@ def _respective(text: str, m, names: list[str], table: FactsTable) -> Claim | No
     # the rows of 分别's own clause when it names them all (中、小网格分别增加7个、26个), else of the sentence
     own = _in_order(_spelled(text[_clause_start(text, run_start + len(head)):run_start + len(head)]), names)
     listed = own if len(own) >= count else _in_order(text[sentence_start:run_start], names)
-    if index >= len(listed):
-        return None
     r = role(head, m.unit, table.year, names)  # 上年分别为8.52亿元、1.96%: last year's, each
-    return Claim(m.start, m.end, m.text, m.value, m.unit, listed[index], r, None, None,
+    # 部门单位44个、审批服务事项912项，分别增加2个、26项 where not every figure names a row: judged by their sources
+    return Claim(m.start, m.end, m.text, m.value, m.unit, listed[index] if len(listed) >= count else None, r, None, None,
                  _direction(head) if r in ("增量", "同比增长", "提高") else 0)
 
 
@@ -285,16 +288,27 @@ def _direction(tail: str) -> int:
     return -1 if _FALL.search(tail) else 1 if _RISE.search(tail) else 0
 
 
+_FRAMED = re.compile(r"(?:从|就|在)?(全国|全省|全市|全区|省内|国内)(?:看|来看|范围内|层面看?)$")
+
+
+def framed_elsewhere(text: str, clause_start: int, table: FactsTable) -> bool:
+    """The clause before frames this one as another place's (从全省看，城镇污水处理能力3268万吨/日)."""
+    framing = text[_clause_start(text, clause_start - 1):clause_start - 1] if clause_start else ""
+    return bool(_FRAMED.fullmatch(framing)) and elsewhere(framing, table)
+
+
 def _subject(text: str, m, clause_start: int, names: list[str], units: dict, table: FactsTable
              ) -> tuple[str | None, int]:
     """The facts row a number is about, and where its naming ends; (None, start) when it names none."""
-    if elsewhere(text[clause_start:m.start], table):
+    if elsewhere(text[clause_start:m.start], table) or framed_elsewhere(text, clause_start, table):
         return None, m.start  # 全省共有11家: a comparison, judged by its sources
     probe = role(text[clause_start:m.start], m.unit, table.year, [])
     opens = re.search(r"(?:和|与|及|以及|、)$", text[clause_start:m.start])  # …“四上”企业和13个乡镇: a phrase of its own
     parts = text.rfind("其中", sentence_start(text, m.start), clause_start)
     back = parts >= 0 and probe in ("增量", "同比增长", "提高", "完成率") and not _own_subject(text[clause_start:m.start])
     for name, end in [] if opens else named(text, m.start, names):
+        if re.search(r"\d[^、，,。；;\d]{0,3}、[\u4e00-\u9fff]{2,}$", text[end:m.start]):
+            continue  # 进驻部门单位44个、审批服务事项912项: the naming is the figure's before, the next one names its own
         if back and end > parts:
             continue  # …，其中4A级3家、3A级9家，比上年净增2家: the change of the total before the parts
         if "其中" in text[end:m.start] and not back:
@@ -555,6 +569,7 @@ def _fmt(v: float) -> str:
 # 未完成 of this year; 上年未完成目标 speaks of last year
 _MISSED = re.compile(r"(?<!上年)(?<!去年)(?<!往年)(?<!前年)(?:未(?:能)?(?:全面)?完成|没有完成|未达到|未达|低于(?:年度)?目标)")
 _MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标"
+                  r"|(?<!未)(?<!没有)完成(?:了)?(?:年初|年度|全年)(?:确定|下达|制定|提出)的[^，。；]{0,12}?(?:目标|任务)(?!的)"
                   r"|(?<!未)(?<!没有)完成[\d.,]+[^\d，。；]{0,3}的(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)(?!的)")
 
 
@@ -778,7 +793,7 @@ def elsewhere(words: str, table: FactsTable) -> bool:
     return bool(region and region.group(0) != area(table.org))
 
 
-_ROUND = re.compile(r"(?<=超|近|逾|过|破)([一二两三四五六七八九]?[百千万])(?=余?[家人个项件场次所])")
+_ROUND = re.compile(r"(?<=超|近|逾|过|破)([一二两三四五六七八九]?[百千万])(?=余?(?:[家人个项件场次所]|亿元|万元))")
 
 
 def round_numbers(text: str) -> list[tuple[int, int, str, float, str]]:
@@ -787,7 +802,7 @@ def round_numbers(text: str) -> list[tuple[int, int, str, float, str]]:
 
     out = []
     for m in _ROUND.finditer(text):
-        unit = re.match(r"余?([家人个项件场次所]+)", text[m.end():]).group(1)[:2]
+        unit = re.match(r"余?(亿元|万元|[家人个项件场次所]+)", text[m.end():]).group(1)[:2]  # 超百亿元: 100 亿元
         value = cn_number(m.group(1).replace("万", "")) * (10_000 if "万" in m.group(1) else 1)
         out.append((m.start(), m.end() + len(unit), text[m.start():m.end() + len(unit)], value or 10_000, unit))
     return out
