@@ -395,6 +395,7 @@ notes:
     - 供应土地中工业用地2153.4亩
     - 全县知识产权质押融资额16.8亿元
     - 全省城镇污水处理能力3268万吨/日
+    - 主题事项上线未完成60项的年度目标
 """)
 
 
@@ -422,6 +423,8 @@ notes:
     ("全年完成水务固定资产投资96.8亿元，圆满完成年初确定的100亿元投资任务。",
      [("conflict", "完成年初确定的100亿元投资任务")]),
     ("全年水务固定资产投资超百亿元。", [("qualifier", "百亿元")]),
+    # a note's 未完成60项的年度目标: its 60 is a target, not this year's count
+    ("全年累计上线主题事项60项。", [("target_as_actual", "60项")]),
     # a 分别 run whose figures do not all name a row is judged by their sources; a naming before 44个、 is 44's
     ("全县进驻部门单位44个、审批服务事项912项，分别比上年增加2个、26项。", []),
     ("全县进驻部门单位44个、审批服务事项921项。", [("unverified_number", "921项")]),

@@ -181,7 +181,7 @@ def sources(table: FactsTable) -> list[Source]:
                 clause, at = _around(CLAUSE, ended, m.start)
                 # 建成“三宜”街区18个，计划2023年再建成20个: the plan is the clause's; a plan section's notes are plans
                 kind = "target" if note_kind(section) == "plan" or TARGET_CLAUSE.search(clause) and not re.search("已|完成", clause) \
-                    else "actual"
+                    or claims.AS_TARGET.match(ended, m.end) else "actual"  # 未完成60项的年度目标: 60 is the target
                 scope = "context" if _compared(line, table) or claims.elsewhere(clause[:m.start - at], table) else "local"
                 item = _around(ITEM, ended, m.start)[0]  # 概念验证中心2家、中试基地1家: each count with its own thing
                 out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind, key=item))

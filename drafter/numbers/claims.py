@@ -573,7 +573,7 @@ _MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全�
                   r"|(?<!未)(?<!没有)完成[\d.,]+[^\d，。；]{0,3}的(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)(?!的)")
 
 
-_AS_TARGET = re.compile(r"的?(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)")  # 4000亩的年度供地目标: named as the target
+AS_TARGET = re.compile(r"的?(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)")  # 4000亩的年度供地目标: named as the target
 
 
 def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Finding]:
@@ -586,7 +586,7 @@ def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Findi
         named_facts = [f for f in table.facts if f.value is not None and f.target
                        and (any(p.search(sentence) for p in patterns(f.indicator)) or any(
                            same_unit(x.unit, f.unit) and (equal(x.value, x.unit, x.text, f.value, f.unit)  # 实现就业1290人
-                                                          or _AS_TARGET.match(text, x.end)  # 完成4000亩的年度供地目标
+                                                          or AS_TARGET.match(text, x.end)  # 完成4000亩的年度供地目标
                                                           and equal(x.value, x.unit, x.text, f.target, f.unit))
                            for x in inside))]
         if not named_facts:
@@ -601,7 +601,7 @@ def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Findi
                                f"{'、'.join(f.indicator for f in met)}已完成年度目标，这里写作“{said.group(0)}”。",
                                "按数据改写这句话，或移到相应章节。", indicator=met[0].indicator))
         said = None if said else _MET.search(sentence)
-        claimed = [f for f in named_facts if any(same_unit(x.unit, f.unit) and not _AS_TARGET.match(text, x.end)
+        claimed = [f for f in named_facts if any(same_unit(x.unit, f.unit) and not AS_TARGET.match(text, x.end)
                                                  and not _QUALIFIER_BEFORE.search(text[max(0, x.start - 2):x.start])
                                                  and equal(x.value, x.unit, x.text, f.target, f.unit) for x in inside)]
         if said and not met and not claimed:  # 总数达到95家，完成年度目标 of a target of 95: the figure is the error
