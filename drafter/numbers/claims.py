@@ -360,8 +360,8 @@ def _variant_before(text: str, named_end: int, name: str) -> str | None:
     """新增 or 净增 right before the indicator's name (全年新增省级以上研发机构16家): the year's new ones."""
     head = text[max(0, named_end - 40):named_end]
     # the thing itself, not a kind of it (新增省级工程技术研究中心4家 is not 研发机构's); or the end of its name
-    own = {name, noun(name), *(p.pattern.replace("\\", "") for p in _tails((name,)).get(name, ()))}
-    starts = [m.start() for n in own for m in re.finditer(re.escape(n), head) if m.end() == len(head)]
+    own = [re.compile(re.escape(n)) for n in {name, noun(name)}] + _tails((name,)).get(name, [])
+    starts = [m.start() for p in own for m in p.finditer(head) if m.end() == len(head)]
     if not starts:
         return None
     before = head[:max(starts)]
