@@ -463,6 +463,17 @@ def test_a_bureau_of_services(services, said, found):
     assert kinds(f for f in check(said, services) if f.kind != "pending") == found
 
 
+def test_a_bare_figure_is_no_rounded_rate_of_a_row_it_never_names(tmp_path):
+    """62% rounds 61.8%, the growth of 累计办件: a figure of something else said by chance, unless it names the row."""
+    table = _own_table(tmp_path / "数据资源局.yaml", """org: 示例县数据资源管理局
+year: 2026
+facts:
+  - {indicator: “一件事”累计办件, value: 61237, unit: 件, prior: 37856}
+""")
+    assert kinds(check("申请材料平均精简62%，群众跑动次数明显减少。", table)) == [("unverified_number", "62%")]
+    assert kinds(check("“一件事”累计办件61237件，同比增长61.8%。", table)) == []
+
+
 def test_a_plan_says_built_of_next_year(office):
     assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []
 

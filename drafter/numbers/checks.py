@@ -472,6 +472,9 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     exact = [s for s in matched if abs(claims.convert(s.value, s.unit, m.unit) - m.value) < 1e-9]
     if exact and not claim.qualifier and m.text[:1].isdigit():
         matched = exact  # 3.6亿元 is next year's 3.6, not last year's 3.58 said roughly
+    if claim.role == "value" and not claim.qualifier:  # 材料平均精简62% is not the 61.8% growth of a row it never names
+        sentence = _around(SENTENCE, text, m.start)[0]
+        matched = [s for s in matched if s.role != "derived" or s in exact or _names(s.indicator, sentence)]
     if not matched and claim.qualifier:  # 近6000万元 for 5800万元, 20余场 for 24场: a source the qualifier fits
         matched = [s for s in allowed if claims.same_unit(m.unit, s.unit) and (s.role == "prior") == (claim.role == "prior")
                    and (s.unit or not m.unit)  # a bare number of a note (第6位) is no base for 超1.9万条
