@@ -402,7 +402,7 @@ notes:
 @pytest.mark.parametrize("said, found", [
     # units of a bureau of services: a capacity per year, a concentration, 批次, 万台, 岁 (only of a life or an age)
     ("全市危险废物利用处置能力156.8万吨，细颗粒物平均浓度36微克/立方米。", []),
-    ("全县细颗粒物平均浓度28微克/立方米。", [("unverified_number", "28微克/立方米")]),  # the row says 36
+    ("全县细颗粒物平均浓度28微克/立方米。", [("context_as_local", "28微克/立方米")]),  # the row says 36, 全国 28
     ("全年完成食品安全抽检1.86万批次，在用特种设备近9.9万台。", []),
     ("人均预期寿命达到82.6岁，为60岁以上老年人免费体检。", [("unverified_number", "82.6岁")]),
     # a note's figure with the note's own words next to it, where a row of the same noun counts another thing
@@ -472,6 +472,50 @@ facts:
 """)
     assert kinds(check("申请材料平均精简62%，群众跑动次数明显减少。", table)) == [("unverified_number", "62%")]
     assert kinds(check("“一件事”累计办件61237件，同比增长61.8%。", table)) == []
+
+
+@pytest.fixture
+def federation(tmp_path):
+    """A county-level federation whose notes name its prefecture's figures (九江市…, 六安市…) beside its own."""
+    return _own_table(tmp_path / "残疾人联合会.yaml", """org: 庐山市残疾人联合会
+year: 2025
+facts:
+  - {indicator: 困难重度残疾人家庭无障碍改造, value: 150, unit: 户, prior: 120, target: 140, next_target: 160}
+  - {indicator: 城乡居民基本医保参保, value: 52.36, unit: 万人, target: 53.5}
+  - {indicator: 职工基本医保参保, value: 3.42, unit: 万人}
+notes:
+  就业与无障碍:
+    - 完成困难重度残疾人家庭无障碍改造150户，超额完成140户的年度目标
+    - 九江市全年完成困难重度残疾人家庭无障碍改造1860户
+    - 《庐山市困难重度残疾人家庭无障碍改造实施细则》已报九江市残联备案，尚未实施
+""")
+
+
+@pytest.mark.parametrize("said, found", [
+    # a note that opens with another place (九江市) gives a comparison figure, said as that place's or not at all
+    ("九江市全年完成困难重度残疾人家庭无障碍改造1860户，我市完成150户。", []),
+    ("全年完成困难重度残疾人家庭无障碍改造1860户。", [("context_as_local", "1860户")]),
+    ("走访慰问困难残疾人上千户。", [("unverified_number", "上千户")]),  # not borne out by 九江市's 1860户
+    ("残疾人证新办平均办结时限压缩到5个工作日。", [("unverified_number", "5个工作日")]),  # a duration, not 5个
+    # a total its parts after 其中 add up to; a target called met (完成了…的年度任务) that the figure misses
+    ("全县基本医保参保共55.78万人，其中城乡居民基本医保参保52.36万人、职工基本医保参保3.42万人。", []),
+    ("全县基本医保参保共56.78万人，其中城乡居民基本医保参保52.36万人、职工基本医保参保3.42万人。",
+     [("unverified_number", "56.78万人")]),
+    ("城乡居民基本医保参保52.36万人，圆满完成了53.5万人的年度参保任务。",
+     [("conflict", "完成了53.5万人的年度参保任务")]),
+    # the step a note says is not yet taken (尚未实施), said as taken
+    ("《庐山市困难重度残疾人家庭无障碍改造实施细则》已全面落地实施。",
+     [("plan_as_done", "《庐山市困难重度残疾人家庭无障碍改造实施细则》已全面落地实施")]),
+])
+def test_a_federation_beside_its_prefecture(federation, said, found):
+    assert kinds(check(said, federation)) == found
+
+
+def test_a_plan_states_this_years_figure_as_its_base(federation):
+    """工作计划: 在今年完成…150户的基础上 is this year's value, said as such; 160户 is next year's target."""
+    said = "在今年完成困难重度残疾人家庭无障碍改造150户的基础上，计划完成困难重度残疾人家庭无障碍改造160户。"
+    assert kinds(check(said, federation, future=True)) == []
+    assert kinds(check("计划完成困难重度残疾人家庭无障碍改造150户。", federation, future=True)) != []
 
 
 def test_a_plan_says_built_of_next_year(office):

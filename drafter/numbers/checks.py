@@ -182,7 +182,8 @@ def sources(table: FactsTable) -> list[Source]:
                 # 建成“三宜”街区18个，计划2023年再建成20个: the plan is the clause's; a plan section's notes are plans
                 kind = "target" if note_kind(section) == "plan" or TARGET_CLAUSE.search(clause) and not re.search("已|完成", clause) \
                     or claims.AS_TARGET.match(ended, m.end) else "actual"  # 未完成60项的年度目标: 60 is the target
-                scope = "context" if _compared(line, table) or claims.elsewhere(clause[:m.start - at], table) else "local"
+                scope = "context" if _compared(line, table) or claims.elsewhere(clause[:m.start - at], table) \
+                    or claims.named_place(line, table.org) else "local"
                 item = _around(ITEM, ended, m.start)[0]  # 概念验证中心2家、中试基地1家: each count with its own thing
                 out.append(Source(m.value, m.unit or "", f"笔记：{line}", "note", scope, kind, key=item))
     return out
@@ -280,7 +281,8 @@ def vague_findings(text: str, notes: str, table: FactsTable | None = None) -> li
     out = []
     for m in found:
         said, unit = m.group(0), m.group("unit")
-        values = [claims.convert(s.value, s.unit, unit) for s in allowed if claims.same_unit(s.unit, unit)]
+        values = [claims.convert(s.value, s.unit, unit) for s in allowed  # not 九江市's 1860户 for 上千户
+                  if claims.same_unit(s.unit, unit) and s.scope != "context"]
         if said in notes or _shielded(m.start(), shielded) or _borne_out(text[m.start():m.start("unit")].strip(), values):
             continue
         out.append(Finding("unverified_number", m.start(), m.end(), said, f"“{said}”是笼统或约略的数，事实表和笔记中没有。",
@@ -321,9 +323,10 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
     read = claims.read(text, table, found)
     out = []
     for i, (m, claim) in enumerate(zip(found, read)):
-        if future and claim.role == "value":  # 工作打算: 总数达到360家 is next year's target
-            claim = replace(claim, role="next_target")
         clause, clause_at = _around(CLAUSE, text, m.start)
+        if future and claim.role == "value" and not re.search(  # 在今年完成改造150户的基础上: this year's, said as such
+                rf"今年|本年|{table.year}年", text[max(clause_at, found[i - 1].end if i else 0):m.start]):
+            claim = replace(claim, role="next_target")  # 工作打算: 总数达到360家 is next year's target
         own = text[max(clause_at, found[i - 1].end if i else 0):  # 剔除期满未通过的6家后净增9家: the 期满 is 6's
                    min(clause_at + len(clause), found[i + 1].start if i + 1 < len(found) else len(text))]
         if claims.OUTFLOW.search(own):
@@ -343,8 +346,9 @@ def number_findings(text: str, table: FactsTable, context_values: list[dict], fu
         if verdict is None and claim.indicator:
             continue
         if verdict is not None and verdict is not claims.UNKNOWN:
-            out.append(verdict)
-        elif finding := _by_value(text, m, claim, allowed, table, context_values):
+            out.append(_as_context(verdict, m, allowed) if not claims.elsewhere(clause, table) else verdict)
+        elif (finding := _by_value(text, m, claim, allowed, table, context_values)) \
+                and not (finding.kind == "unverified_number" and claims.summed(text, m, found)):
             out.append(finding)
     out += claims.rank_findings(text, table)
     out += claims.completion_findings(text, table, found)
@@ -525,6 +529,16 @@ def _by_value(text: str, m: Mention, claim, allowed: list[Source], table: FactsT
     return None
 
 
+def _as_context(verdict: Finding, m: Mention, allowed: list[Source]) -> Finding:
+    """A row's wrong figure that is a comparison figure of the notes (九江市…1860户 for the row's 150户): named so."""
+    context = next((s for s in allowed if s.scope == "context" and matches(m, s)), None)
+    if verdict.kind != "unverified_number" or context is None:
+        return verdict
+    return replace(verdict, kind="context_as_local",
+                   message=f"{m.text}是对比用的外地或上级数字（{context.label}），不能当作本地数字。",
+                   suggestion="写明“全省/全市共…”，或删去。")
+
+
 def _distinct(m: Mention) -> bool:
     """A figure too particular to coincide with another year's by chance (36047元, 4.62亿元; not 3个, not 2-3个月)."""
     return not re.search(r"[-~～—至到]", m.text) and (m.value >= 20 or m.value % 1 != 0)
@@ -694,14 +708,14 @@ def _step_planned(clause: str, core: str, plans: list[tuple[str, str]], reached:
     离岸创新中心 of 拟在杭州新设1个): the step after 已, or the done word, follows a plan word in a plan of the same thing
     and in no done note of it."""
     steps = {d.group(0) for d in DONE_WORDS.finditer(clause) if not d.group(0).startswith("已")}
-    steps |= {a.group(1) for a in re.finditer(r"已(?:经)?(?:顺利|全面|如期|基本|正式)?([\u4e00-\u9fff]{2})", clause)}
+    steps |= {a.group(1) for a in re.finditer(r"已(?:经)?(?:顺利|全面|如期|基本|正式|落地)*([\u4e00-\u9fff]{2})", clause)}
     steps |= set(re.findall(r"[\u4e00-\u9fff]{4}$", core))  # 已于年内建成并下闸蓄水 of 计划2027年底下闸蓄水
     for source, key in plans:
         if _shared(core, key) < 4:  # 主体结构 of 项目主体结构已顺利结顶: the step itself says more
             continue
         for step in steps - {"完成", "实现", "通过"}:  # too common a word to tell one step from another
             if re.search(rf"(?:{PLAN_WORDS.pattern})[^，。；]{{0,10}}{re.escape(step)}", source) and \
-                    not any(_shared(core, _core(r)) >= 5 and step in r for r in reached):
+                    not any(_shared(core, _core(r)) >= 5 and step in re.sub(r"《[^》]*》", "", r) for r in reached):
                 return source
     return ""
 

@@ -15,6 +15,7 @@ from functools import cache
 from drafter.models import Finding
 from drafter.numbers.facts import EQUIVALENT, MONEY, Fact, FactsTable, area
 from drafter.numbers.figures import indicator as catalog_entry
+from drafter.stores.lexical import leading_place
 
 _SENTENCE_START = "。！？；;\n"
 _CLAUSE_BREAK = ("，", ",", "；", ";", "。", "！", "？", "\n", "（含", "（其中", "（包括")  # （含…5.36亿元）: a part of its own
@@ -570,7 +571,7 @@ def _fmt(v: float) -> str:
 _MISSED = re.compile(r"(?<!上年)(?<!去年)(?<!往年)(?<!前年)(?:未(?:能)?(?:全面)?完成|没有完成|未达到|未达|低于(?:年度)?目标)")
 _MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标"
                   r"|(?<!未)(?<!没有)完成(?:了)?(?:年初|年度|全年)(?:确定|下达|制定|提出)的[^，。；]{0,12}?(?:目标|任务)(?!的)"
-                  r"|(?<!未)(?<!没有)完成[\d.,]+[^\d，。；]{0,3}的(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)(?!的)")
+                  r"|(?<!未)(?<!没有)完成(?:了)?[\d.,]+[^\d，。；]{0,3}的(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)(?!的)")
 
 
 AS_TARGET = re.compile(r"的?(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)")  # 4000亩的年度供地目标: named as the target
@@ -739,6 +740,18 @@ def breakdown_findings(text: str, mentions, flagged: frozenset[int] = frozenset(
     return out
 
 
+def summed(text: str, m, mentions) -> bool:
+    """The total a sentence states right before its parts after 其中 add up to (参保共55.78万人，其中城乡居民52.36万人、
+    职工3.42万人): derived from them, as good as they are."""
+    s = next((s for s in re.finditer(r"[^。；;\n]+", text) if s.start() <= m.start < s.end()), None)
+    split = s.group(0).find("其中") + s.start() if s else -1
+    if split <= m.start or any(m.end <= o.start < split for o in mentions):
+        return False
+    stop = _parts_end(s.group(0), split - s.start()) + s.start()
+    parts = [o for o in mentions if split < o.start < stop and same_unit(o.unit, m.unit)]
+    return len(parts) >= 2 and equal(m.value, m.unit, m.text, sum(convert(o.value, o.unit, m.unit) for o in parts), m.unit)
+
+
 _CHANGE_BEFORE = re.compile(r"(?:增加|减少|增长|下降|提高|降低|净增|多|少)了?(?:约|近|超过?)?$")
 _NOT_A_PART = re.compile(r"目标|完成|增至|达到|同比|较上年|比上年|增长|下降|未|累计|总数")
 
@@ -788,9 +801,31 @@ def _net_change(text: str, mentions, flagged: frozenset[int] = frozenset()) -> l
 
 
 def elsewhere(words: str, table: FactsTable) -> bool:
-    """Words before a number place it outside the bureau (全省, 全国; 全市 for a county bureau)."""
+    """Words before a number place it outside the bureau (全省, 全国; 全市 for a county bureau; a place the notes
+    name as another's, 九江市 of 庐山市残疾人联合会)."""
     region = _REGION.search(words)
-    return bool(region and region.group(0) != area(table.org))
+    places = other_places(table)
+    return bool(region and region.group(0) != area(table.org)) or bool(places) and bool(re.search(
+        rf"(?:^|[，、；：在据从])(?:{'|'.join(map(re.escape, places))})", words))  # not 居九江市第2位: a rank
+
+
+def named_place(line: str, org: str) -> str:
+    """The place a note opens with when it is not the bureau's own (九江市 for 庐山市残疾人联合会, 六安市 for
+    六安市叶集区融媒体中心, not 泉州市 for 泉州市民族与宗教事务局); "" otherwise."""
+    place = leading_place(line)
+    if not place:
+        return ""
+    own = org.startswith(place) and not re.match(r"[\u4e00-\u9fff]{2,3}?(?:县|区|旗)", org[len(place):])
+    return "" if own else place
+
+
+def other_places(table: FactsTable) -> frozenset[str]:
+    return _places(table.org, tuple(line for lines in table.notes.values() for line in lines))
+
+
+@cache
+def _places(org: str, lines: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p for line in lines if (p := named_place(line, org)))
 
 
 _ROUND = re.compile(r"(?<=超|近|逾|过|破)([一二两三四五六七八九]?[百千万])(?=余?(?:[家人个项件场次所]|亿元|万元))")

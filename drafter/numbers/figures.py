@@ -16,7 +16,7 @@ from drafter.models import DocMeta, Figure, Kind, Scope, Section
 
 # a bureau's own name after its place: a 科技局 by any of its names, or any other bureau (城市管理和综合执法局, 气象局)
 ORG_SUFFIX = (r"(?:科学技术局|科技局|科学技术委员会|科技委员会|科学技术和工业信息化局|科技和工业信息化局|科学技术协会"
-              r"|[\u4e00-\u9fff]{1,12}?(?:局|委员会|办公室|中心|档案馆))")
+              r"|[\u4e00-\u9fff]{1,12}?(?:局|委员会|联合会|办公室|中心|档案馆))")
 ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗))(?:人民政府)?{ORG_SUFFIX}")
 
 COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "株", "棵", "批", "户", "支", "款", "处",
@@ -24,7 +24,7 @@ COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "�
 _PER = ("/年", "/日", "/天")  # 危险废物利用处置能力156.8万吨/年: a capacity, counted in its base unit
 UNITS = sorted(
     {*"万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 万亩 公里 亿立方米 万立方米 立方米 平方公里 公顷 万千瓦 千瓦 "
-      "万册 万吨 个月 小时 分钟 公斤 千克 微克/立方米 毫克/立方米 毫克/升 亩 吨 天 位 倍 元 米 岁 % 万 亿".split(),
+      "万册 万吨 个月 个工作日 工作日 小时 分钟 公斤 千克 微克/立方米 毫克/立方米 毫克/升 亩 吨 天 位 倍 元 米 岁 % 万 亿".split(),
      *COUNT_UNITS, *(f"万{u}" for u in COUNT_UNITS if len(u) == 1 or u.endswith("次")),
      *(u + p for u in ("万吨", "吨", "万立方米", "立方米", "千瓦", "万千瓦") for p in _PER)},
     key=len, reverse=True,

@@ -19,8 +19,7 @@ _jieba_lock = threading.Lock()
 _jieba_ready = False
 
 
-def tokenize(text: str) -> list[str]:
-    """jieba search-mode tokens without punctuation, digits and stop words."""
+def _jieba():
     global _jieba_ready
     import jieba
 
@@ -29,7 +28,24 @@ def tokenize(text: str) -> list[str]:
             jieba.setLogLevel(logging.WARNING)
             jieba.initialize()
             _jieba_ready = True
-    return [t for t in jieba.cut_for_search(text) if _TOKEN.search(t) and t not in _STOP]
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba search-mode tokens without punctuation, digits and stop words."""
+    return [t for t in _jieba().cut_for_search(text) if _TOKEN.search(t) and t not in _STOP]
+
+
+def leading_place(text: str) -> str:
+    """The place name a text opens with, as jieba's tagger reads it (九江市, 江西省, 阿坝州; not 建成市级…, 城市):
+    a place word of three characters or more ending as a province, city or prefecture does; "" otherwise."""
+    _jieba()
+    from jieba import posseg
+
+    with _jieba_lock:  # the tagger is not safe to start from two threads at once
+        first = next(iter(posseg.cut(text[:12])), None)
+    return first.word if first and first.flag == "ns" and len(first.word) >= 3 and re.search(
+        r"(?:省|自治区|市|州|盟)$", first.word) else ""
 
 
 FORMAT = 1
