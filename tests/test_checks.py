@@ -483,6 +483,7 @@ facts:
   - {indicator: 困难重度残疾人家庭无障碍改造, value: 150, unit: 户, prior: 120, target: 140, next_target: 160}
   - {indicator: 城乡居民基本医保参保, value: 52.36, unit: 万人, target: 53.5}
   - {indicator: 职工基本医保参保, value: 3.42, unit: 万人}
+  - {indicator: 组织党员学习, value: 14, unit: 次, prior: 12}
 notes:
   就业与无障碍:
     - 完成困难重度残疾人家庭无障碍改造150户，超额完成140户的年度目标
@@ -503,6 +504,9 @@ notes:
      [("unverified_number", "56.78万人")]),
     ("城乡居民基本医保参保52.36万人，圆满完成了53.5万人的年度参保任务。",
      [("conflict", "完成了53.5万人的年度参保任务")]),
+    # a row named with a word put in (组织党员集中学习 of 组织党员学习)
+    ("全年组织党员集中学习14次。", []),
+    ("全年组织党员集中学习12次。", [("wrong_year", "12次")]),
     # the step a note says is not yet taken (尚未实施), said as taken
     ("《庐山市困难重度残疾人家庭无障碍改造实施细则》已全面落地实施。",
      [("plan_as_done", "《庐山市困难重度残疾人家庭无障碍改造实施细则》已全面落地实施")]),

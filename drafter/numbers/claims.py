@@ -111,7 +111,7 @@ def named(text: str, pos: int, names: list[str]) -> list[tuple[str, int]]:
 def _tails(names: tuple[str, ...]) -> dict[str, list[re.Pattern]]:
     """The ends of a row's name no other row's name holds, five characters or more (抽检合格率 of 食品安全抽检合格率),
     or four after the name's first two (进驻部门单位 of 进驻政务大厅部门单位): a writer names the row by them (not by
-    研发机构 alone, which 国家级研发机构 ends with too)."""
+    研发机构 alone, which 国家级研发机构 ends with too); or by the whole name with a word put in (组织党员集中学习)."""
     out: dict[str, list[re.Pattern]] = {}
     for name in names:
         tails = [name[k:] for k in range(1, len(name) - 3) if re.fullmatch(r"[\u4e00-\u9fff]{4,}", name[k:])]
@@ -119,6 +119,9 @@ def _tails(names: tuple[str, ...]) -> dict[str, list[re.Pattern]]:
         patterns_ = [re.compile(re.escape(t)) for t in own if len(t) >= 5][-1:]  # the shortest: every longer holds it
         if own and len(own[-1]) == 4 and len(name) >= 6:
             patterns_.append(re.compile(rf"{re.escape(name[:2])}[^，。；,;]{{0,6}}?{re.escape(own[-1])}"))
+        if re.fullmatch(r"[\u4e00-\u9fff]{6,}", name):  # 组织党员集中学习 of 组织党员学习: a word put in, the name whole
+            patterns_.append(re.compile("|".join(rf"{re.escape(name[:k])}[\u4e00-\u9fff]{{1,2}}?{re.escape(name[k:])}"
+                                                 for k in range(3, len(name) - 1))))
         if patterns_:
             out[name] = patterns_
     return out
