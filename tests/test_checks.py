@@ -522,6 +522,48 @@ def test_a_plan_states_this_years_figure_as_its_base(federation):
     assert kinds(check("计划完成困难重度残疾人家庭无障碍改造150户。", federation, future=True)) != []
 
 
+@pytest.fixture
+def machinery(tmp_path):
+    """A county's farm machinery office: counts of machines and of inspections (台, 台次), plans with 预计."""
+    return _own_table(tmp_path / "农机.yaml", """org: 示例县农业机械化服务中心
+year: 2025
+facts:
+  - {indicator: 联合收割机, value: 962, unit: 台, prior: 975}
+  - {indicator: 拖拉机和联合收割机年检, value: 1835, unit: 台次, prior: 1712}
+  - {indicator: 新建区域农事服务中心, value: 6, unit: 个, prior: 4, target: 5, next_target: 8}
+  - {indicator: 协助签约外资项目, value: 7, unit: 个, prior: 5, target: 9, next_target: 10}
+  - {indicator: 党组理论学习中心组集中学习, value: 11, unit: 次, prior: 9}
+  - {indicator: 党组理论学习中心组专题研讨, value: 10, unit: 次, prior: 8}
+notes:
+  社会化服务:
+    - 新建区域农事服务中心6个，超额完成5个的年度目标
+    - 县智能育秧中心（二期）正在建设，预计2026年春播前投入使用
+    - 协助签约外资项目7个，未完成9个的年度目标
+  2026年工作计划:
+    - 新建区域农事服务中心8个
+    - 协助签约外资项目10个
+""")
+
+
+@pytest.mark.parametrize("said, found", [
+    # 台次 is a unit of its own: the inspections' row, not the machines'
+    ("全年年检拖拉机、联合收割机1835台次，比上年增加123台次、增长7.2%。", []),
+    # a change from last year naming nothing is the change of the figure it follows
+    ("联合收割机962台，因老旧机具报废更新比上年减少13台。", []),
+    ("联合收割机962台，因老旧机具报废更新比上年减少15台。", [("arithmetic", "15台")]),
+    # 完成率仅为…; a rate is no share of next year's planned 10
+    ("协助签约外资项目完成率仅为77.8%。", []),
+    ("协助签约外资项目7个，完成率仅为70.0%。", [("arithmetic", "70.0%")]),
+    # a row named by its first two characters and its own end, eight characters apart
+    ("党组中心组全年开展集中学习9次。", [("wrong_year", "9次")]),
+    # a target met is the table's to judge, not a plan of next year reached; 预计…投入使用 is a plan
+    ("区域农事服务中心建设超额完成任务，全年新建6个。", []),
+    ("县智能育秧中心（二期）已建成投入使用。", [("plan_as_done", "县智能育秧中心（二期）已建成投入使用")]),
+])
+def test_a_farm_machinery_office(machinery, said, found):
+    assert kinds(check(said, machinery)) == found
+
+
 def test_a_plan_says_built_of_next_year(office):
     assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []
 

@@ -412,12 +412,12 @@ def _common_tail(a: str, b: str) -> int:
     return n
 
 
-def _named_notes(allowed: list[Source], sentence: str) -> list[tuple[float, str]]:
+def _named_notes(allowed: list[Source], sentence: str, actual: bool = False) -> list[tuple[float, str]]:
     """(value, unit) of the notes' figures whose own words the sentence names (全省县域就诊率89.7% in …县域就诊率91.2%，
-    高出全省平均水平1.5个百分点; 工业用地2153.4亩 in 其中工业用地占比54.0%)."""
+    高出全省平均水平1.5个百分点; 工业用地2153.4亩 in 其中工业用地占比54.0%); `actual`: not a plan's or a target's."""
     out = []
     for s in allowed:
-        if s.role != "note":
+        if s.role != "note" or actual and s.note_kind == "target":
             continue
         for n in _note_mentions(s.key):
             words = re.search(r"[\u4e00-\u9fff]{2,6}$", re.sub(r"(?:全国|全省|全市|全县|全区|平均|为|达到?|共|有)+$", "", s.key[:n.start]))
@@ -440,7 +440,7 @@ def _share(text: str, m: Mention, claim, before: list[Mention], table: FactsTabl
     sentence, start = _around(SENTENCE, text, m.start)
     stated = [(b.value, b.unit) for b in before if b.start >= start and b.unit and b.unit != "%"]
     named = [(v, u) for v, u in _named_cells(table, sentence, ("value",)) if u != "%"]
-    stated += [(v, u) for v, u in _named_notes(allowed, sentence) if u and u != "%"]
+    stated += [(v, u) for v, u in _named_notes(allowed, sentence, actual=True) if u and u != "%"]  # not 7 of next year's 10
     for a, au in stated:  # the part is a figure the sentence states; the whole, one it states or a row it names
         for b, bu in stated + named:
             if claims.same_unit(au, bu) and 0 < a < claims.convert(b, bu, au):
@@ -629,8 +629,8 @@ def repeated_findings(text: str) -> list[Finding]:
 
 # ---- plans stated as done ----------------------------------------------------------------------
 
-PLAN_WORDS = re.compile(r"拟|计划|力争|争取|正在|筹备|谋划|推动|推进|将|尚未|未获|未能|未通过|有待")
-DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现|成功|正式|跻身|出台|印发|设立|新设|开馆|投用|落成")
+PLAN_WORDS = re.compile(r"拟|计划|预计|力争|争取|正在|筹备|谋划|推动|推进|将|尚未|未获|未能|未通过|有待")
+DONE_WORDS = re.compile(r"已经|已|获批|建成|完成|通过|实现|成功|正式|跻身|出台|印发|设立|新设|开馆|投用|投入使用|落成")
 
 
 def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), said_done: bool = False) -> list[Finding]:
@@ -647,8 +647,8 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), sa
     for i, m in enumerate(clauses):
         clause = m.group(0)
         if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause) or _GROWTH.search(clause) \
-                or said_done and "已" not in clause:
-            continue  # 创业担保贷款实现较快增长: a change of the year, nothing finished
+                or said_done and "已" not in clause or _TARGET_MET.search(clause):
+            continue  # 创业担保贷款实现较快增长: a change of the year, nothing finished; 超额完成任务: the table's to judge
         core = _core(clause)
         if _told_done(clause, core, reference):
             continue
@@ -667,6 +667,7 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), sa
     return out
 
 
+_TARGET_MET = re.compile(r"超额完成|完成(?:了)?(?:年度|全年)?(?:目标|任务)")
 _GROWTH = re.compile(r"实现[^，,；;。]{0,4}(?:增长|提升|提高|上升|翻番)")
 
 
@@ -686,7 +687,7 @@ def _told_done(clause: str, core: str, reference: str) -> bool:
 
 
 # the stages a thing reaches, each a plan until a note says it is reached: approved (认定, 批复), built (建成, 投运)
-_STAGES = (re.compile(r"认定|批复|获批|批准|设立|授牌|命名"), re.compile(r"建成|开馆|投运|投用|投产|竣工|完工|开业"))
+_STAGES = (re.compile(r"认定|批复|获批|批准|设立|授牌|命名"), re.compile(r"建成|开馆|投运|投用|投入使用|投产|竣工|完工|开业"))
 _BEFORE = (re.compile(r"申报|申请|创建"), re.compile(r"开工|动工|选址|建设"))  # a stage before each: 拟于2025年开工建设
 
 

@@ -118,7 +118,7 @@ def _tails(names: tuple[str, ...]) -> dict[str, list[re.Pattern]]:
         own = [t for t in tails if not any(t in other for other in names if other != name)]
         patterns_ = [re.compile(re.escape(t)) for t in own if len(t) >= 5][-1:]  # the shortest: every longer holds it
         if own and len(own[-1]) == 4 and len(name) >= 6:
-            patterns_.append(re.compile(rf"{re.escape(name[:2])}[^，。；,;]{{0,6}}?{re.escape(own[-1])}"))
+            patterns_.append(re.compile(rf"{re.escape(name[:2])}[^，。；,;]{{0,8}}?{re.escape(own[-1])}"))
         if re.fullmatch(r"[\u4e00-\u9fff]{6,}", name):  # 组织党员集中学习 of 组织党员学习: a word put in, the name whole
             patterns_.append(re.compile("|".join(rf"{re.escape(name[:k])}[\u4e00-\u9fff]{{1,2}}?{re.escape(name[k:])}"
                                                  for k in range(3, len(name) - 1))))
@@ -129,7 +129,7 @@ def _tails(names: tuple[str, ...]) -> dict[str, list[re.Pattern]]:
 
 def role(seg: str, unit: str | None, year: int, names: list[str]) -> str:
     """What the words right before a number (since the previous number of its clause) say it is."""
-    if re.search(r"完成(?:年度|全年|年)?(?:目标|任务|计划)(?:任务)?的?$|完成率(?:为|达到?)?$", seg):
+    if re.search(r"完成(?:年度|全年|年)?(?:目标|任务|计划)(?:任务)?的?$|完成率(?:仅|只|已)?(?:为|达到?)?$", seg):
         return "完成率"
     if unit == "个百分点":
         return "提高"
@@ -197,14 +197,18 @@ def read(text: str, table: FactsTable, mentions) -> list[Claim]:
                       _direction(tail) if r in ("增量", "同比增长", "提高") else 0)
         claim = _as_sibling(claim, table)
         stated = next((c for c in reversed(out) if c.role == "value"), None)  # the figure a rate or prior follows
-        if r in ("同比增长", "完成率", "target", "prior") and stated and stated.indicator \
-                and (noun(stated.indicator) == noun(indicator or "") and named_end <= stated.start
+        if r in ("同比增长", "完成率", "target", "prior", "增量") and stated and stated.indicator \
+                and (r != "增量" and noun(stated.indicator) == noun(indicator or "") and named_end <= stated.start
                      or not indicator and r in ("同比增长", "完成率")
-                     and not elsewhere(text[clause_start:m.start], table)) \
+                     and not elsewhere(text[clause_start:m.start], table)
+                     or not indicator and r == "增量" and re.search(r"比上年|较上年|比去年|较去年|同比", tail)
+                     and _fits_unit(r, m.unit, units[stated.indicator])
+                     and "其中" not in text[sentence_start(text, m.start):stated.start]) \
                 and stated.start >= sentence_start(text, m.start):
             # 总数达到97家，同比增长14.1%: 97's; 净增61家，同比增长10.7%: the total's; 总数达到318家，上年为269家: the
             # total's last year; 总数达到101家，超额完成95家的年度目标: the total's target; a rate naming nothing: the
-            # figure's it follows (实施水利单体项目71个，较上年大幅增加，完成年度目标的106.7%)
+            # figure's it follows (实施水利单体项目71个，较上年大幅增加，完成年度目标的106.7%); a change from last year
+            # naming nothing, the figure's it follows (联合收割机962台，因老旧机具报废更新比上年减少13台)
             claim = replace(claim, indicator=_rated(stated.indicator, table) if r in ("同比增长", "完成率") else stated.indicator)
         out.append(claim)
         prev = claim
