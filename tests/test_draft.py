@@ -102,9 +102,8 @@ def test_prompts_show_prints_the_exact_messages(tmp_path, sampled):
     assert result.returncode == 0, result.stderr
     assert "system" in result.stdout and "human" in result.stdout
     assert "往年同类段落" in result.stdout and "〔N〕" in result.stdout
-    # the main indicators' section states every figure with its comparisons; the others this year's values only,
-    # where the work needs them
-    assert "- 高新技术企业总数：本年98家\n" in result.stdout and "不在段首罗列，也不在段尾补写" in result.stdout
+    # the main indicators' section states every figure with its comparisons; the others are told them as written
+    assert "- 高新技术企业总数：本年98家\n" in result.stdout and "【总体指标部分已写的本部分指标（不再写）】" in result.stdout
     overview = run(["prompts", "show", "indicators", "--facts", str(FACTS)], env).stdout
     assert "高新技术企业总数：本年98家；上年85家；比上年增加13家；同比增长15.3%；完成年度目标的103.2%" in overview
     assert "同比增长15.3%；年度目标" not in overview  # a target is stated by its rate
@@ -199,13 +198,13 @@ def test_the_opening_leads_with_the_weightiest_figures_not_table_order(sampled):
 
 
 def test_the_opening_is_told_how_the_years_targets_went_in_words_the_check_can_hold(sampled):
-    """有年度目标的指标全部完成年度目标: judged by code, with no count of rows a check would have to source."""
+    """年度目标指标全部完成: judged by code, with no count of rows a check would have to source."""
     from drafter.drafting.context import target_tally
 
     session = offline_session(sampled)
-    assert target_tally(session.table()) == "有年度目标的指标全部完成年度目标"
+    assert target_tally(session.table()) == "年度目标指标全部完成"
     session.change_facts({"科技型中小企业入库数": {"value": 170}})
-    assert target_tally(session.table()) == "有年度目标的指标中，科技型中小企业入库数未完成年度目标，其余均完成"
+    assert target_tally(session.table()) == "年度目标指标中，科技型中小企业入库数未完成年度目标，其余均完成"
     lead = next(p for p in session.planned() if p.spec.prompt == "lead")
     asked = session.engine().messages(lead, [], "")[-1].content
     assert "科技型中小企业入库数未完成年度目标" in asked

@@ -149,15 +149,15 @@ def headline(table: FactsTable, sections: list[PlannedSection], limit: int = 4) 
 
 def target_tally(table: FactsTable) -> str:
     """How the rows with a target of the year did, judged by code, in words with no count a check would have to
-    source (有年度目标的指标全部完成年度目标; …中科技型中小企业入库数未完成，其余均完成); "" for a half-year, a table
+    source (年度目标指标全部完成; …中科技型中小企业入库数未完成，其余均完成); "" for a half-year, a table
     without targets, or one whose targets differ from last year's plan."""
     rows = [f for f in table.facts if f.value is not None and f.get("完成率")]
     if table.period != "annual" or not rows or any(f.plan_target is not None for f in rows):
         return ""  # a target the facts file sets apart from last year's plan (300 against 330): not for code to sum up
     missed = [f.indicator for f in rows if f.get("完成率").value < 100]
     if not missed:
-        return "有年度目标的指标全部完成年度目标" if len(rows) > 1 else f"{rows[0].indicator}完成年度目标"
-    return f"有年度目标的指标中，{'、'.join(missed)}未完成年度目标" + ("，其余均完成" if len(missed) < len(rows) else "")
+        return "年度目标指标全部完成" if len(rows) > 1 else f"{rows[0].indicator}完成年度目标"
+    return f"年度目标指标中，{'、'.join(missed)}未完成年度目标" + ("，其余均完成" if len(missed) < len(rows) else "")
 
 
 def shortfalls(table: FactsTable) -> list[str]:

@@ -120,7 +120,7 @@ class Engine:
             fixed = notes + rows + [b["text"] for b in body]
             if spec.prompt == "problems":  # a point per problem the writer noted, and one for the table's shortfalls
                 common["points"] = min(4, max(2, len(notes) + bool(rows))) if notes or rows else 0
-            else:  # the year's targets, counted by code: 有年度目标的9项指标全部完成
+            else:  # the year's targets, judged by code: 年度目标指标全部完成
                 common["tally"] = context.target_tally(t)
             return common | {key: rows, "body": body,
                              "exemplars": context.within_budget(fixed, self.exemplars(section), budget)}
