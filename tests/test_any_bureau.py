@@ -42,7 +42,7 @@ def test_each_bureau_is_read_by_its_own_name_and_year(bureaus):
                     ("涡阳县数据资源管理局", 2025), ("泉州市民族与宗教事务局", 2023), ("荆州市沙市区档案馆", 2023),
                     ("广州市水务局", 2024), ("岳阳市云溪区行政审批服务局", 2023), ("庐山市残疾人联合会", 2024),
                     ("金寨县医疗保障局", 2024), ("阿坝州防震减灾局", 2023), ("六安市叶集区融媒体中心", 2023),
-                    ("景德镇市人民政府外事办公室", 2023),
+                    ("景德镇市人民政府外事办公室", 2023), ("宁波国家高新区管理委员会", 2008), ("安吉县昌硕街道办事处", 2022),
                     (None, 2024)}  # 舒城县农机部门 names no bureau (its page says 县农机部门): no name is made up for it
 
 
@@ -60,6 +60,24 @@ def test_a_new_draft_takes_the_bureaus_own_outline(desk, org, year, headings):
     assert any("本局往年总结" in n for n in session.notices)  # and the writer is told to review it
     assert desk.create("示例县科学技术局", 2024).spec.name == "kjj_annual"  # a 科技局 keeps the shipped outline
     assert desk.quick(org=org, year=year).spec.name == "general_annual_house"  # `drafter draft` takes it too
+
+
+def test_every_bureau_of_the_fixtures_drafts_under_its_own_outline(bureaus, desk):
+    """A draft for the year after each real summary, whatever its shape (中山市审计局's has no opening paragraph):
+    created under the bureau's own outline, drafted offline."""
+    from drafter.stores.ledger import Ledger
+
+    with Ledger(bureaus.catalog_path) as ledger:
+        latest = {}
+        for d in ledger.documents():
+            if d["org"]:
+                latest[d["org"]] = max(latest.get(d["org"], 0), d["year"])
+    assert len(latest) >= 30
+    for org, year in sorted(latest.items()):
+        session = desk.create(org, year + 1)
+        assert session.spec.name == "general_annual_house", org
+        report = session.generate()
+        assert report.saved and not report.failed, (org, report.warnings)
 
 
 def test_last_years_figures_become_this_years_rows_and_the_draft_states_them(desk, tmp_path):

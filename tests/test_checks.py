@@ -564,6 +564,23 @@ def test_a_farm_machinery_office(machinery, said, found):
     assert kinds(check(said, machinery)) == found
 
 
+def test_a_street_office_serves_its_street_and_the_county_is_another(tmp_path):
+    """A 街道办事处's own figures are 全街道's; 全县 is the county's, a comparison (安吉县昌硕街道办事处)."""
+    from drafter.numbers.facts import area
+
+    assert area("安吉县昌硕街道办事处") == "全街道" and area("安吉县科学技术局") == "全县"
+    table = _own_table(tmp_path / "街道.yaml", """org: 安吉县昌硕街道办事处
+year: 2023
+facts:
+  - {indicator: 规上工业企业, value: 42, unit: 家, prior: 38}
+notes:
+  经济发展:
+    - 全县规上工业企业共有356家
+""")
+    assert kinds(check("全县规上工业企业356家，全街道规上工业企业42家。", table)) == []
+    assert kinds(check("全街道规上工业企业356家。", table)) != []
+
+
 def test_a_plan_says_built_of_next_year(office):
     assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []
 

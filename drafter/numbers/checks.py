@@ -38,7 +38,7 @@ RANK_BEFORE = re.compile(r"(位居|位列|居于|排名|排在|列|居)[^,，。
 CLAUSE = re.compile(r"[^,，;；。！？!?\n]+")
 ITEM = re.compile(r"[^,，;；。！？!?\n、]+")
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
-CONTEXT_NOTE = re.compile(r"(全国|全省|全市)(?:共有|共|仅有|仅|只有|总共)")  # 全省共4家: a comparison count
+CONTEXT_NOTE = re.compile(r"(全国|全省|全市|全县)(?:共有|共|仅有|仅|只有|总共)")  # 全省共4家: a comparison count
 PEOPLE = {"人", "名", "位", "人次"}
 MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])")
 

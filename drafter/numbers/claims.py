@@ -149,7 +149,7 @@ def role(seg: str, unit: str | None, year: int, names: list[str]) -> str:
 
 
 TARGET = re.compile(r"目标|力争|预计|确保|拟|争取|计划(?=新增|实施|培育|完成|申报|引进|组织|建设|开展|推荐|争取|达到|$)")
-_REGION = re.compile(r"全国|全省|全市|全区|省内|国内")
+_REGION = re.compile(r"全国|全省|全市|全区|全县|省内|国内")  # each another's but the bureau's own (area)
 
 
 def read(text: str, table: FactsTable, mentions) -> list[Claim]:
@@ -296,7 +296,7 @@ def _direction(tail: str) -> int:
     return -1 if _FALL.search(tail) else 1 if _RISE.search(tail) else 0
 
 
-_FRAMED = re.compile(r"(?:从|就|在)?(全国|全省|全市|全区|省内|国内)(?:看|来看|范围内|层面看?)$")
+_FRAMED = re.compile(r"(?:从|就|在)?(全国|全省|全市|全区|全县|省内|国内)(?:看|来看|范围内|层面看?)$")
 
 
 def framed_elsewhere(text: str, clause_start: int, table: FactsTable) -> bool:

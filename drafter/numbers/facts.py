@@ -160,6 +160,8 @@ _PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟))?[\
 def area(org: str) -> str:
     """全县 / 全市 / 全区 from the bureau's name: the place it serves (长治市上党区统计局 → 全区, 深圳市城市管理和综合执法局
     → 全市)."""
+    if below := re.search(r"(街道|镇|乡)(?:人民政府|办事处|党委|党工委)", org):  # 昌硕街道办事处 → 全街道: the county is another's
+        return f"全{below.group(1)}"
     m = re.search(r"(县|市|区|旗)(?:科学技术|科技)", org) or _PLACE.match(org)
     return f"全{m.group(1)}" if m else "全县"
 

@@ -59,7 +59,7 @@ class HouseOutline:
         this year's campaign) as the opening's note when it has none; the bureau's own line of that year (以“…”战略定位
         为指引，围绕…目标任务) only shown, for the writer to take into the note if it still holds (never carried over
         unconfirmed, never re-dated or rewritten by code)."""
-        lead = next((s.id for s in self.spec.sections if s.prompt == "lead"), None)
+        lead = next((p.spec.id for p in self.planned() if p.spec.prompt == "lead"), None)  # an opening the draft has
         formula, dropped, put = house.undated(house.opening_formula(past), self.info.year)
         standing, own = house.standing(formula, put)
         notes = list(self.notes().get(lead, ())) if lead else []
