@@ -61,20 +61,20 @@ def main() -> None:
             if not (settings.index_dir / "catalog.sqlite").exists():
                 ingest(settings)
             found = past_outline(settings, org, year, "annual")
-            if found is None or not any(s.level in (1, 2) and s.title for s in found[2]):
+            name, past_year, sections = found or ("", 0, [])
+            past = [plain(s.heading) for s in sections if s.level in (1, 2) and s.title
+                    and not (s.part == "plan" and s.level == 2) and not re.match(r"[一二三四五六七八九十]+是", plain(s.heading))]
+            if not past:
                 without.append(org)  # no bureau's name read from it, or a stored opening with no headings
                 continue
             session = Desk(settings, offline_model=True).create(org, year)
             if session.spec.bureau:  # an outline written for this kind of bureau: the writer adopts the proposal
                 session.adopt_outline()
-            name, past_year, sections = found
-            past = [plain(s.heading) for s in sections if s.level in (1, 2) and s.title
-                    and not (s.part == "plan" and s.level == 2) and not re.match(r"[一二三四五六七八九十]+是", plain(s.heading))]
             back = {str(year): str(past_year), str(year + 1): str(past_year + 1)}
             drafted = [re.sub(r"\d{4}", lambda m: back.get(m.group(0), m.group(0)), plain(p.heading))
                        for p in session.planned() if p.spec.level in (1, 2)]
             common = lcs(drafted, past)
-            rows.append((org, name, len(past), len(drafted), common / len(drafted), common / len(past)))
+            rows.append((org, name, len(past), len(drafted), common / len(drafted) if drafted else 0.0, common / len(past)))
     print("| bureau | past summary | past headings | draft headings | precision | recall |")
     print("|---|---|---|---|---|---|")
     for org, name, n_past, n_draft, p, r in rows:

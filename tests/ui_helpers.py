@@ -95,12 +95,23 @@ def cell(page: Page, grid: str, key: str, col: int, key_col: int = 0):
     return page.locator(f"#{grid} [role=row]").filter(has=keyed).locator(f"[data-col='{col}']")
 
 
-def edit_cell(page: Page, grid: str, first_cell: str, col: int, value: str) -> None:
-    cell(page, grid, first_cell, col).dblclick()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
+def edit_cell(page: Page, grid: str, first_cell: str, col: int, value: str, kept: bool = True) -> None:
+    """Type a value into a cell; once more if a slow page took the keys before the cell was open for editing
+    (`kept`: the value stays in the cell; not so for one the page refuses)."""
+    for attempt in range(2):
+        cell(page, grid, first_cell, col).dblclick()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        if not kept:
+            return
+        try:
+            expect(cell(page, grid, first_cell, col)).to_contain_text(value, timeout=3000)
+            return
+        except AssertionError:
+            if attempt:
+                raise
 
 
 def toast(page: Page, text: str, timeout: float = 15000) -> None:
