@@ -581,6 +581,24 @@ notes:
     assert kinds(check("全街道规上工业企业356家。", table)) != []
 
 
+def test_a_port_office_counts_vehicle_trips_lists_its_plan_and_takes_one_step_at_a_time(tmp_path):
+    """辆次 is a unit (货车出入境562.38万辆次); 三件事：一是… counts the text's own list; a step done (完成初步设计) does
+    not make the next one (开工) done too."""
+    table = _own_table(tmp_path / "口岸办.yaml", """org: 深圳市人民政府口岸办公室
+year: 2022
+facts:
+  - {indicator: 货车出入境, value: 562.38, unit: 万辆次, prior: 544.97}
+notes:
+  口岸建设:
+    - 沙头角口岸重建工程已完成初步设计，拟于2023年开工
+""")
+    assert kinds(check("货车出入境562.38万辆次，增加17.41万辆次。", table)) == []
+    assert kinds(check("2023年将重点抓好三件事：一是扩容组合港；二是推动口岸重建；三是深化“单一窗口”建设。", table)) == []
+    assert kinds(check("沙头角口岸重建工程已完成初步设计。", table)) == []
+    assert kinds(check("沙头角口岸重建工程完成初步设计后已于年内开工建设。", table)) == [
+        ("plan_as_done", "沙头角口岸重建工程完成初步设计后已于年内开工建设")]
+
+
 def test_a_plan_says_built_of_next_year(office):
     assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []
 

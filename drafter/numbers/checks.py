@@ -680,10 +680,17 @@ def _other_amount(clause: str, plan: str) -> bool:
 
 
 def _told_done(clause: str, core: str, reference: str) -> bool:
-    """A note says the very step done for the same thing (2部雷达刚完成立项; 拟新建…雷达2部，已完成立项)."""
-    steps = [clause[d.start():d.end() + 2] for d in DONE_WORDS.finditer(clause)]
-    return any(len(step) >= 3 and step in said and not PLAN_WORDS.search(said) and _shared(core, _core(line)) >= 5
-               for line in reference.split("\n") for said in CLAUSE.findall(line) for step in steps)
+    """A note says the very step done for the same thing (2部雷达刚完成立项; 拟新建…雷达2部，已完成立项); every step the
+    clause takes, not one of them (完成初步设计后已于年内开工建设, of a note 已完成初步设计，拟于2023年开工)."""
+    steps = [step for d in DONE_WORDS.finditer(clause) if len(step := clause[d.start():d.end() + 2]) >= 3]
+    told = {step for step in steps for line in reference.split("\n") for said in CLAUSE.findall(line)
+            if step in said and not PLAN_WORDS.search(said) and _shared(core, _core(line)) >= 5}
+    return bool(told) and all(step in told or not _steps_on(step) for step in steps)
+
+
+def _steps_on(step: str) -> bool:
+    """A step that takes the thing further (已于年内开工, 已开工建设), not only says it was done (已完成初步)."""
+    return bool(re.match(r"已(?:经)?(?:于[^，。；]{1,4}?(?:内|底|前|中))?[\u4e00-\u9fff]", step))
 
 
 # the stages a thing reaches, each a plan until a note says it is reached: approved (认定, 批复), built (建成, 投运)
@@ -709,7 +716,8 @@ def _step_planned(clause: str, core: str, plans: list[tuple[str, str]], reached:
     离岸创新中心 of 拟在杭州新设1个): the step after 已, or the done word, follows a plan word in a plan of the same thing
     and in no done note of it."""
     steps = {d.group(0) for d in DONE_WORDS.finditer(clause) if not d.group(0).startswith("已")}
-    steps |= {a.group(1) for a in re.finditer(r"已(?:经)?(?:顺利|全面|如期|基本|正式|落地)*([\u4e00-\u9fff]{2})", clause)}
+    steps |= {a.group(1) for a in re.finditer(
+        r"已(?:经)?(?:于[^，。；]{1,4}?(?:内|底|前|中))?(?:顺利|全面|如期|基本|正式|落地)*([\u4e00-\u9fff]{2})", clause)}
     steps |= set(re.findall(r"[\u4e00-\u9fff]{4}$", core))  # 已于年内建成并下闸蓄水 of 计划2027年底下闸蓄水
     for source, key in plans:
         if _shared(core, key) < 4:  # 主体结构 of 项目主体结构已顺利结顶: the step itself says more

@@ -20,7 +20,7 @@ ORG_SUFFIX = (r"(?:科学技术局|科技局|科学技术委员会|科技委员�
 ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗))(?:人民政府)?{ORG_SUFFIX}")
 
 COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "株", "棵", "批", "户", "支", "款", "处",
-               "期", "起", "人次", "家次", "场次", "架次", "批次", "户次", "件次", "台次", "台套", "册", "册次", "口", "头", "辆", "张", "艘", "对"}
+               "期", "起", "人次", "家次", "场次", "架次", "批次", "户次", "件次", "台次", "台套", "辆次", "艘次", "车次", "班次", "册", "册次", "口", "头", "辆", "张", "艘", "对"}
 _PER = ("/年", "/日", "/天")  # 危险废物利用处置能力156.8万吨/年: a capacity, counted in its base unit
 UNITS = sorted(
     {*"万人次 万平方米 平方米 个百分点 万美元 亿美元 万元 亿元 万亩 公里 亿立方米 万立方米 立方米 平方公里 公顷 万千瓦 千瓦 "
@@ -190,8 +190,8 @@ def is_figure(sentence: str, m: re.Match) -> bool:
     if not num[0].isdigit():
         if unit in ARABIC_ONLY or (num == "一" and unit != "个百分点") or not re.search("[一二两三四五六七八九十]", num) or before in "第之每唯统同单":
             return False
-        if unit == "期" or (unit in ("项", "个", "条") and STRUCTURAL.match(after)):
-            return False
+        if unit == "期" or (unit in ("项", "个", "条") and STRUCTURAL.match(after)) or (unit == "件" and after[:1] == "事"):
+            return False  # 重点抓好三件事：一是…: the text's own list, not a count of things done
         if re.search(r"(?:上述|以上|以下|前述|下列|这)$", sentence[:m.start()]):  # 上述四项指标: the text's own list
             return False
         if _listed(sentence[:m.start()]) == cn_number(num):  # 工业、建筑业、批零住餐和服务业四个专业: counts the list
