@@ -180,19 +180,34 @@ def stale(sc: Scenario) -> list[str]:
     changed = [sid for sid, s in sections.items() if s["kind"] == "body" and _changed(sc, sid)]  # as adopted
     run_draft(sc, sections)
     changed += [sid for sid, s in sections.items() if s["kind"] != "body" and _changed(sc, sid)]  # from the body
-    if any(sections[sid]["kind"] == "body" for sid in changed):
+    retitled = _headings_changed(sc)  # a heading written from its section: the opening and the rest read it
+    if any(sections[sid]["kind"] == "body" for sid in changed) or retitled:
         changed += [sid for sid, s in sections.items() if s["prompt"] in ("lead", "problems")]
     if any(sections[sid]["prompt"] == "problems" for sid in changed):
         changed += [sid for sid, s in sections.items() if s["prompt"] == "plan"]
     changed = list(dict.fromkeys(changed))
     kept = sc.dir / ".dropped"  # an answer not yet committed is not lost
-    for sid in changed:
+    for sid in changed + [f"{sid}.heading" for sid in retitled]:
         for path in (sc.answers / f"{sid}.txt", sc.answers / f"{sid}.repair.txt", sc.answers / f"{sid}.heading.txt"):
             if path.exists():
                 kept.mkdir(exist_ok=True)
                 path.replace(kept / path.name)
-    print("answers dropped (prompt changed):", ", ".join(changed) or "none", f"(moved to {kept})" if changed else "")
-    return changed
+    dropped = changed + [f"{sid}.heading" for sid in retitled if sid not in changed]
+    print("answers dropped (prompt changed):", ", ".join(dropped) or "none", f"(moved to {kept})" if dropped else "")
+    return dropped
+
+
+def _headings_changed(sc: Scenario) -> list[str]:
+    """The sections whose heading prompt (from the saved section) is no longer the one its heading answered."""
+    session, saved, out = sc.session(), _saved(sc), []
+    for p in session.planned():
+        reviewed = sc.dir / "prompts" / f"{p.spec.id}.heading.txt"
+        if p.spec.retitle and p.spec.id in saved and reviewed.exists():
+            messages = session.engine(with_model=False).retitle_messages(p, saved[p.spec.id]["text"])
+            shown = "".join(f"===== {m.type} · {len(m.content)} chars =====\n{m.content}\n" for m in messages)
+            if comparable(shown) != comparable(reviewed.read_text(encoding="utf-8")):
+                out.append(p.spec.id)
+    return out
 
 
 def _changed(sc: Scenario, sid: str) -> bool:
