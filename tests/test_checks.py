@@ -599,6 +599,29 @@ notes:
         ("plan_as_done", "沙头角口岸重建工程完成初步设计后已于年内开工建设")]
 
 
+def test_a_sports_bureau_its_targets_met_or_not_and_its_prefecture(tmp_path):
+    """项次 is a unit; 完成年度培训任务 of a row short of its target, 距离…目标仍有差距 of one past it: conflicts; a note
+    opening 襄阳全市… is the prefecture's figure (老河口市 is a county-level city under 襄阳)."""
+    table = _own_table(tmp_path / "体育局.yaml", """org: 老河口市体育局
+year: 2023
+facts:
+  - {indicator: 市级以上赛事活动, value: 42, unit: 项次, prior: 35}
+  - {indicator: 培训社会体育指导员, value: 1850, unit: 人, target: 2000}
+  - {indicator: 群众性体育赛事活动, value: 3260, unit: 场次, target: 3000}
+  - {indicator: 体育产业总产值, value: 86.7, unit: 亿元}
+notes:
+  体育产业:
+    - 襄阳全市体育产业总产值1286亿元
+""")
+    assert kinds(check("全年举办市级以上赛事活动42项次，较上年增加7项次，增长20.0%。", table)) == []
+    assert kinds(check("全年培训社会体育指导员1850人，圆满完成年度培训任务。", table)) == [
+        ("conflict", "完成年度培训任务")]
+    assert kinds(check("全年举办群众性体育赛事活动3260场次，但距离3000场次的年度目标仍有差距。", table)) == [
+        ("conflict", "距离3000场次的年度目标仍有差距")]
+    assert kinds(check("全市体育产业总产值1286亿元。", table)) == [("context_as_local", "1286亿元")]
+    assert kinds(check("襄阳全市体育产业总产值1286亿元，我市86.7亿元。", table)) == []
+
+
 def test_a_plan_says_built_of_next_year(office):
     assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []
 

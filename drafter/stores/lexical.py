@@ -38,14 +38,18 @@ def tokenize(text: str) -> list[str]:
 
 def leading_place(text: str) -> str:
     """The place name a text opens with, as jieba's tagger reads it (九江市, 江西省, 阿坝州; not 建成市级…, 城市):
-    a place word of three characters or more ending as a province, city or prefecture does; "" otherwise."""
+    a place word of three characters or more ending as a province, city or prefecture does, or one before 全市
+    (襄阳全市); "" otherwise."""
     _jieba()
     from jieba import posseg
 
     with _jieba_lock:  # the tagger is not safe to start from two threads at once
         first = next(iter(posseg.cut(text[:12])), None)
-    return first.word if first and first.flag == "ns" and len(first.word) >= 3 and re.search(
-        r"(?:省|自治区|市|州|盟)$", first.word) else ""
+    if not first or first.flag != "ns":
+        return ""
+    if len(first.word) >= 3 and re.search(r"(?:省|自治区|市|州|盟)$", first.word):
+        return first.word
+    return first.word if len(first.word) >= 2 and re.match(r"全(?:省|市|州)", text[len(first.word):]) else ""  # 襄阳全市
 
 
 FORMAT = 1
