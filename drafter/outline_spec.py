@@ -42,6 +42,8 @@ class SectionSpec(BaseModel):
                           "(0: the bureau's opening states none).")
     retitle: bool = Field(False, description="The heading is the bureau's evaluative line of a past year (聚焦企业培育，"
                           "创新主体持续壮大): once the section is written, the model writes this year's in that pattern.")
+    past_heading: str = Field("", description="Of a `retitle` section: the bureau's own heading it was written from, "
+                              "kept once the model has written this year's (the pattern of the next one).")
     items_apart: bool = Field(False, description="Its titled items are set as headings of their own, as the bureau's "
                               "last plan had them (（一）推动创新主体量质齐升 on a line, its text below).")
     run_in: bool = Field(False, description="The heading runs into the section's first paragraph, as the bureau "

@@ -166,14 +166,18 @@ def test_notes_of_a_part_the_outline_has_off_switch_it_on_and_are_never_written_
 def test_an_evaluative_heading_is_written_for_this_year_from_the_section(sampled):
     """聚焦企业培育，创新主体持续壮大 is 2023's line: once the section is written the model writes 2024's in its pattern
     (through a real OpenAI-compatible loopback server); an answer that is no such heading (a figure in it) keeps the
-    old one; a heading the writer sets is never rewritten again."""
+    old one; written again, the pattern is still the bureau's own line (kept where it still holds); a heading the
+    writer sets is never rewritten again."""
     from chat_server import ChatServer, Text, by_prompt
     from conftest import FACTS
     from drafter.llm import chat_model
 
     plain = "一是抓好重点工作落实。围绕年度任务逐项推进。二是强化服务保障。建立问题清单并跟踪办理。"
     rules = {"“（二）聚焦企业培育，创新主体持续壮大”这一部分拟写本年的标题": Text("抓实梯次培育，创新主体量质齐升"),
-             "“（三）聚力平台建设，创新载体能级提升”这一部分拟写本年的标题": Text("新增4家平台，载体能级提升")}
+             "“（三）聚力平台建设，创新载体能级提升”这一部分拟写本年的标题": Text("新增4家平台，载体能级提升"),
+             # written again: the pattern is still the bureau's own line, which may be kept where it still holds
+             "“（二）抓实梯次培育，创新主体量质齐升”这一部分拟写本年的标题。\n\n这个标题是本局往年总结中的写法：聚焦企业培育，"
+             "创新主体持续壮大。": Text("聚焦企业培育，创新主体持续壮大")}
     with ChatServer(by_prompt(rules, Text(plain))) as server:
         settings = sampled.model_copy(update={"llm_base_url": server.url, "llm_api_key": None, "llm_timeout": 5.0,
                                               "llm_max_retries": 0})
@@ -184,6 +188,8 @@ def test_an_evaluative_heading_is_written_for_this_year_from_the_section(sampled
         assert session.section("enterprises").heading == "（二）抓实梯次培育，创新主体量质齐升"
         assert session.section("platforms").heading == "（三）聚力平台建设，创新载体能级提升"  # kept: a figure in it
         assert any("（二）聚焦企业培育，创新主体持续壮大 → （二）抓实梯次培育，创新主体量质齐升" in w for w in report.warnings)
+        session.generate(["enterprises"])
+        assert session.section("enterprises").heading == "（二）聚焦企业培育，创新主体持续壮大"
         session.rename_sections({"enterprises": "强化企业培育，创新主体加快壮大"})
         session.generate(["enterprises"])
         assert session.section("enterprises").heading == "（二）强化企业培育，创新主体加快壮大"  # the writer's stays

@@ -177,7 +177,7 @@ class Engine:
     def retitle_messages(self, section: PlannedSection, text: str) -> list[BaseMessage]:
         """The request for this year's heading of a section whose heading is the bureau's evaluative line of a past
         year, from the section's text as written."""
-        old = section.title
+        old = section.spec.past_heading or section.title  # the bureau's own line, not a heading written from it
         return [HumanMessage(render(self.settings.prompts_dir, "heading", org=self.table.org, heading=section.heading,
                                     pattern=old, text=text, halves=bool(re.search(r"[，,]", old)), size=len(old)))]
 
@@ -192,7 +192,7 @@ class Engine:
                                 on_usage=meter.counted)
         except ModelError:
             return ""
-        return textops.new_heading(answer, section.title)
+        return textops.new_heading(answer, section.spec.past_heading or section.title)
 
     def _outgoing(self, messages: list[BaseMessage]) -> list[BaseMessage]:
         """Personal data stays in the office: masked before it goes to a model outside it."""

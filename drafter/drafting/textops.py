@@ -114,10 +114,10 @@ _HEADING_MARK = re.compile(r"^(?:标题[:：]\s*)?(?:[一二三四五六七八�
 def new_heading(answer: str, old: str) -> str:
     """A model's answer as this year's heading in the pattern of `old` (the bureau's past one): its first line without
     a marker, quotes or final stop; "" unless it has the old one's shape (two phrases joined by a comma when the old
-    had them), no figure or bracket, a heading's size, and is not the old one word for word."""
+    had them), no figure or bracket and a heading's size (the old one itself, where it still sums the section up)."""
     line = next((line.strip() for line in answer.strip().splitlines() if line.strip()), "")
     line = _HEADING_MARK.sub("", line).strip("“”\"'《》 *#").rstrip("。.；;").replace(",", "，")
     if (line.count("，") != old.replace(",", "，").count("，") or re.search(r"[\d０-９【】\[\]]", line)
-            or not 0.5 * len(old) <= len(line) <= 1.6 * len(old) + 2 or line == old):
+            or not 0.5 * len(old) <= len(line) <= 1.6 * len(old) + 2):
         return ""
     return line

@@ -467,11 +467,12 @@ class DraftSession(Release, HouseOutline):
     def _retitled(self, report: GenerateReport) -> None:
         """This year's headings the model wrote for sections headed by the bureau's evaluative line of a past year:
         taken into the outline, and said, for the writer to keep or change back."""
-        headings = {r.id: r.heading for r in report.results.values() if r.ok and r.heading}
+        headings = {r.id: r.heading for r in report.results.values()
+                    if r.ok and r.heading and r.heading != self.section(r.id).title}
         if headings:
             before = {sid: self.section(sid).heading for sid in headings}
             self.rename_sections(headings, by_writer=False)
-            report.warnings.append("以下标题按今年正文改写（往年的评价式标题不宜照用；不合适可在提纲中改回）：" + "；".join(
+            report.warnings.append("以下标题按今年正文改写（往年的评价式标题已不合今年的内容；不合适可在提纲中改回）：" + "；".join(
                 f"{before[sid]} → {self.section(sid).heading}" for sid in headings))
 
     def _bodies(self) -> list[dict]:

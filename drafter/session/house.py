@@ -89,7 +89,10 @@ class HouseOutline:
             self._known(sid, self.spec)
             if not heading.strip() or "\n" in heading or len(heading) > 40:
                 raise SessionError(f"章节 {sid} 的标题应为一行、不超过 40 字。")
-            data["sections"].setdefault(sid, {})["heading"] = heading.strip()
+            section = data["sections"].setdefault(sid, {})
+            if not by_writer and not section.get("past_heading"):  # the bureau's own line stays the pattern
+                section["past_heading"] = self.section(sid).title
+            section["heading"] = heading.strip()
             if by_writer and data["sections"][sid].get("retitle"):
                 data["sections"][sid]["retitle"] = False
         self._write_outline(data)
