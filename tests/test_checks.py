@@ -622,6 +622,21 @@ notes:
     assert kinds(check("襄阳全市体育产业总产值1286亿元，我市86.7亿元。", table)) == []
 
 
+def test_a_street_offices_ranking_and_a_target_called_missed(tmp_path):
+    """在全区…年度综合考评中居第3位 is the notes' 居全区…第3位; 离年度目标尚有差距 of a row past its target is a conflict."""
+    table = _own_table(tmp_path / "东柳.yaml", """org: 宁波市鄞州区东柳街道办事处
+year: 2024
+facts:
+  - {indicator: 引进亿元以上重大项目, value: 6, unit: 个, target: 5}
+notes:
+  总体情况:
+    - 街道年度综合考评居全区镇乡（街道）第3位
+""")
+    assert kinds(check("街道在全区镇乡（街道）年度综合考评中居第3位。", table)) == []
+    assert kinds(check("街道在全区镇乡（街道）年度综合考评中居第2位。", table)) == [("rank", "居第2位")]
+    assert kinds(check("全年引进亿元以上重大项目6个，但离年度目标尚有差距。", table)) == [("conflict", "离年度目标尚有差距")]
+
+
 def test_a_plan_says_built_of_next_year(office):
     assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []
 

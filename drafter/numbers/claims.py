@@ -576,7 +576,7 @@ def _fmt(v: float) -> str:
 
 # 未完成 of this year; 上年未完成目标 speaks of last year
 _MISSED = re.compile(r"(?<!上年)(?<!去年)(?<!往年)(?<!前年)(?:未(?:能)?(?:全面)?完成|没有完成|未达到|未达|低于(?:年度)?目标"
-                     r"|(?:距离?|与)[^，。；]{0,12}?目标(?:仍|还)?有(?:一定|较大|不小)?(?:的)?差距)")  # 距离3000场次的年度目标仍有差距
+                     r"|(?:距离?|离|与)[^，。；]{0,12}?目标(?:仍|还|尚)?有(?:一定|较大|不小)?(?:的)?差距)")  # 距离…目标仍有差距
 _MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标"
                   r"|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)[\u4e00-\u9fff]{1,4}?(?:目标|任务)(?!的)"  # 完成年度培训任务
                   r"|(?<!未)(?<!没有)完成(?:了)?(?:年初|年度|全年)(?:确定|下达|制定|提出)的[^，。；]{0,12}?(?:目标|任务)(?!的)"
@@ -708,6 +708,8 @@ def _rank_region(text: str, m: re.Match) -> str:
     region = _region(m.group(1))
     if not region and _MOVE.match(m.group(0)):
         region = _region(text[max(0, m.start() - 12):m.start()])
+    if not region and re.search(r"(?:考评|考核|评比|评估|测评)中?$", text[max(0, m.start() - 4):m.start()]):
+        region = _region(text[_clause_start(text, m.start()):m.start()])  # 在全区…年度综合考评中居第3位
     return region
 
 

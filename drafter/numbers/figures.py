@@ -16,7 +16,7 @@ from drafter.models import DocMeta, Figure, Kind, Scope, Section
 
 # a bureau's own name after its place: a 科技局 by any of its names, or any other bureau (城市管理和综合执法局, 气象局)
 ORG_SUFFIX = (r"(?:科学技术局|科技局|科学技术委员会|科技委员会|科学技术和工业信息化局|科技和工业信息化局|科学技术协会"
-              r"|[\u4e00-\u9fff]{1,12}?(?:局|委员会|联合会|办公室|办事处|中心|档案馆))")
+              r"|[\u4e00-\u9fff]{1,12}?(?:局|委员会|联合会|办公室|办事处|中心|档案馆|[乡镇]人民政府))")
 ORG = re.compile(rf"([\u4e00-\u9fffxX×*]{{1,12}}?(?:省|市|县|区|州|盟|旗))(?:人民政府)?{ORG_SUFFIX}")
 
 COUNT_UNITS = {"家", "项", "件", "人", "名", "个", "次", "份", "场", "篇", "所", "台", "套", "条", "座", "株", "棵", "批", "户", "支", "款", "处",
