@@ -93,8 +93,8 @@ class HouseOutline:
             if not by_writer and not section.get("past_heading"):  # the bureau's own line stays the pattern
                 section["past_heading"] = self.section(sid).title
             section["heading"] = heading.strip()
-            if by_writer and data["sections"][sid].get("retitle"):
-                data["sections"][sid]["retitle"] = False
+            if by_writer and section.get("retitle"):
+                section["retitle"] = False
         self._write_outline(data)
 
     def _past_summary(self) -> tuple[str, int, list]:
