@@ -637,6 +637,21 @@ notes:
     assert kinds(check("全年引进亿元以上重大项目6个，但离年度目标尚有差距。", table)) == [("conflict", "离年度目标尚有差距")]
 
 
+def test_a_step_still_to_come_is_no_step_taken(tmp_path):
+    """待审核后提请印发 says what is still to come (待), not that it was issued."""
+    table = _own_table(tmp_path / "妇联.yaml", """org: 金湖县妇女联合会
+year: 2024
+facts:
+  - {indicator: 受理维权信访, value: 236, unit: 件}
+notes:
+  维权关爱:
+    - 《金湖县反家庭暴力联动工作办法》修订稿已报县司法局审核，尚未印发
+""")
+    assert kinds(check("《金湖县反家庭暴力联动工作办法》修订稿已报县司法局审核，待审核后提请印发。", table)) == []
+    assert kinds(check("《金湖县反家庭暴力联动工作办法》已正式印发。", table)) == [
+        ("plan_as_done", "《金湖县反家庭暴力联动工作办法》已正式印发")]
+
+
 def test_a_plan_says_built_of_next_year(office):
     assert kinds(check("2025年，建成县级统计数据共享平台。", office, future=True)) == []
 

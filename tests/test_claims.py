@@ -33,11 +33,12 @@ def test_sets_of_other_bureaus_recall_and_precision(sample_index):
     """tests/claims/dev3 (a 城管局 and a county 科技局), dev4 (a 统计局 and a 气象局), dev5 (a 人社局 and a 文旅局), dev6
     (an 应急管理局 and a 交通运输局), dev7, dev8 (科技局), dev11–dev13 (six more kinds; all once held out), dev14 (a 乡村振兴局 and a 数据资源管理局) and dev16 (a 残联 and a
     医保局) and dev17 (a 外办 and a county's 农机 office) and dev18 (a 口岸办 and a 街道办事处) and dev19 (a 体育局 and a
-    住建局) and dev20 (a 人防办 and a 街道办事处), written by
+    住建局) and dev20 (a 人防办 and a 街道办事处) and dev21 (a 妇联 and a 街道办事处),
+    written by
     people who had not read the checker,
     tuned on since: a growth row (地区生产总值增速), list numbers after a full stop, a plan section's notes, a completion
     rate of the figure before it, one note's two counts told apart by their words, the gap of two stated figures."""
-    for folder in ("dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev11", "dev12", "dev13", "dev14", "dev16", "dev17", "dev18", "dev19", "dev20"):
+    for folder in ("dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev11", "dev12", "dev13", "dev14", "dev16", "dev17", "dev18", "dev19", "dev20", "dev21"):
         result = score(load_cases(ROOT / "tests" / "claims" / folder / "cases.jsonl"), checker(sample_index))
         recall = sum(result.caught.values()) / sum(result.planted.values())
         assert result.precision >= 0.95, (folder, result.false_alarms)
