@@ -647,7 +647,7 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), sa
     for i, m in enumerate(clauses):
         clause = m.group(0)
         if not DONE_WORDS.search(clause) or PLAN_WORDS.search(clause) or _GROWTH.search(clause) \
-                or said_done and "已" not in clause or _TARGET_MET.search(clause):
+                or said_done and "已" not in clause or claims.MET.search(clause):
             continue  # 创业担保贷款实现较快增长: a change of the year, nothing finished; 超额完成任务: the table's to judge
         core = _core(clause)
         if _told_done(clause, core, reference):
@@ -667,7 +667,6 @@ def plan_findings(text: str, reference: str, plans_too: tuple[str, ...] = (), sa
     return out
 
 
-_TARGET_MET = re.compile(r"超额完成|完成(?:了)?(?:年度|全年)?(?:目标|任务)")
 _GROWTH = re.compile(r"实现[^，,；;。]{0,4}(?:增长|提升|提高|上升|翻番)")
 
 

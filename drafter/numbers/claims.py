@@ -577,7 +577,7 @@ def _fmt(v: float) -> str:
 # 未完成 of this year; 上年未完成目标 speaks of last year
 _MISSED = re.compile(r"(?<!上年)(?<!去年)(?<!往年)(?<!前年)(?:未(?:能)?(?:全面)?完成|没有完成|未达到|未达|低于(?:年度)?目标"
                      r"|(?:距离?|离|与)[^，。；]{0,12}?目标(?:仍|还|尚)?有(?:一定|较大|不小)?(?:的)?差距)")  # 距离…目标仍有差距
-_MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标"
+MET = re.compile(r"超额完成|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)?(?:目标|任务)(?!的)|(?<!未)达到(?:年度)?目标"
                   r"|(?<!未)(?<!没有)完成(?:了)?(?:年度|全年)[\u4e00-\u9fff]{1,4}?(?:目标|任务)(?!的)"  # 完成年度培训任务
                   r"|(?<!未)(?<!没有)完成(?:了)?(?:年初|年度|全年)(?:确定|下达|制定|提出)的[^，。；]{0,12}?(?:目标|任务)(?!的)"
                   r"|(?<!未)(?<!没有)完成(?:了)?[\d.,]+[^\d，。；]{0,3}的(?:年度|全年)?[\u4e00-\u9fff]{0,4}(?:目标|任务)(?!的)")
@@ -610,7 +610,7 @@ def completion_findings(text: str, table: FactsTable, mentions=()) -> list[Findi
             out.append(Finding("conflict", m.start() + said.start(), m.start() + said.end(), said.group(0),
                                f"{'、'.join(f.indicator for f in met)}已完成年度目标，这里写作“{said.group(0)}”。",
                                "按数据改写这句话，或移到相应章节。", indicator=met[0].indicator))
-        said = None if said else _MET.search(sentence)
+        said = None if said else MET.search(sentence)
         claimed = [f for f in named_facts if any(same_unit(x.unit, f.unit) and not AS_TARGET.match(text, x.end)
                                                  and not _QUALIFIER_BEFORE.search(text[max(0, x.start - 2):x.start])
                                                  and equal(x.value, x.unit, x.text, f.target, f.unit) for x in inside)]
